@@ -1,0 +1,106 @@
+package dev.jcri.server;
+
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.Log;
+import dev.jcri.sandbox.network.CniConfigDir;
+import dev.jcri.sandbox.network.PodCidrStore;
+import dev.jcri.sandbox.node.CgroupDriver;
+import dev.jcri.sandbox.node.HugetlbMounter;
+import dev.jcri.server.config.JcriConfig;
+import dev.jcri.server.grpc.CriServer;
+import dev.jcri.server.grpc.ErrorMappingInterceptor;
+import dev.jcri.server.grpc.RpcInstrumentationInterceptor;
+import dev.jcri.server.grpc.SocketGuard;
+import dev.jcri.server.rpc.ImageServiceImpl;
+import dev.jcri.server.rpc.RuntimeConfigRpc;
+import dev.jcri.server.rpc.RuntimeServiceImpl;
+import dev.jcri.server.rpc.StatusRpc;
+import dev.jcri.server.rpc.UpdateRuntimeConfigRpc;
+import dev.jcri.server.rpc.VersionRpc;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Wires the configuration into domain services and RPC classes, and runs the server until stopped. */
+public final class JcriDaemon implements AutoCloseable {
+
+  private static final Log LOG = Log.of(JcriDaemon.class);
+
+  /** How long calls in flight may run on after SIGTERM before they are cancelled. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  private final SocketGuard guard;
+  private final CriServer server;
+  private boolean closed;
+
+  private JcriDaemon(SocketGuard guard, CriServer server) {
+    this.guard = guard;
+    this.server = server;
+  }
+
+  public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry) throws IOException {
+    CgroupDriver driver = cgroupDriver(config.cgroupDriver());
+    Path root = config.rootPath();
+    Files.createDirectories(root);
+    SocketGuard guard = SocketGuard.acquire(config.statePath(), config.socketPath());
+    try {
+      mountHugetlb();
+      RuntimeServiceImpl runtime = new RuntimeServiceImpl(
+          new VersionRpc(),
+          new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
+          new UpdateRuntimeConfigRpc(new PodCidrStore(root.resolve("pod-cidr"))),
+          new RuntimeConfigRpc(driver));
+      CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl()),
+          List.of(new ErrorMappingInterceptor(), new RpcInstrumentationInterceptor(openTelemetry)));
+      guard.restrictSocket();
+      return new JcriDaemon(guard, server);
+    } catch (IOException | RuntimeException e) {
+      guard.close();
+      throw e;
+    }
+  }
+
+  static CgroupDriver cgroupDriver(JcriConfig.CgroupDriverSetting setting) {
+    return switch (setting) {
+      case AUTO -> CgroupDriver.detect();
+      case CGROUPFS -> CgroupDriver.CGROUPFS;
+      case SYSTEMD -> {
+        if (!CgroupDriver.systemdRunning()) {
+          throw new FailedPreconditionException("cgroup_driver = \"systemd\" but systemd is not running on this"
+              + " host (no /run/systemd/system); use \"cgroupfs\" or \"auto\"");
+        }
+        yield CgroupDriver.SYSTEMD;
+      }
+    };
+  }
+
+  private static void mountHugetlb() {
+    try {
+      HugetlbMounter.mountIfNeeded();
+    } catch (RuntimeException e) {
+      LOG.warn("containers will not start until this is fixed: " + e.getMessage());
+    }
+  }
+
+  public Path socket() {
+    return server.socket();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Stops serving (containers keep running), removes the socket and releases the state lock. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server.shutdown(SHUTDOWN_GRACE);
+    guard.close();
+  }
+}

@@ -1,0 +1,164 @@
+package dev.jcri.server;
+
+import dev.jcri.common.JcriException;
+import dev.jcri.common.Log;
+import dev.jcri.server.cli.CheckCommand;
+import dev.jcri.server.config.ConfigException;
+import dev.jcri.server.config.ConfigLoader;
+import dev.jcri.server.config.ConfigRenderer;
+import dev.jcri.server.config.JcriConfig;
+import dev.jcri.server.log.LogSetup;
+import dev.jcri.server.telemetry.Telemetry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code jcri} command: {@code serve} (the default), {@code config}, {@code version}, {@code check}.
+ */
+public final class Main {
+
+  static final String USAGE = """
+      usage: jcri [serve|config|version|check] [--config FILE] [--config-dir DIR]
+
+        serve     run the CRI server (default)
+        config    print the effective configuration as commented TOML
+        version   print jcri's version and the CRI it speaks
+        check     report node prerequisites, one line each, with a fix where one is needed
+
+        --config FILE     main config file (default /etc/jcri/jcri.toml; no file means defaults)
+        --config-dir DIR  drop-in directory, *.toml merged in name order (default /etc/jcri/jcri.d)
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.setProperty("java.util.logging.manager", "dev.jcri.server.log.QuietShutdownLogManager");
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs one command; returns the exit code, except that {@code serve} returns only when it fails. */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("jcri: " + e.getMessage());
+      err.print(USAGE);
+      return 2;
+    }
+    try {
+      return switch (options.command()) {
+        case "help" -> {
+          out.print(USAGE);
+          yield 0;
+        }
+        case "version" -> {
+          out.println("jcri " + JcriVersion.version());
+          out.println("CRI " + JcriVersion.CRI_API_VERSION + " (" + JcriVersion.CRI_API_UPSTREAM + ")");
+          out.println("java " + Runtime.version());
+          yield 0;
+        }
+        case "config" -> {
+          out.print(ConfigRenderer.render(options.load()));
+          yield 0;
+        }
+        case "check" -> CheckCommand.run(options.load(), out);
+        case "serve" -> serve(options.load(), err);
+        default -> throw new IllegalStateException(options.command());
+      };
+    } catch (ConfigException | JcriException e) {
+      err.println("jcri: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static int serve(JcriConfig config, PrintStream err) {
+    LogSetup.configure(config.logLevel(), config.logFormat());
+    Log log = Log.of(Main.class);
+    JcriDaemon daemon;
+    try {
+      daemon = JcriDaemon.start(config, Telemetry.create(config.tracing(), System.getenv()));
+    } catch (IOException | JcriException e) {
+      err.println("jcri: " + e.getMessage());
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jcri-shutdown").unstarted(() -> {
+      log.info("stopping: no new calls; containers keep running");
+      try {
+        daemon.close();
+      } catch (IOException e) {
+        log.warn("shutdown: " + e.getMessage());
+      }
+      log.info("stopped");
+      // SIGTERM is the normal way to stop jcri, so it exits 0 rather than the JVM's 143.
+      Runtime.getRuntime().halt(0);
+    }));
+    long sinceStart = ProcessClock.millisSinceStart();
+    log.info("jcri " + JcriVersion.version() + " serving the CRI", "socket", daemon.socket(),
+        "ready_ms_since_process_start", sinceStart);
+    try {
+      daemon.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /** Command-line words. */
+  record Options(String command, Path config, boolean configGiven, Path configDir) {
+
+    static Options parse(String[] args) {
+      String command = null;
+      Path config = Path.of(JcriConfig.DEFAULT_CONFIG);
+      boolean configGiven = false;
+      Path configDir = Path.of(JcriConfig.DEFAULT_DROP_IN_DIR);
+      List<String> words = new ArrayList<>(List.of(args));
+      for (int i = 0; i < words.size(); i++) {
+        String w = words.get(i);
+        switch (w) {
+          case "--config", "-c" -> {
+            config = Path.of(value(words, ++i, w));
+            configGiven = true;
+          }
+          case "--config-dir" -> configDir = Path.of(value(words, ++i, w));
+          case "-h", "--help" -> command = "help";
+          default -> {
+            if (w.startsWith("--config=")) {
+              config = Path.of(w.substring("--config=".length()));
+              configGiven = true;
+            } else if (w.startsWith("--config-dir=")) {
+              configDir = Path.of(w.substring("--config-dir=".length()));
+            } else if (w.startsWith("-")) {
+              throw new IllegalArgumentException("unknown flag " + w);
+            } else if (command == null) {
+              if (!List.of("serve", "config", "version", "check", "help").contains(w)) {
+                throw new IllegalArgumentException("unknown command " + w);
+              }
+              command = w;
+            } else {
+              throw new IllegalArgumentException("unexpected argument " + w);
+            }
+          }
+        }
+      }
+      return new Options(command == null ? "serve" : command, config, configGiven, configDir);
+    }
+
+    private static String value(List<String> words, int i, String flag) {
+      if (i >= words.size()) {
+        throw new IllegalArgumentException(flag + " needs a value");
+      }
+      return words.get(i);
+    }
+
+    JcriConfig load() {
+      return ConfigLoader.load(config, configGiven, configDir);
+    }
+  }
+}

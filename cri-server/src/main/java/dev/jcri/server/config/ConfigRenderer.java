@@ -1,0 +1,156 @@
+package dev.jcri.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Prints a configuration as TOML with a comment on every key, as {@code jcri config} shows it. */
+public final class ConfigRenderer {
+
+  /** Tables whose keys are names chosen by the user, each rendered as a table of its own. */
+  private static final Set<String> NAMED_TABLES = Set.of("runtimes", "registry.mirrors");
+
+  private static final Map<String, String> DOC = Map.ofEntries(
+      Map.entry("socket", "The CRI gRPC socket that kubelet and crictl connect to (mode 0660, root)."),
+      Map.entry("root", "Persistent state: images, layers, pod and container records."),
+      Map.entry("state", "State that a reboot clears: namespace pins, exit files, runtime state."),
+      Map.entry("log_level", "debug, info, warn or error."),
+      Map.entry("log_format", "text, or json for one JSON object a line."),
+      Map.entry("cgroup_driver", "auto (systemd when systemd is init, else cgroupfs), cgroupfs or systemd."),
+      Map.entry("default_runtime", "The runtime handler for pods that name none; one of [runtimes.*]."),
+      Map.entry("runtimes", "One table per OCI runtime handler (a RuntimeClass handler name)."),
+      Map.entry("runtimes.*.path", "The OCI runtime binary."),
+      Map.entry("runtimes.*.root", "The runtime's state directory (its --root)."),
+      Map.entry("conmon", "The container monitor: holds stdio, writes the CRI log, records the exit code."),
+      Map.entry("cni", "Pod networking through CNI plugins."),
+      Map.entry("cni.conf_dir", "Network configs; the first usable .conflist/.conf/.json by name is used."),
+      Map.entry("cni.bin_dirs", "Where plugin binaries are looked for, in order."),
+      Map.entry("stream", "The streaming server for exec, attach and port-forward."),
+      Map.entry("stream.address", "Address it listens on; keep it on loopback unless the node needs otherwise."),
+      Map.entry("stream.port", "Port it listens on; 0 picks a free one."),
+      Map.entry("registry", "Image registries."),
+      Map.entry("registry.insecure", "Registries (host or host:port) reached over plain HTTP. Loopback ones always may."),
+      Map.entry("registry.mirrors", "Per registry host, endpoints tried in order before the host itself."),
+      Map.entry("registry.mirrors.*.endpoints", "Mirror URLs, http:// or https://."),
+      Map.entry("tracing", "OpenTelemetry traces over OTLP; the standard OTEL_* variables switch it on too."),
+      Map.entry("tracing.enabled", "Export a span per RPC and per step."),
+      Map.entry("tracing.endpoint", "The OTLP/gRPC collector endpoint."));
+
+  private static final Map<String, List<String>> EXAMPLES = Map.of(
+      "registry.mirrors", List.of("[registry.mirrors.\"registry.k8s.io\"]",
+          "endpoints = [\"http://127.0.0.1:5000\"]"));
+
+  private ConfigRenderer() {}
+
+  public static String render(JcriConfig config) {
+    ObjectNode tree = ConfigLoader.TOML.valueToTree(config);
+    StringBuilder out = new StringBuilder();
+    out.append("# jcri configuration. Every key is optional; these are the values in effect.\n");
+    out.append("# Main file ").append(JcriConfig.DEFAULT_CONFIG)
+        .append(", drop-ins ").append(JcriConfig.DEFAULT_DROP_IN_DIR).append("/*.toml merged in name order.\n");
+    renderTable(tree, "", "", out);
+    return out.toString();
+  }
+
+  private static void renderTable(ObjectNode node, String docPath, String header, StringBuilder out) {
+    if (!header.isEmpty()) {
+      out.append('\n');
+      comment(docPath, out);
+      out.append('[').append(header).append("]\n");
+    }
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (!e.getValue().isObject()) {
+        comment(join(docPath, e.getKey()), out);
+        out.append(key(e.getKey())).append(" = ").append(value(e.getValue())).append('\n');
+      }
+    }
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (!e.getValue().isObject()) {
+        continue;
+      }
+      String childDoc = join(docPath, e.getKey());
+      String childHeader = header.isEmpty() ? key(e.getKey()) : header + "." + key(e.getKey());
+      if (NAMED_TABLES.contains(childDoc)) {
+        renderNamed((ObjectNode) e.getValue(), childDoc, childHeader, out);
+      } else {
+        renderTable((ObjectNode) e.getValue(), childDoc, childHeader, out);
+      }
+    }
+  }
+
+  private static void renderNamed(ObjectNode node, String docPath, String header, StringBuilder out) {
+    out.append('\n');
+    comment(docPath, out);
+    if (node.isEmpty()) {
+      for (String line : EXAMPLES.getOrDefault(docPath, List.of())) {
+        out.append("# ").append(line).append('\n');
+      }
+      return;
+    }
+    boolean first = true;
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String entryHeader = header + "." + key(e.getKey());
+      if (!first) {
+        out.append('\n');
+      }
+      first = false;
+      out.append('[').append(entryHeader).append("]\n");
+      for (Map.Entry<String, JsonNode> field : e.getValue().properties()) {
+        comment(docPath + ".*." + field.getKey(), out);
+        out.append(key(field.getKey())).append(" = ").append(value(field.getValue())).append('\n');
+      }
+    }
+  }
+
+  private static void comment(String docPath, StringBuilder out) {
+    String doc = DOC.get(docPath);
+    if (doc != null) {
+      out.append("# ").append(doc).append('\n');
+    }
+  }
+
+  private static String join(String parent, String key) {
+    return parent.isEmpty() ? key : parent + "." + key;
+  }
+
+  private static String key(String key) {
+    return key.matches("[A-Za-z0-9_-]+") ? key : string(key);
+  }
+
+  private static String value(JsonNode v) {
+    if (v.isTextual()) {
+      return string(v.asText());
+    }
+    if (v.isArray()) {
+      StringBuilder sb = new StringBuilder("[");
+      for (int i = 0; i < v.size(); i++) {
+        sb.append(i == 0 ? "" : ", ").append(value(v.get(i)));
+      }
+      return sb.append(']').toString();
+    }
+    return v.toString();
+  }
+
+  private static String string(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\t' -> sb.append("\\t");
+        case '\r' -> sb.append("\\r");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

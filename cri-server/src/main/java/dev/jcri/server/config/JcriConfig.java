@@ -1,0 +1,116 @@
+package dev.jcri.server.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * jcri's effective configuration: the embedded defaults with the main file and its drop-ins merged over
+ * them. Keys are the snake_case forms of the component names. {@link ConfigLoader} builds it;
+ * {@link ConfigRenderer} prints it back as commented TOML.
+ */
+public record JcriConfig(
+    String socket,
+    String root,
+    String state,
+    LogLevel logLevel,
+    LogFormat logFormat,
+    CgroupDriverSetting cgroupDriver,
+    String defaultRuntime,
+    Map<String, RuntimeHandler> runtimes,
+    String conmon,
+    Cni cni,
+    Stream stream,
+    Registry registry,
+    Tracing tracing) {
+
+  public static final String DEFAULT_CONFIG = "/etc/jcri/jcri.toml";
+  public static final String DEFAULT_DROP_IN_DIR = "/etc/jcri/jcri.d";
+
+  public JcriConfig {
+    runtimes = runtimes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(runtimes));
+  }
+
+  /** What jcri runs with when no file exists. */
+  public static JcriConfig defaults() {
+    Map<String, RuntimeHandler> runtimes = new LinkedHashMap<>();
+    runtimes.put("crun", new RuntimeHandler("/usr/bin/crun", "/run/jcri/crun"));
+    runtimes.put("runc", new RuntimeHandler("/usr/bin/runc", "/run/jcri/runc"));
+    return new JcriConfig(
+        "/run/jcri/jcri.sock",
+        "/var/lib/jcri",
+        "/run/jcri",
+        LogLevel.INFO,
+        LogFormat.TEXT,
+        CgroupDriverSetting.AUTO,
+        "crun",
+        runtimes,
+        "/usr/bin/conmon",
+        new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni")),
+        new Stream("127.0.0.1", 0),
+        new Registry(Map.of(), List.of()),
+        new Tracing(false, "http://127.0.0.1:4317"));
+  }
+
+  public Path socketPath() {
+    return Path.of(socket);
+  }
+
+  public Path rootPath() {
+    return Path.of(root);
+  }
+
+  public Path statePath() {
+    return Path.of(state);
+  }
+
+  /** An OCI runtime handler: the runtime binary and the state directory it is given with --root. */
+  public record RuntimeHandler(String path, String root) {}
+
+  public record Cni(String confDir, List<String> binDirs) {
+    public Cni {
+      binDirs = binDirs == null ? List.of() : List.copyOf(binDirs);
+    }
+  }
+
+  /** The streaming server for exec, attach and port-forward; port 0 picks a free port. */
+  public record Stream(String address, int port) {}
+
+  /** Registry settings; the image service fills in their use. */
+  public record Registry(Map<String, Mirror> mirrors, List<String> insecure) {
+    public Registry {
+      mirrors = mirrors == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
+      insecure = insecure == null ? List.of() : List.copyOf(insecure);
+    }
+  }
+
+  /** Endpoints tried in order before the registry host itself. */
+  public record Mirror(List<String> endpoints) {
+    public Mirror {
+      endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+    }
+  }
+
+  /** OpenTelemetry export; the standard OTEL_* environment variables switch it on too. */
+  public record Tracing(boolean enabled, String endpoint) {}
+
+  public enum LogLevel {
+    @JsonProperty("debug") DEBUG,
+    @JsonProperty("info") INFO,
+    @JsonProperty("warn") WARN,
+    @JsonProperty("error") ERROR
+  }
+
+  public enum LogFormat {
+    @JsonProperty("text") TEXT,
+    @JsonProperty("json") JSON
+  }
+
+  public enum CgroupDriverSetting {
+    @JsonProperty("auto") AUTO,
+    @JsonProperty("cgroupfs") CGROUPFS,
+    @JsonProperty("systemd") SYSTEMD
+  }
+}

@@ -1,0 +1,61 @@
+package dev.jcri.common;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes a file so that a reader, or jcri after a crash, sees either the old content or the new, never a
+ * mix: the bytes go to a temp file beside the target, are fsync'd, renamed over the target, and the
+ * directory is fsync'd so the rename itself is durable.
+ */
+public final class AtomicFiles {
+
+  /** Temp files carry this infix so that start-up can sweep the ones a crash left behind. */
+  public static final String TEMP_INFIX = ".jcri-tmp-";
+
+  private AtomicFiles() {}
+
+  public static void write(Path target, byte[] content) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path temp = dir.resolve(target.getFileName() + TEMP_INFIX
+        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      Files.createDirectories(dir);
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("cannot replace " + target + " atomically", e);
+      }
+      syncDirectory(dir);
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new UncheckedIOException("writing " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Makes renames and creations inside {@code dir} durable. */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}
