@@ -1,0 +1,94 @@
+package dev.jcri.server.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** jcri as its users run it: the packaged jar in a process of its own. */
+public final class JcriProcess implements AutoCloseable {
+
+  /** The jar `mvn package` builds, with its lib/ beside it. */
+  static final Path JAR = Path.of("target/jcri.jar").toAbsolutePath();
+
+  private final Process process;
+  private final Path output;
+
+  private JcriProcess(Process process, Path output) {
+    this.process = process;
+    this.output = output;
+  }
+
+  public static JcriProcess start(Path workDir, String... args) throws IOException {
+    Files.createDirectories(workDir);
+    Path out = Files.createTempFile(workDir, "jcri-", ".log");
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    return new JcriProcess(p, out);
+  }
+
+  /** Runs a command to its end; returns its exit code and output. */
+  public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+    try (JcriProcess p = start(workDir, args)) {
+      if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("jcri " + String.join(" ", args) + " did not finish:\n" + p.output());
+      }
+      return new Result(p.process.exitValue(), p.output());
+    }
+  }
+
+  public record Result(int exitCode, String output) {}
+
+  public Process process() {
+    return process;
+  }
+
+  public String output() throws IOException {
+    return Files.readString(output, StandardCharsets.UTF_8);
+  }
+
+  /** Waits until {@code socket} accepts connections, failing with the process output if it dies first. */
+  public void awaitSocket(Path socket, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("jcri exited with " + process.exitValue() + " before serving:\n" + output());
+      }
+      if (Files.exists(socket) && output().contains("serving the CRI")) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("jcri did not serve " + socket + " within " + timeout + ":\n" + output());
+  }
+
+  /** SIGTERM, then waits; returns the exit code. */
+  public int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+      throw new AssertionError("jcri ignored SIGTERM for 30 s");
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.jcri.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jcri.cri.v1.VersionRequest;
+import dev.jcri.server.config.ConfigLoader;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The packaged jcri started as a process: start-up, refusal, shutdown, CLI. */
+class JcriProcessIT {
+
+  static final Duration START = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+
+  private Path config(TestPaths paths, String extra) throws IOException {
+    Path file = dir.resolve("jcri.toml");
+    Files.writeString(file, paths.toml(extra));
+    return file;
+  }
+
+  private String[] serve(Path config) {
+    return new String[] {"--config", config.toString(), "--config-dir", dir.resolve("none.d").toString()};
+  }
+
+  @Test
+  void sigterm_finishesCleanly_removesSocket_exits0() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("a"));
+    try (JcriProcess jcri = JcriProcess.start(dir, serve(config(paths, "")))) {
+      jcri.awaitSocket(paths.socket(), START);
+      try (CriSocket client = new CriSocket(paths.socket())) {
+        assertEquals("jcri", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
+      }
+      assertEquals(0, jcri.terminate(), jcri.output());
+      assertFalse(Files.exists(paths.socket()), "socket removed on SIGTERM");
+      assertTrue(jcri.output().contains("stopped"), jcri.output());
+    }
+  }
+
+  @Test
+  void secondJcri_onALiveSocket_isRefusedAndLeavesItAlone() throws Exception {
+    TestPaths first = new TestPaths(dir.resolve("first"));
+    try (JcriProcess jcri = JcriProcess.start(dir, serve(config(first, "")))) {
+      jcri.awaitSocket(first.socket(), START);
+
+      // Same socket, its own state directory: the socket probe must refuse.
+      Path other = dir.resolve("other.toml");
+      Files.writeString(other, "socket = \"" + first.socket() + "\"\nstate = \"" + dir.resolve("other-run")
+          + "\"\nroot = \"" + dir.resolve("other-lib") + "\"\n");
+      JcriProcess.Result refused = JcriProcess.run(dir, "--config", other.toString(),
+          "--config-dir", dir.resolve("none.d").toString());
+      assertEquals(1, refused.exitCode(), refused.output());
+      assertTrue(refused.output().contains("already serving " + first.socket()), refused.output());
+
+      // Same state directory: the lock must refuse.
+      JcriProcess.Result locked = JcriProcess.run(dir, serve(dir.resolve("jcri.toml")));
+      assertEquals(1, locked.exitCode(), locked.output());
+      assertTrue(locked.output().contains("another jcri is running"), locked.output());
+
+      try (CriSocket client = new CriSocket(first.socket())) {
+        assertEquals("jcri", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName(),
+            "the first jcri still serves");
+      }
+      assertEquals(0, jcri.terminate());
+    }
+  }
+
+  @Test
+  void staleSocket_isReplaced() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("stale"));
+    Files.createDirectories(paths.socket().getParent());
+    try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      dead.bind(UnixDomainSocketAddress.of(paths.socket()));
+    }
+    assertTrue(Files.exists(paths.socket()), "a socket file nobody listens on");
+    try (JcriProcess jcri = JcriProcess.start(dir, serve(config(paths, "")))) {
+      jcri.awaitSocket(paths.socket(), START);
+      try (CriSocket client = new CriSocket(paths.socket())) {
+        assertEquals("v1", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeApiVersion());
+      }
+      assertEquals(0, jcri.terminate());
+    }
+  }
+
+  @Test
+  void configErrors_stopStartWithFileKeyAndExpectation() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("bad"));
+    JcriProcess.Result unknown = JcriProcess.run(dir, serve(config(paths, "log_levle = \"debug\"")));
+    assertEquals(1, unknown.exitCode());
+    assertTrue(unknown.output().contains("jcri.toml: unknown key 'log_levle'"), unknown.output());
+
+    JcriProcess.Result badType = JcriProcess.run(dir, serve(config(paths, "log_level = 3")));
+    assertEquals(1, badType.exitCode());
+    assertTrue(badType.output().contains("key 'log_level': expected one of debug, info, warn, error"),
+        badType.output());
+    assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
+  }
+
+  @Test
+  void configCommand_printsWhatParsesBackToTheEffectiveConfig() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("cfg"));
+    Path file = config(paths, "log_format = \"json\"\n[registry]\ninsecure = [\"10.0.0.1:5000\"]");
+    Path dropIns = Files.createDirectories(dir.resolve("cfg.d"));
+    Files.writeString(dropIns.resolve("10-mirror.toml"),
+        "[registry.mirrors.\"docker.io\"]\nendpoints = [\"http://127.0.0.1:5000\"]\n");
+    JcriProcess.Result printed = JcriProcess.run(dir, "config", "--config", file.toString(),
+        "--config-dir", dropIns.toString());
+    assertEquals(0, printed.exitCode(), printed.output());
+    String toml = printed.output().lines().filter(l -> !l.startsWith("WARNING:"))
+        .reduce("", (a, b) -> a + b + "\n");
+    assertEquals(ConfigLoader.load(file, true, dropIns), ConfigLoader.fromToml(toml, "jcri config output"));
+  }
+
+  @Test
+  void versionAndCheck_commandsRun() throws Exception {
+    JcriProcess.Result version = JcriProcess.run(dir, "version");
+    assertEquals(0, version.exitCode());
+    assertTrue(version.output().startsWith("jcri "), version.output());
+
+    TestPaths paths = new TestPaths(dir.resolve("check"));
+    JcriProcess.Result check = JcriProcess.run(dir, "check", "--config", config(paths, "").toString(),
+        "--config-dir", dir.resolve("none.d").toString());
+    assertEquals(0, check.exitCode(), check.output());
+    assertTrue(check.output().contains("OK    crun"), check.output());
+    assertTrue(check.output().contains("OK    overlayfs"), check.output());
+    assertTrue(check.output().contains("cni-config"), check.output());
+  }
+}

@@ -1,0 +1,32 @@
+package dev.jcri.server.it;
+
+import java.nio.file.Path;
+
+/** A jcri configuration confined to one temporary directory, so tests never touch /run/jcri. */
+public record TestPaths(Path dir) {
+
+  public Path socket() {
+    return dir.resolve("run/jcri.sock");
+  }
+
+  public Path state() {
+    return dir.resolve("run");
+  }
+
+  public Path root() {
+    return dir.resolve("lib");
+  }
+
+  public Path cniConfDir() {
+    return dir.resolve("net.d");
+  }
+
+  /** The TOML that points jcri at these paths, plus {@code extra} lines. */
+  public String toml(String extra) {
+    return "socket = \"" + socket() + "\"\n"
+        + "state = \"" + state() + "\"\n"
+        + "root = \"" + root() + "\"\n"
+        + extra + "\n"
+        + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\n";
+  }
+}
