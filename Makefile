@@ -1,0 +1,82 @@
+# jcri: build, run, test, install. Everything a target needs is installed by the target itself.
+SHELL := /bin/bash
+
+# Java 25 (Temurin) is pinned here, in .ci/run and in the README.
+JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
+export JAVA_HOME
+JAVA := $(JAVA_HOME)/bin/java
+MVN := mvn -B -ntp
+
+TARGET := $(CURDIR)/cri-server/target
+JAR := $(TARGET)/jcri.jar
+AOT := $(TARGET)/jcri.aot
+LAUNCHER := $(CURDIR)/cri-server/src/dist/jcri
+
+PREFIX := /usr/local
+LIBDIR := $(PREFIX)/lib/jcri
+BINDIR := $(PREFIX)/bin
+
+# Debian packages jcri runs with, and those its tests need on top.
+RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables
+TEST_DEBS := maven
+
+.PHONY: build run test install clean deps test-deps
+
+build: $(JAR) $(AOT)
+
+$(JAR): $(shell find pom.xml */pom.xml */src -type f 2>/dev/null)
+	$(MVN) -q -DskipTests install
+	@touch $(JAR)
+
+# The AOT cache (JEP 483/514) holds the classes jcri loads and links at start-up, taken from one
+# training run that starts jcri on a scratch socket and stops it. It halves the time to a ready socket.
+$(AOT): $(JAR)
+	@$(call train_aot,$(JCRI_HOME_BUILD),$(AOT))
+
+JCRI_HOME_BUILD := $(TARGET)
+define train_aot
+	set -e; home=$(1); out=$(2); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	printf 'socket = "%s/jcri.sock"\nstate = "%s/run"\nroot = "%s/lib"\n' "$$tmp" "$$tmp" "$$tmp" > "$$tmp/jcri.toml"; \
+	rm -f "$$out"; \
+	JCRI_HOME="$$home" JCRI_JAVA_OPTS="-XX:AOTCacheOutput=$$out -Xlog:aot=warning" $(LAUNCHER) \
+	  --config "$$tmp/jcri.toml" --config-dir "$$tmp/none" > "$$tmp/train.log" 2>&1 & pid=$$!; \
+	for i in $$(seq 600); do [ -S "$$tmp/jcri.sock" ] && break; kill -0 $$pid 2>/dev/null || break; sleep 0.05; done; \
+	kill -TERM $$pid; wait $$pid || { cat "$$tmp/train.log"; exit 1; }; \
+	[ -f "$$out" ] || { cat "$$tmp/train.log"; echo "no AOT cache written"; exit 1; }; \
+	echo "AOT cache: $$out ($$(du -h "$$out" | cut -f1))"
+endef
+
+# Builds if needed, then runs jcri in the foreground with its embedded defaults (no config file needed).
+run: deps build
+	JCRI_HOME=$(TARGET) $(LAUNCHER) serve
+
+# All tests: unit tests (surefire) and integration tests against the real kernel and socket (failsafe).
+test: deps test-deps
+	$(MVN) verify
+
+install: deps build
+	install -d $(LIBDIR)/lib $(BINDIR) /etc/jcri/jcri.d
+	rm -f $(LIBDIR)/lib/*.jar
+	install -m 0644 $(JAR) $(LIBDIR)/jcri.jar
+	install -m 0644 $(TARGET)/lib/*.jar $(LIBDIR)/lib/
+	install -m 0755 $(LAUNCHER) $(BINDIR)/jcri
+	@$(call train_aot,$(LIBDIR),$(LIBDIR)/jcri.aot)
+	@if [ ! -f /etc/jcri/jcri.toml ]; then $(BINDIR)/jcri config --config-dir /nonexistent > /etc/jcri/jcri.toml; \
+	  echo "wrote the default /etc/jcri/jcri.toml"; fi
+
+clean:
+	$(MVN) -q clean
+
+# Installs the Debian packages that are missing (apt-get only when something is).
+deps:
+	@$(call apt_install,$(RUN_DEBS))
+	@test -x $(JAVA) || { echo "Java 25 is expected at $(JAVA_HOME)"; exit 1; }
+
+test-deps:
+	@$(call apt_install,$(TEST_DEBS))
+
+define apt_install
+	missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; fi
+endef
