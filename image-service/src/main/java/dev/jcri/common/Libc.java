@@ -31,6 +31,27 @@ public interface Libc extends Library {
 
   String strerror(int errnum);
 
+  int S_IFCHR = 0020000;
+  int S_IFBLK = 0060000;
+  int S_IFIFO = 0010000;
+
+  int mknod(String path, int mode, long dev) throws LastErrorException;
+
+  int chmod(String path, int mode) throws LastErrorException;
+
+  int lsetxattr(String path, String name, byte[] value, long size, int flags) throws LastErrorException;
+
+  long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
+
+  long syscall(long number, Object... args) throws LastErrorException;
+
+  int close(int fd) throws LastErrorException;
+
+  /** Linux's makedev: the device number of major and minor. */
+  static long makedev(long major, long minor) {
+    return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+  }
+
   static String describe(LastErrorException e) {
     return INSTANCE.strerror(e.getErrorCode()) + " (errno " + e.getErrorCode() + ")";
   }

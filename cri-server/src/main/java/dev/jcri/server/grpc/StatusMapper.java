@@ -6,6 +6,7 @@ import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.NotFoundException;
+import dev.jcri.common.PermissionDeniedException;
 import dev.jcri.common.ResourceExhaustedException;
 import dev.jcri.common.UnavailableException;
 import dev.jcri.common.UnimplementedException;
@@ -52,6 +53,7 @@ public final class StatusMapper {
       case DeadlineExceededException x -> Status.DEADLINE_EXCEEDED;
       case ResourceExhaustedException x -> Status.RESOURCE_EXHAUSTED;
       case UnimplementedException x -> Status.UNIMPLEMENTED;
+      case PermissionDeniedException x -> Status.PERMISSION_DENIED;
     };
   }
 }

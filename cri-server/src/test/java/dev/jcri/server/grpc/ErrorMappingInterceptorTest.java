@@ -9,6 +9,7 @@ import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.NotFoundException;
+import dev.jcri.common.PermissionDeniedException;
 import dev.jcri.common.ResourceExhaustedException;
 import dev.jcri.common.UnavailableException;
 import dev.jcri.common.UnimplementedException;
@@ -83,6 +84,7 @@ class ErrorMappingInterceptorTest {
     assertMapped(() -> new DeadlineExceededException("x"), Status.Code.DEADLINE_EXCEEDED, false);
     assertMapped(() -> new ResourceExhaustedException("x"), Status.Code.RESOURCE_EXHAUSTED, false);
     assertMapped(() -> new UnimplementedException("x"), Status.Code.UNIMPLEMENTED, false);
+    assertMapped(() -> new PermissionDeniedException("x"), Status.Code.PERMISSION_DENIED, false);
   }
 
   @Test

@@ -1,0 +1,417 @@
+package dev.jcri.image;
+
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Log;
+import dev.jcri.common.NotFoundException;
+import dev.jcri.common.UnavailableException;
+import dev.jcri.image.content.ContentStore;
+import dev.jcri.image.manifest.Descriptor;
+import dev.jcri.image.manifest.ImageConfig;
+import dev.jcri.image.manifest.Manifest;
+import dev.jcri.image.manifest.ManifestParser;
+import dev.jcri.image.manifest.Platform;
+import dev.jcri.image.ref.Digest;
+import dev.jcri.image.ref.ImageReference;
+import dev.jcri.image.registry.Credentials;
+import dev.jcri.image.registry.RegistryClient;
+import dev.jcri.image.registry.RegistryHosts;
+import dev.jcri.image.snapshot.OverlaySnapshotter;
+import dev.jcri.image.snapshot.Snapshot;
+import dev.jcri.image.store.ImageRecord;
+import dev.jcri.image.store.ImageStore;
+import dev.jcri.image.unpack.LayerUnpacker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The image service: pull, look up, list, remove images and report filesystem usage. Content lives in the
+ * content store by digest, layers are unpacked once into committed overlay snapshots named by ChainID, and
+ * image records name them. Concurrent pulls of one image share one pull; layers shared between images are
+ * downloaded and unpacked once. What a pull in progress uses is leased and never collected.
+ */
+public final class ImageService {
+
+  private static final Log LOG = Log.of(ImageService.class);
+  private static final String EXTRACT_PREFIX = "extract-";
+  private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+
+  /**
+   * @param root where content, snapshots and records live
+   * @param maxConcurrentDownloads layer downloads running at once per pull
+   * @param maxLayerBytes the most one layer may unpack to
+   * @param pinnedImages references of images never collected and reported pinned (the pause image)
+   */
+  public record Settings(Path root, RegistryHosts hosts, int maxConcurrentDownloads, long maxLayerBytes,
+      Set<String> pinnedImages) {}
+
+  private final Settings settings;
+  private final ContentStore content;
+  private final OverlaySnapshotter snapshots;
+  private final ImageStore images;
+  private final RegistryClient registry;
+  private final LayerUnpacker unpacker;
+  private final Platform platform = Platform.node();
+  private final Set<String> pinned;
+  private final Map<String, CompletableFuture<ImageRecord>> pulls = new ConcurrentHashMap<>();
+  private final Map<Digest, CompletableFuture<Path>> downloads = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Void>> unpacks = new ConcurrentHashMap<>();
+  private final Map<String, Integer> leases = new ConcurrentHashMap<>();
+  private final Object collectorLock = new Object();
+
+  public ImageService(Settings settings) {
+    this.settings = settings;
+    this.content = new ContentStore(settings.root().resolve("content"));
+    this.snapshots = new OverlaySnapshotter(settings.root().resolve("snapshots"));
+    this.images = new ImageStore(settings.root().resolve("images"));
+    this.registry = new RegistryClient(settings.hosts());
+    this.unpacker = new LayerUnpacker(settings.maxLayerBytes());
+    Set<String> p = new HashSet<>();
+    for (String ref : settings.pinnedImages()) {
+      ImageReference r = ImageReference.parse(ref);
+      p.add(r.digest() != null ? r.repository() + "@" + r.digest() : r.repoTag());
+    }
+    this.pinned = Set.copyOf(p);
+    recover();
+  }
+
+  /** Removes what an interrupted pull left: partial blobs and half-unpacked layers. */
+  private void recover() {
+    content.cleanIngest();
+    for (Snapshot s : snapshots.list()) {
+      if (s.kind() == Snapshot.Kind.ACTIVE && s.key().startsWith(EXTRACT_PREFIX)) {
+        LOG.info("removing a layer an interrupted pull left half-unpacked", "snapshot", s.key());
+        snapshots.remove(s.key());
+      }
+    }
+  }
+
+  public OverlaySnapshotter snapshots() {
+    return snapshots;
+  }
+
+  // ---- pulling ----
+
+  /** Pulls {@code reference} and returns its record; concurrent pulls of the same reference share one. */
+  public ImageRecord pull(String reference, Credentials creds) {
+    ImageReference ref = ImageReference.parse(reference);
+    String key = ref.toString();
+    CompletableFuture<ImageRecord> mine = new CompletableFuture<>();
+    CompletableFuture<ImageRecord> running = pulls.putIfAbsent(key, mine);
+    if (running != null) {
+      LOG.info("joining a pull already under way", "image", key);
+      return await(running);
+    }
+    try {
+      ImageRecord r = doPull(ref, creds);
+      mine.complete(r);
+      return r;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      pulls.remove(key, mine);
+    }
+  }
+
+  private ImageRecord doPull(ImageReference ref, Credentials creds) {
+    long start = System.nanoTime();
+    List<String> leased = new ArrayList<>();
+    try {
+      RegistryClient.FetchedManifest top = registry.manifest(ref, ref.manifestReference(), creds);
+      lease(leased, top.digest().toString());
+      content.put(top.digest(), top.body());
+      List<String> manifestDigests = new ArrayList<>(List.of(top.digest().toString()));
+      Manifest manifest = ManifestParser.parse(top.contentType(), top.body(), ref.toString());
+      if (manifest instanceof Manifest.Index index) {
+        Descriptor chosen = index.manifests().stream()
+            .filter(d -> d.platform() != null && platform.runs(d.platform()))
+            .findFirst()
+            .orElseThrow(() -> new NotFoundException("image " + ref + " has no manifest for this node's platform "
+                + platform + " (it has: " + index.manifests().stream()
+                .map(d -> String.valueOf(d.platform())).distinct().toList() + ")"));
+        RegistryClient.FetchedManifest child = registry.manifest(ref, chosen.digest().toString(), creds);
+        lease(leased, child.digest().toString());
+        content.put(child.digest(), child.body());
+        manifestDigests.add(child.digest().toString());
+        manifest = ManifestParser.parse(child.contentType(), child.body(), ref + "@" + chosen.digest());
+        if (manifest instanceof Manifest.Index) {
+          throw new InvalidArgumentException("image " + ref + ": an index entry points at another index");
+        }
+      }
+      Manifest.Image image = (Manifest.Image) manifest;
+      Descriptor configDesc = image.config();
+      lease(leased, configDesc.digest().toString());
+      download(ref, configDesc, creds, "config");
+      ImageConfig config = ImageConfig.parse(content.read(configDesc.digest()), ref.toString());
+      if (config.diffIds().size() != image.layers().size()) {
+        throw new InvalidArgumentException("image " + ref + ": the manifest lists " + image.layers().size()
+            + " layers but the config " + config.diffIds().size() + " DiffIDs");
+      }
+      List<String> chainIds = ChainIds.of(config.diffIds());
+      chainIds.forEach(c -> lease(leased, c));
+      image.layers().forEach(l -> lease(leased, l.digest().toString()));
+
+      int n = image.layers().size();
+      Semaphore slots = new Semaphore(Math.max(1, settings.maxConcurrentDownloads()));
+      CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+      for (int i = 0; i < n; i++) {
+        int index = i;
+        Descriptor layer = image.layers().get(i);
+        String chainId = chainIds.get(i);
+        String parent = i == 0 ? null : chainIds.get(i - 1);
+        String label = ref + " layer " + (i + 1) + "/" + n;
+        CompletableFuture<Path> blob = snapshots.committed(chainId).isPresent()
+            ? CompletableFuture.completedFuture(null)
+            : downloads.computeIfAbsent(layer.digest(), d -> CompletableFuture.supplyAsync(() -> {
+                slots.acquireUninterruptibly();
+                try {
+                  return download(ref, layer, creds, label);
+                } finally {
+                  slots.release();
+                }
+              }, VirtualThreads.EXECUTOR));
+        blob.whenComplete((p, e) -> downloads.remove(layer.digest(), blob));
+        CompletableFuture<Void> before = previous;
+        CompletableFuture<Void> done = blob.thenCombine(before, (p, v) -> p).thenAcceptAsync(p -> {
+          unpack(chainId, parent, layer, config.diffIds().get(index), label);
+        }, VirtualThreads.EXECUTOR);
+        previous = done;
+      }
+      await(previous);
+      long size = configDesc.size() + image.layers().stream().mapToLong(Descriptor::size).sum();
+      List<String> tags = ref.tag() != null ? List.of(ref.repoTag()) : List.of();
+      List<String> digests = List.of(ref.repository() + "@" + top.digest());
+      boolean pin = tags.stream().anyMatch(pinned::contains) || digests.stream().anyMatch(pinned::contains);
+      ImageRecord record = images.put(new ImageRecord(ImageRecord.VERSION, configDesc.digest().toString(), tags,
+          digests, size, manifestDigests, image.layers().stream().map(l -> l.digest().toString()).toList(), chainIds,
+          config, pin, Instant.now()));
+      LOG.info("pulled", "image", ref, "id", record.id(), "layers", n, "bytes", size,
+          "ms", (System.nanoTime() - start) / 1_000_000);
+      return record;
+    } finally {
+      leased.forEach(this::release);
+    }
+  }
+
+  /** Downloads one blob into the content store unless it is there; logs progress of long downloads. */
+  private Path download(ImageReference ref, Descriptor d, Credentials creds, String label) {
+    if (content.has(d.digest())) {
+      return content.path(d.digest());
+    }
+    long[] lastLog = {System.nanoTime()};
+    try (InputStream in = registry.blob(ref, d, creds)) {
+      Path p = content.write(d, in, bytes -> {
+        long now = System.nanoTime();
+        if (now - lastLog[0] > PROGRESS_EVERY_NANOS) {
+          lastLog[0] = now;
+          LOG.info("pulling", "what", label, "bytes", bytes, "of", d.size(),
+              "percent", d.size() == 0 ? 100 : bytes * 100 / d.size());
+        }
+      });
+      LOG.debug("downloaded", "what", label, "digest", d.digest(), "bytes", d.size());
+      return p;
+    } catch (IOException e) {
+      throw new UnavailableException("downloading " + label + " (" + d.digest() + ") failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Unpacks a layer into a new snapshot named by its ChainID, once even when several pulls need it. */
+  private void unpack(String chainId, String parent, Descriptor layer, Digest expectedDiffId, String label) {
+    if (snapshots.committed(chainId).isPresent()) {
+      return;
+    }
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = unpacks.putIfAbsent(chainId, mine);
+    if (running != null) {
+      await(running);
+      return;
+    }
+    try {
+      if (snapshots.committed(chainId).isEmpty()) {
+        String key = EXTRACT_PREFIX + Digest.parse(chainId).hex().substring(0, 16) + "-"
+            + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Snapshot s = snapshots.prepare(key, parent);
+        try {
+          long t0 = System.nanoTime();
+          Digest diffId = unpacker.unpack(content.path(layer.digest()), snapshots.fs(s.id()), label);
+          if (!diffId.equals(expectedDiffId)) {
+            throw new InvalidArgumentException(label + " unpacks to DiffID " + diffId + " but the image config says "
+                + expectedDiffId + "; refused");
+          }
+          snapshots.commit(chainId, key);
+          LOG.debug("unpacked", "what", label, "chain_id", chainId, "ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException e) {
+          snapshots.remove(key);
+          throw new UncheckedIOException("unpacking " + label + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+          snapshots.remove(key);
+          throw e;
+        }
+      }
+      mine.complete(null);
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      unpacks.remove(chainId, mine);
+    }
+  }
+
+  private void lease(List<String> mine, String what) {
+    mine.add(what);
+    leases.merge(what, 1, Integer::sum);
+  }
+
+  private void release(String what) {
+    leases.computeIfPresent(what, (k, v) -> v <= 1 ? null : v - 1);
+  }
+
+  private static <T> T await(CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("interrupted while waiting for a pull", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+          ? ce.getCause() : e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new UnavailableException(cause.getMessage(), cause);
+    }
+  }
+
+  // ---- reading ----
+
+  public Optional<ImageRecord> status(String name) {
+    return images.resolve(name);
+  }
+
+  public List<ImageRecord> list() {
+    return images.list();
+  }
+
+  // ---- removing ----
+
+  /**
+   * Removes what {@code name} names: by tag, only that tag when the image has others; by id or digest, the
+   * whole image. An image that does not exist is no error. Unreferenced content is then collected.
+   */
+  public void remove(String name) {
+    Optional<ImageRecord> found = images.resolve(name);
+    if (found.isEmpty()) {
+      return;
+    }
+    ImageRecord r = found.get();
+    String tag = null;
+    if (!name.startsWith("sha256:") && !name.matches("[a-f0-9]{12,64}")) {
+      ImageReference ref = ImageReference.parse(name);
+      tag = ref.digest() == null ? ref.repoTag() : null;
+    }
+    if (tag != null && r.repoTags().size() > 1) {
+      List<String> tags = new ArrayList<>(r.repoTags());
+      tags.remove(tag);
+      images.rename(r.id(), tags, r.repoDigests());
+      LOG.info("untagged", "tag", tag, "id", r.id());
+      return;
+    }
+    images.remove(r.id());
+    LOG.info("removed image", "id", r.id(), "tags", r.repoTags());
+    collect();
+  }
+
+  /** Deletes snapshots and blobs no image, container or pull in progress uses. */
+  public void collect() {
+    synchronized (collectorLock) {
+      Set<String> usedChains = new HashSet<>(leases.keySet());
+      Set<String> usedBlobs = new HashSet<>(leases.keySet());
+      for (ImageRecord r : images.list()) {
+        usedChains.addAll(r.chainIds());
+        usedBlobs.add(r.id());
+        usedBlobs.addAll(r.manifestDigests());
+        usedBlobs.addAll(r.layerDigests());
+      }
+      boolean progress = true;
+      int removedSnapshots = 0;
+      while (progress) {
+        progress = false;
+        List<Snapshot> all = snapshots.list();
+        for (Snapshot s : all) {
+          boolean hasChildren = all.stream().anyMatch(o -> o.parent() == s.id());
+          if (s.kind() == Snapshot.Kind.COMMITTED && !usedChains.contains(s.name()) && !hasChildren) {
+            snapshots.remove(s.name());
+            removedSnapshots++;
+            progress = true;
+          }
+        }
+      }
+      int removedBlobs = 0;
+      for (Digest d : content.list()) {
+        if (!usedBlobs.contains(d.toString())) {
+          content.delete(d);
+          removedBlobs++;
+        }
+      }
+      if (removedSnapshots + removedBlobs > 0) {
+        LOG.info("collected unused image content", "snapshots", removedSnapshots, "blobs", removedBlobs);
+      }
+    }
+  }
+
+  // ---- usage ----
+
+  /** Bytes and inodes used under a directory. */
+  public record Usage(Path mountpoint, long bytes, long inodes, Instant at) {}
+
+  public Usage usage() {
+    Path dir = settings.root().resolve("snapshots");
+    long[] totals = new long[2];
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+          totals[1]++;
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+          totals[0] += a.size();
+          totals[1]++;
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) {
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("measuring " + dir, e);
+    }
+    return new Usage(dir, totals[0], totals[1], Instant.now());
+  }
+}

@@ -1,0 +1,365 @@
+package dev.jcri.image.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.JcriException;
+import dev.jcri.common.Log;
+import dev.jcri.common.NotFoundException;
+import dev.jcri.common.PermissionDeniedException;
+import dev.jcri.common.UnavailableException;
+import dev.jcri.image.manifest.Descriptor;
+import dev.jcri.image.manifest.MediaTypes;
+import dev.jcri.image.ref.Digest;
+import dev.jcri.image.ref.ImageReference;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A client of the OCI distribution (Docker Registry v2) API over the JDK's HTTP client: manifests and blobs,
+ * anonymous, Basic and Bearer-token auth (token cached per scope), mirrors tried first, transient failures
+ * (connection errors, 429, 5xx) retried with backoff. Redirects are followed by hand so that credentials
+ * never travel to another host.
+ */
+public final class RegistryClient {
+
+  private static final Log LOG = Log.of(RegistryClient.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** As containerd: manifests and indexes larger than this are refused. */
+  static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+  private static final int ATTEMPTS = 4;
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+  private static final int MAX_REDIRECTS = 5;
+
+  private final HttpClient http;
+  private final RegistryHosts hosts;
+  private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+
+  public RegistryClient(RegistryHosts hosts) {
+    this(hosts, HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(15))
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build());
+  }
+
+  RegistryClient(RegistryHosts hosts, HttpClient http) {
+    this.hosts = hosts;
+    this.http = http;
+  }
+
+  /** A manifest as the registry sent it, with the digest of its bytes. */
+  public record FetchedManifest(byte[] body, String contentType, Digest digest) {}
+
+  /** Fetches the manifest (or index) {@code reference} (a tag or digest) of {@code ref}'s repository. */
+  public FetchedManifest manifest(ImageReference ref, String reference, Credentials creds) {
+    HttpResponse<InputStream> response = get(ref, "/manifests/" + reference, MediaTypes.ACCEPT_MANIFESTS, creds,
+        "manifest " + ref.repository() + ":" + reference);
+    try (InputStream in = response.body()) {
+      byte[] body = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+      if (body.length > MAX_MANIFEST_BYTES) {
+        throw new InvalidArgumentException("manifest " + ref.repository() + ":" + reference + " is larger than "
+            + MAX_MANIFEST_BYTES + " bytes; refused");
+      }
+      Digest actual = Digest.sha256(sha256(body));
+      if (Digest.looksLikeDigest(reference)) {
+        Digest wanted = Digest.parse(reference);
+        Digest check = wanted.algorithm().equals("sha256") ? actual : Digest.parse(wanted.algorithm() + ":"
+            + java.util.HexFormat.of().formatHex(hash(wanted.jcaName(), body)));
+        if (!check.equals(wanted)) {
+          throw new InvalidArgumentException("manifest " + ref.repository() + "@" + wanted
+              + " does not match its digest (got " + check + "); the registry sent other content");
+        }
+        actual = wanted;
+      }
+      return new FetchedManifest(body, response.headers().firstValue("Content-Type").orElse(""), actual);
+    } catch (IOException e) {
+      throw new UnavailableException("reading manifest " + ref.repository() + ":" + reference + " from the registry"
+          + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens the blob of {@code d} as a stream; the caller verifies what it reads and closes it. */
+  public InputStream blob(ImageReference ref, Descriptor d, Credentials creds) {
+    if (MediaTypes.FOREIGN_LAYERS.contains(d.mediaType())) {
+      for (String url : d.urls()) {
+        if (url.startsWith("https://") || url.startsWith("http://")) {
+          try {
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(url)).GET(), Credentials.NONE,
+                null, "foreign layer " + d.digest() + " from " + url);
+            if (r.statusCode() == 200) {
+              return r.body();
+            }
+            r.body().close();
+          } catch (IOException | JcriException e) {
+            LOG.warn("foreign layer URL failed; trying the registry", "url", url, "error", e.getMessage());
+          }
+        }
+      }
+    }
+    return get(ref, "/blobs/" + d.digest(), "*/*", creds, "blob " + d.digest() + " of " + ref.repository()).body();
+  }
+
+  private HttpResponse<InputStream> get(ImageReference ref, String suffix, String accept, Credentials creds,
+      String what) {
+    String scope = "repository:" + ref.path() + ":pull";
+    List<URI> endpoints = hosts.endpoints(ref.domain());
+    List<String> mirrorFailures = new ArrayList<>();
+    for (int i = 0; i < endpoints.size(); i++) {
+      URI base = endpoints.get(i);
+      boolean last = i == endpoints.size() - 1;
+      URI uri = URI.create(base + "/v2/" + ref.path() + suffix);
+      try {
+        HttpResponse<InputStream> r = authorizedGet(uri, accept, creds, scope, what);
+        if (r.statusCode() == 200) {
+          return r;
+        }
+        String detail = errorDetail(r);
+        JcriException e = statusError(r.statusCode(), what, base, creds, detail);
+        if (last) {
+          throw e;
+        }
+        mirrorFailures.add(base + ": " + e.getMessage());
+      } catch (JcriException e) {
+        if (last) {
+          throw e;
+        }
+        mirrorFailures.add(base + ": " + e.getMessage());
+      } catch (IOException e) {
+        if (last) {
+          throw new UnavailableException("cannot reach " + base + " for " + what + ": " + e, e);
+        }
+        mirrorFailures.add(base + ": " + e);
+      }
+      LOG.info("mirror failed; trying the next endpoint", "what", what, "mirror", base,
+          "error", mirrorFailures.getLast());
+    }
+    throw new IllegalStateException("no endpoints");
+  }
+
+  private HttpResponse<InputStream> authorizedGet(URI uri, String accept, Credentials creds, String scope,
+      String what) throws IOException {
+    String host = uri.getScheme() + "://" + uri.getAuthority();
+    String cached = cachedAuthorization(host, scope, creds);
+    HttpResponse<InputStream> r = send(request(uri, accept), creds, cached, what);
+    if (r.statusCode() != 401) {
+      return r;
+    }
+    AuthChallenge challenge = AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(""));
+    r.body().close();
+    String authorization = switch (challenge.scheme()) {
+      case "bearer" -> "Bearer " + token(host, challenge, scope, creds, what);
+      case "basic" -> {
+        if (!creds.hasBasic()) {
+          throw new PermissionDeniedException(what + ": " + host + " requires a username and password"
+              + " (Basic auth) and the pull gave none");
+        }
+        yield creds.basicHeader();
+      }
+      default -> throw new PermissionDeniedException(what + ": " + host + " answered 401 with an auth scheme"
+          + " jcri does not know (\"" + challenge.scheme() + "\")");
+    };
+    if (challenge.scheme().equals("basic")) {
+      tokens.put(cacheKey(host, scope, creds), new Token(authorization, Instant.MAX));
+    }
+    return send(request(uri, accept), creds, authorization, what);
+  }
+
+  private static HttpRequest.Builder request(URI uri, String accept) {
+    return HttpRequest.newBuilder(uri).GET().header("Accept", accept).header("User-Agent", "jcri");
+  }
+
+  /**
+   * Sends with retries on transient failures and follows redirects; Authorization goes only to the
+   * original host.
+   */
+  private HttpResponse<InputStream> send(HttpRequest.Builder builder, Credentials creds, String authorization,
+      String what) throws IOException {
+    HttpRequest original = builder.build();
+    Duration backoff = FIRST_BACKOFF;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        HttpResponse<InputStream> r = followRedirects(original, authorization);
+        int code = r.statusCode();
+        if ((code == 429 || code >= 500) && attempt < ATTEMPTS) {
+          r.body().close();
+          LOG.info("registry busy or failing; retrying", "what", what, "status", code, "attempt", attempt);
+        } else {
+          return r;
+        }
+      } catch (IOException e) {
+        if (attempt >= ATTEMPTS) {
+          throw e;
+        }
+        LOG.info("registry connection failed; retrying", "what", what, "error", e.toString(), "attempt", attempt);
+      }
+      sleep(backoff);
+      backoff = backoff.multipliedBy(2);
+    }
+  }
+
+  private HttpResponse<InputStream> followRedirects(HttpRequest original, String authorization) throws IOException {
+    URI uri = original.uri();
+    String authority = uri.getAuthority();
+    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET();
+      original.headers().map().forEach((k, vs) -> vs.forEach(v -> b.header(k, v)));
+      if (authorization != null && uri.getAuthority().equals(authority)) {
+        b.header("Authorization", authorization);
+      }
+      HttpResponse<InputStream> r;
+      try {
+        r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      int code = r.statusCode();
+      if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) {
+        return r;
+      }
+      String location = r.headers().firstValue("Location").orElse(null);
+      r.body().close();
+      if (location == null) {
+        throw new IOException("redirect " + code + " without a Location from " + uri);
+      }
+      uri = uri.resolve(location);
+    }
+    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + original.uri());
+  }
+
+  private String cachedAuthorization(String host, String scope, Credentials creds) {
+    if (!creds.registryToken().isEmpty()) {
+      return "Bearer " + creds.registryToken();
+    }
+    Token t = tokens.get(cacheKey(host, scope, creds));
+    return t != null && t.expires().isAfter(Instant.now()) ? t.value() : null;
+  }
+
+  private String token(String host, AuthChallenge challenge, String scope, Credentials creds, String what)
+      throws IOException {
+    if (!creds.registryToken().isEmpty()) {
+      throw new PermissionDeniedException(what + ": " + host + " refused the registry token given with the pull");
+    }
+    String realm = challenge.param("realm");
+    if (realm.isEmpty()) {
+      throw new PermissionDeniedException(what + ": " + host + " asked for a bearer token without naming a realm");
+    }
+    String service = challenge.param("service");
+    String wantedScope = challenge.param("scope").isEmpty() ? scope : challenge.param("scope");
+    HttpRequest.Builder b;
+    if (!creds.identityToken().isEmpty()) {
+      String form = "grant_type=refresh_token&client_id=jcri&service=" + enc(service) + "&scope=" + enc(wantedScope)
+          + "&refresh_token=" + enc(creds.identityToken());
+      b = HttpRequest.newBuilder(URI.create(realm)).POST(HttpRequest.BodyPublishers.ofString(form))
+          .header("Content-Type", "application/x-www-form-urlencoded");
+    } else {
+      String sep = realm.contains("?") ? "&" : "?";
+      URI uri = URI.create(realm + sep + "service=" + enc(service) + "&scope=" + enc(wantedScope));
+      b = HttpRequest.newBuilder(uri).GET();
+      if (creds.hasBasic()) {
+        b.header("Authorization", creds.basicHeader());
+      }
+    }
+    HttpResponse<InputStream> r;
+    try {
+      r = http.send(b.header("User-Agent", "jcri").build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    try (InputStream in = r.body()) {
+      byte[] body = in.readNBytes(1024 * 1024);
+      if (r.statusCode() == 401 || r.statusCode() == 403) {
+        throw new PermissionDeniedException(what + ": the token service " + realm + " refused "
+            + (creds.isEmpty() ? "anonymous access" : "the credentials (" + creds + ")") + " with " + r.statusCode());
+      }
+      if (r.statusCode() != 200) {
+        throw new UnavailableException(what + ": the token service " + realm + " answered " + r.statusCode());
+      }
+      JsonNode json = JSON.readTree(body);
+      String token = json.path("token").asText(json.path("access_token").asText(""));
+      if (token.isEmpty()) {
+        throw new UnavailableException(what + ": the token service " + realm + " sent no token");
+      }
+      long expiresIn = Math.max(60, json.path("expires_in").asLong(60));
+      tokens.put(cacheKey(host, scope, creds), new Token("Bearer " + token,
+          Instant.now().plusSeconds(expiresIn - 10)));
+      return token;
+    }
+  }
+
+  private static JcriException statusError(int code, String what, URI base, Credentials creds, String detail) {
+    String from = " from " + base + (detail.isEmpty() ? "" : " (" + detail + ")");
+    return switch (code) {
+      case 401 -> new PermissionDeniedException(what + ": not authorized" + from + " with "
+          + (creds.isEmpty() ? "no credentials" : "the credentials given (" + creds + ")"));
+      case 403 -> new PermissionDeniedException(what + ": access denied" + from);
+      case 404 -> new NotFoundException(what + " not found" + from);
+      case 429 -> new UnavailableException(what + ": the registry keeps answering 429 Too Many Requests" + from);
+      default -> code >= 500
+          ? new UnavailableException(what + ": the registry keeps failing with " + code + from)
+          : new UnavailableException(what + ": unexpected HTTP " + code + from);
+    };
+  }
+
+  private static String errorDetail(HttpResponse<InputStream> r) {
+    try (InputStream in = r.body()) {
+      byte[] body = in.readNBytes(4096);
+      JsonNode json = JSON.readTree(body);
+      JsonNode first = json.path("errors").path(0);
+      if (first.isObject()) {
+        return first.path("code").asText("") + ": " + first.path("message").asText("");
+      }
+    } catch (IOException | RuntimeException e) {
+      // the body is only a hint
+    }
+    return "";
+  }
+
+  private static String cacheKey(String host, String scope, Credentials creds) {
+    return host + "|" + scope + "|" + creds.username() + "|" + Integer.toHexString(
+        (creds.password() + creds.identityToken()).hashCode());
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static void sleep(Duration d) throws IOException {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  static byte[] sha256(byte[] data) {
+    return hash("SHA-256", data);
+  }
+
+  private static byte[] hash(String algorithm, byte[] data) {
+    try {
+      return MessageDigest.getInstance(algorithm).digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private record Token(String value, Instant expires) {}
+}

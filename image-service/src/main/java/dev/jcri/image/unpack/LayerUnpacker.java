@@ -1,0 +1,291 @@
+package dev.jcri.image.unpack;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.sun.jna.LastErrorException;
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Libc;
+import dev.jcri.image.ref.Digest;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Unpacks one image layer (tar, gzip or zstd, told apart by their magic bytes) into an empty directory that
+ * becomes an overlay layer: whiteouts ({@code .wh.<name>}) become 0/0 character devices, opaque markers
+ * ({@code .wh..wh..opq}) the {@code trusted.overlay.opaque} xattr, as containerd's overlay snapshotter does.
+ * Owners, modes (setuid included), mtimes, xattrs, hard links, symlinks and device nodes are kept. No entry
+ * lands outside the directory: names climbing out are refused, symlinks on the way are resolved inside it.
+ * Returns the DiffID: the digest of the uncompressed tar.
+ */
+public final class LayerUnpacker {
+
+  static final String WHITEOUT_PREFIX = ".wh.";
+  static final String OPAQUE = ".wh..wh..opq";
+  static final String OPAQUE_XATTR = "trusted.overlay.opaque";
+  private static final String PAX_XATTR = "SCHILY.xattr.";
+
+  private final long maxUncompressedBytes;
+
+  /** @param maxUncompressedBytes a layer that unpacks to more than this is refused (a decompression bomb) */
+  public LayerUnpacker(long maxUncompressedBytes) {
+    this.maxUncompressedBytes = maxUncompressedBytes;
+  }
+
+  public Digest unpack(Path blob, Path dir, String layerName) throws IOException {
+    MessageDigest sha = sha256();
+    try (InputStream raw = Files.newInputStream(blob);
+        InputStream decompressed = decompress(new BufferedInputStream(raw, 128 * 1024));
+        CountingLimit limited = new CountingLimit(decompressed, maxUncompressedBytes, layerName);
+        DigestInputStream digesting = new DigestInputStream(limited, sha)) {
+      TarArchiveInputStream tar = new TarArchiveInputStream(digesting);
+      new Extraction(dir, layerName).run(tar);
+      // The tar reader may stop at the end-of-archive blocks; the DiffID covers every byte.
+      digesting.transferTo(OutputStreamSink.INSTANCE);
+    }
+    return Digest.sha256(sha.digest());
+  }
+
+  private static InputStream decompress(BufferedInputStream in) throws IOException {
+    in.mark(4);
+    byte[] magic = in.readNBytes(4);
+    in.reset();
+    if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+      return new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024);
+    }
+    if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
+        && (magic[3] & 0xff) == 0xfd) {
+      return new BufferedInputStream(new ZstdInputStream(in), 64 * 1024);
+    }
+    return in;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One layer's extraction; directory metadata is applied last so that writes into them still succeed. */
+  private static final class Extraction {
+    private final Path dir;
+    private final String layer;
+    private final InRootResolver resolver;
+    private final List<Runnable> directoryFinish = new ArrayList<>();
+
+    Extraction(Path dir, String layer) {
+      this.dir = dir;
+      this.layer = layer;
+      this.resolver = new InRootResolver(dir);
+    }
+
+    void run(TarArchiveInputStream tar) throws IOException {
+      TarArchiveEntry e;
+      while ((e = tar.getNextEntry()) != null) {
+        try {
+          entry(e, tar);
+        } catch (InvalidArgumentException x) {
+          throw new InvalidArgumentException("layer " + layer + ": " + x.getMessage(), x);
+        } catch (IOException | UncheckedIOException | LastErrorException x) {
+          throw new IOException("layer " + layer + ", entry \"" + e.getName() + "\": "
+              + (x instanceof LastErrorException le ? Libc.describe(le) : x.getMessage()), x);
+        }
+      }
+      for (int i = directoryFinish.size() - 1; i >= 0; i--) {
+        directoryFinish.get(i).run();
+      }
+    }
+
+    private void entry(TarArchiveEntry e, InputStream data) throws IOException {
+      List<String> comps = InRootResolver.clean(e.getName(), "entry");
+      if (comps.isEmpty()) {
+        if (e.isDirectory()) {
+          finishDirectory(dir, e);
+        }
+        return;
+      }
+      String base = comps.getLast();
+      Path parent = resolver.resolveParent(comps);
+      if (base.startsWith(WHITEOUT_PREFIX)) {
+        Files.createDirectories(parent);
+        if (base.equals(OPAQUE)) {
+          Libc.INSTANCE.lsetxattr(parent.toString(), OPAQUE_XATTR, new byte[] {'y'}, 1, 0);
+        } else if (!base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
+          Path hidden = parent.resolve(base.substring(WHITEOUT_PREFIX.length()));
+          checkName(hidden.getFileName().toString(), e);
+          removeExisting(hidden);
+          Libc.INSTANCE.mknod(hidden.toString(), Libc.S_IFCHR, Libc.makedev(0, 0));
+        }
+        return;
+      }
+      Files.createDirectories(parent);
+      Path target = parent.resolve(base);
+      if (e.isDirectory()) {
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          removeExisting(target);
+          Files.createDirectory(target);
+        }
+        finishDirectory(target, e);
+        return;
+      }
+      removeExisting(target);
+      if (e.isSymbolicLink()) {
+        Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+        owner(target, e);
+        xattrs(target, e);
+        return;
+      }
+      if (e.isLink()) {
+        List<String> linkComps = InRootResolver.clean(e.getLinkName(), "hard link target of \"" + e.getName() + "\"");
+        if (linkComps.isEmpty()) {
+          throw new InvalidArgumentException("hard link \"" + e.getName() + "\" points at the layer root; refused");
+        }
+        Path source = resolver.resolveParent(linkComps).resolve(linkComps.getLast());
+        if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(source)) {
+          throw new InvalidArgumentException("hard link \"" + e.getName() + "\" points at \"" + e.getLinkName()
+              + "\", which this layer does not contain as a file; refused");
+        }
+        Files.createLink(target, source);
+        return;
+      }
+      if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+        int type = e.isCharacterDevice() ? Libc.S_IFCHR : e.isBlockDevice() ? Libc.S_IFBLK : Libc.S_IFIFO;
+        Libc.INSTANCE.mknod(target.toString(), type | (e.getMode() & 07777),
+            Libc.makedev(e.getDevMajor(), e.getDevMinor()));
+      } else if (e.isFile()) {
+        Files.copy(data, target, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        return; // sockets, global headers and other kinds carry nothing to unpack
+      }
+      owner(target, e);
+      xattrs(target, e);
+      Libc.INSTANCE.chmod(target.toString(), e.getMode() & 07777);
+      Files.setLastModifiedTime(target, FileTime.from(e.getModTime().toInstant()));
+    }
+
+    private void finishDirectory(Path target, TarArchiveEntry e) throws IOException {
+      owner(target, e);
+      xattrs(target, e);
+      int mode = e.getMode() & 07777;
+      FileTime mtime = FileTime.from(e.getModTime().toInstant());
+      directoryFinish.add(() -> {
+        try {
+          Libc.INSTANCE.chmod(target.toString(), mode);
+          Files.setLastModifiedTime(target, mtime);
+        } catch (IOException x) {
+          throw new UncheckedIOException(x);
+        }
+      });
+    }
+
+    private static void owner(Path target, TarArchiveEntry e) throws IOException {
+      Files.setAttribute(target, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(target, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static void xattrs(Path target, TarArchiveEntry e) {
+      for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+        if (h.getKey().startsWith(PAX_XATTR)) {
+          String name = h.getKey().substring(PAX_XATTR.length());
+          byte[] value = h.getValue().getBytes(StandardCharsets.ISO_8859_1);
+          Libc.INSTANCE.lsetxattr(target.toString(), name, value, value.length, 0);
+        }
+      }
+    }
+
+    private static void checkName(String name, TarArchiveEntry e) {
+      if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+        throw new InvalidArgumentException("whiteout \"" + e.getName() + "\" names no file; refused");
+      }
+    }
+
+    /** Clears the way for a new entry: a file, link or device is replaced, a directory only by a directory. */
+    private static void removeExisting(Path target) throws IOException {
+      if (!InRootResolver.exists(target)) {
+        return;
+      }
+      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        try (Stream<Path> walk = Files.walk(target)) {
+          for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        } catch (DirectoryNotEmptyException | FileAlreadyExistsException x) {
+          throw new IOException("cannot replace directory " + target, x);
+        }
+      } else {
+        Files.delete(target);
+      }
+    }
+  }
+
+  /** Refuses to read more than the limit; the pull fails naming the layer. */
+  private static final class CountingLimit extends java.io.FilterInputStream {
+    private final long limit;
+    private final String layer;
+    private long count;
+
+    CountingLimit(InputStream in, long limit, String layer) {
+      super(in);
+      this.limit = limit;
+      this.layer = layer;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        add(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        add(n);
+      }
+      return n;
+    }
+
+    private void add(long n) {
+      count += n;
+      if (count > limit) {
+        throw new InvalidArgumentException("layer " + layer + " unpacks to more than " + limit
+            + " bytes (max_layer_bytes); refused as a likely decompression bomb");
+      }
+    }
+  }
+
+  /** Discards bytes. */
+  private static final class OutputStreamSink extends java.io.OutputStream {
+    static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+    @Override
+    public void write(int b) {}
+
+    @Override
+    public void write(byte[] b, int off, int len) {}
+  }
+}
