@@ -45,6 +45,9 @@ public final class RegistryClient {
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
   private static final int MAX_REDIRECTS = 5;
 
+  /** How long a response may take to start, and a body may go without a byte. */
+  static final Duration STALL_LIMIT = Duration.ofSeconds(60);
+
   private final HttpClient http;
   private final RegistryHosts hosts;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -102,7 +105,7 @@ public final class RegistryClient {
             HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(url)).GET(), Credentials.NONE,
                 null, "foreign layer " + d.digest() + " from " + url);
             if (r.statusCode() == 200) {
-              return r.body();
+              return new StallGuard(r.body(), STALL_LIMIT, "foreign layer " + d.digest());
             }
             r.body().close();
           } catch (IOException | JcriException e) {
@@ -111,7 +114,8 @@ public final class RegistryClient {
         }
       }
     }
-    return get(ref, "/blobs/" + d.digest(), "*/*", creds, "blob " + d.digest() + " of " + ref.repository()).body();
+    String what = "blob " + d.digest() + " of " + ref.repository();
+    return new StallGuard(get(ref, "/blobs/" + d.digest(), "*/*", creds, what).body(), STALL_LIMIT, what);
   }
 
   private HttpResponse<InputStream> get(ImageReference ref, String suffix, String accept, Credentials creds,
@@ -216,7 +220,7 @@ public final class RegistryClient {
     URI uri = original.uri();
     String authority = uri.getAuthority();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET();
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(STALL_LIMIT);
       original.headers().map().forEach((k, vs) -> vs.forEach(v -> b.header(k, v)));
       if (authorization != null && uri.getAuthority().equals(authority)) {
         b.header("Authorization", authorization);
@@ -277,7 +281,8 @@ public final class RegistryClient {
     }
     HttpResponse<InputStream> r;
     try {
-      r = http.send(b.header("User-Agent", "jcri").build(), HttpResponse.BodyHandlers.ofInputStream());
+      r = http.send(b.header("User-Agent", "jcri").timeout(STALL_LIMIT).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);

@@ -1,0 +1,268 @@
+package dev.jcri.image.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Libc;
+import dev.jcri.common.NotFoundException;
+import dev.jcri.common.UnavailableException;
+import dev.jcri.image.ImageService;
+import dev.jcri.image.registry.Credentials;
+import dev.jcri.image.registry.RegistryHosts;
+import dev.jcri.image.snapshot.Snapshot;
+import dev.jcri.image.store.ImageRecord;
+import dev.jcri.image.testing.LocalRegistry;
+import dev.jcri.image.testing.RegistryPusher;
+import dev.jcri.image.testing.TestImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pulls from a real docker-registry on 127.0.0.1 into a real content store and overlay snapshots. */
+class ImageServiceIT {
+
+  @TempDir static Path shared;
+  static LocalRegistry registry;
+  static RegistryPusher pusher;
+
+  @TempDir Path root;
+  ImageService images;
+  final List<Path> mounts = new ArrayList<>();
+
+  @BeforeAll
+  static void startRegistry() throws Exception {
+    registry = LocalRegistry.start(shared.resolve("registry"));
+    pusher = new RegistryPusher(registry);
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    registry.close();
+  }
+
+  @BeforeEach
+  void open() {
+    images = service(root);
+  }
+
+  @AfterEach
+  void unmount() {
+    mounts.forEach(m -> Libc.INSTANCE.umount2(m.toString(), Libc.MNT_DETACH));
+  }
+
+  static ImageService service(Path root) {
+    return new ImageService(new ImageService.Settings(root, RegistryHosts.direct(), 3, 1L << 32, Set.of()));
+  }
+
+  String ref(String repo, String tag) {
+    return registry.host() + "/" + repo + ":" + tag;
+  }
+
+  @Test
+  void pull_multiLayerImage_mountsWithWhiteoutAndOpaqueHonoured() throws Exception {
+    TestImage.Built image = new TestImage().busyboxLayer()
+        .layer(TestImage.Compression.GZIP, t -> {
+          t.file("etc/motd", "hello", 0644);
+          t.dir("var/cache", 0755);
+          t.file("var/cache/old", "old", 0644);
+        })
+        .layer(TestImage.Compression.GZIP, t -> {
+          t.file("etc/.wh.motd", "", 0644);
+          t.dir("var/cache", 0755);
+          t.file("var/cache/.wh..wh..opq", "", 0644);
+          t.file("var/cache/new", "new", 0644);
+        })
+        .build();
+    pusher.push("test/layers", "v1", image);
+
+    ImageRecord r = images.pull(ref("test/layers", "v1"), Credentials.NONE);
+
+    assertEquals(image.configDigest(), r.id());
+    assertEquals(List.of(ref("test/layers", "v1")), r.repoTags());
+    assertEquals(List.of(registry.host() + "/test/layers@" + image.manifestDigest()), r.repoDigests());
+    assertEquals(3, r.chainIds().size());
+    assertEquals(List.of("/bin/sh"), r.config().cmd());
+
+    images.snapshots().prepare("c1", r.topChainId());
+    Path mnt = Files.createDirectories(root.resolve("mnt"));
+    images.snapshots().mount("c1", mnt);
+    mounts.add(mnt);
+    assertTrue(Files.isExecutable(mnt.resolve("bin/busybox")));
+    assertFalse(Files.exists(mnt.resolve("etc/motd")), "the whiteout removed /etc/motd");
+    assertFalse(Files.exists(mnt.resolve("var/cache/old")), "the opaque dir hid var/cache/old");
+    assertEquals("new", Files.readString(mnt.resolve("var/cache/new")));
+  }
+
+  @Test
+  void pull_index_picksThisNodesPlatform() throws Exception {
+    TestImage.Built amd64 = new TestImage().architecture("amd64")
+        .layer(TestImage.Compression.GZIP, t -> t.file("arch", "amd64", 0644)).build();
+    TestImage.Built arm64 = new TestImage().architecture("arm64")
+        .layer(TestImage.Compression.GZIP, t -> t.file("arch", "arm64", 0644)).build();
+    pusher.push("test/multi", "amd64", amd64);
+    pusher.push("test/multi", "arm64", arm64);
+    Map<TestImage.Built, String> entries = new LinkedHashMap<>();
+    entries.put(arm64, "arm64");
+    entries.put(amd64, "amd64");
+    byte[] index = TestImage.index(entries);
+    pusher.manifest("test/multi", "latest", index, "application/vnd.oci.image.index.v1+json");
+
+    ImageRecord r = images.pull(ref("test/multi", "latest"), Credentials.NONE);
+
+    assertEquals(amd64.configDigest(), r.id());
+    assertEquals(List.of(registry.host() + "/test/multi@" + TestImage.sha256(index)), r.repoDigests());
+  }
+
+  @Test
+  void pull_zstdLayers_andByDigest() throws Exception {
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.ZSTD, t -> t.file("z", "zstd", 0644)).build();
+    pusher.push("test/zstd", "v1", image);
+    ImageRecord r = images.pull(registry.host() + "/test/zstd@" + image.manifestDigest(), Credentials.NONE);
+    assertEquals(image.configDigest(), r.id());
+    assertEquals(List.of(), r.repoTags());
+    assertTrue(images.status(registry.host() + "/test/zstd@" + image.manifestDigest()).isPresent());
+  }
+
+  @Test
+  void pull_concurrentPullsOfOneImage_shareOneResult() throws Exception {
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.GZIP,
+        t -> t.file("big", new byte[8 * 1024 * 1024], 0644)).build();
+    pusher.push("test/shared", "v1", image);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<ImageRecord>> pulls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        pulls.add(pool.submit((Callable<ImageRecord>) () -> images.pull(ref("test/shared", "v1"), Credentials.NONE)));
+      }
+      for (Future<ImageRecord> f : pulls) {
+        assertEquals(image.configDigest(), f.get().id());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, images.snapshots().list().size(), "one layer, unpacked once");
+  }
+
+  @Test
+  void tagMovingToANewImage_untagsTheOld() throws Exception {
+    TestImage.Built v1 = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("v", "1", 0644)).build();
+    TestImage.Built v2 = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("v", "2", 0644)).build();
+    pusher.push("test/moving", "latest", v1);
+    String oldId = images.pull(ref("test/moving", "latest"), Credentials.NONE).id();
+    pusher.push("test/moving", "latest", v2);
+    String newId = images.pull(ref("test/moving", "latest"), Credentials.NONE).id();
+
+    assertEquals(v2.configDigest(), images.status(ref("test/moving", "latest")).orElseThrow().id());
+    assertEquals(List.of(), images.status(oldId).orElseThrow().repoTags());
+    assertTrue(!oldId.equals(newId));
+  }
+
+  @Test
+  void remove_byTagOfSeveral_untags_byId_removesAndCollects() throws Exception {
+    TestImage.Built image = new TestImage().busyboxLayer().build();
+    pusher.push("test/rm", "a", image);
+    pusher.push("test/rm", "b", image);
+    images.pull(ref("test/rm", "a"), Credentials.NONE);
+    ImageRecord r = images.pull(ref("test/rm", "b"), Credentials.NONE);
+    assertEquals(2, r.repoTags().size());
+
+    images.remove(ref("test/rm", "a"));
+    assertEquals(List.of(ref("test/rm", "b")), images.status(r.id()).orElseThrow().repoTags());
+
+    images.remove(r.id());
+    assertTrue(images.status(r.id()).isEmpty());
+    assertEquals(0, images.snapshots().list().size(), "snapshots collected");
+    try (Stream<Path> blobs = Files.walk(root.resolve("content/blobs"))) {
+      assertEquals(0, blobs.filter(Files::isRegularFile).count(), "blobs collected");
+    }
+    images.remove(r.id());
+    images.remove(ref("test/rm", "never"));
+  }
+
+  @Test
+  void missingImage_isNotFound_badReference_isInvalid() {
+    NotFoundException nf = assertThrows(NotFoundException.class,
+        () -> images.pull(ref("test/none", "v1"), Credentials.NONE));
+    assertTrue(nf.getMessage().contains("test/none"), nf.getMessage());
+    assertThrows(InvalidArgumentException.class, () -> images.pull("Bad//Ref", Credentials.NONE));
+  }
+
+  @Test
+  void manifestLyingAboutALayerSize_failsAndKeepsNothing() throws Exception {
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("x", "x", 0644)).build();
+    for (TestImage.Layer l : image.layers()) {
+      pusher.blob("test/liar", l.blob());
+    }
+    pusher.blob("test/liar", image.config());
+    String manifest = new String(image.manifest()).replace("\"size\":" + image.layers().getFirst().blob().length,
+        "\"size\":" + (image.layers().getFirst().blob().length - 1));
+    pusher.manifest("test/liar", "v1", manifest.getBytes(), image.manifestMediaType());
+
+    RuntimeException e = assertThrows(RuntimeException.class, () -> images.pull(ref("test/liar", "v1"),
+        Credentials.NONE));
+    assertTrue(e.getMessage().contains("descriptor"), e.getMessage());
+    assertTrue(images.list().isEmpty());
+    assertEquals(0, images.snapshots().list().size());
+    try (Stream<Path> ingest = Files.list(root.resolve("content/ingest"))) {
+      assertEquals(0, ingest.count());
+    }
+  }
+
+  @Test
+  void registryStoppedHalfWay_thenRestart_leavesNoPartialImage() throws Exception {
+    Path regDir = root.resolve("short-lived-registry");
+    try (LocalRegistry shortLived = LocalRegistry.start(regDir)) {
+      TestImage.Built image = new TestImage().layer(TestImage.Compression.NONE,
+          t -> t.file("big", new byte[64 * 1024 * 1024], 0644)).build();
+      new RegistryPusher(shortLived).push("test/cut", "v1", image);
+      try (ThrottlingProxy proxy = ThrottlingProxy.start(shortLived.port(), 4 * 1024 * 1024)) {
+        Thread puller = Thread.ofPlatform().start(() -> {
+          try {
+            images.pull("127.0.0.1:" + proxy.port() + "/test/cut:v1", Credentials.NONE);
+          } catch (UnavailableException | IllegalStateException expected) {
+            // the registry goes away
+          }
+        });
+        Path ingest = root.resolve("content/ingest");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && (!Files.isDirectory(ingest) || isEmpty(ingest))) {
+          Thread.sleep(20);
+        }
+        assertFalse(isEmpty(ingest), "the layer download started");
+        shortLived.stop();
+        proxy.cut();
+        puller.join(120_000);
+        assertFalse(puller.isAlive());
+      }
+    }
+    ImageService restarted = service(root);
+    assertTrue(restarted.list().isEmpty(), "no partial image listed");
+    assertTrue(isEmpty(root.resolve("content/ingest")), "temp files gone");
+    assertTrue(restarted.snapshots().list().stream().noneMatch(s -> s.kind() == Snapshot.Kind.ACTIVE));
+  }
+
+  private static boolean isEmpty(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+}
