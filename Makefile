@@ -18,7 +18,7 @@ BINDIR := $(PREFIX)/bin
 
 # Debian packages jcri runs with, and those its tests need on top.
 RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables
-TEST_DEBS := maven
+TEST_DEBS := maven docker-registry busybox-static apache2-utils
 
 .PHONY: build run test install clean deps test-deps
 

@@ -2,6 +2,8 @@ package dev.jcri.server;
 
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
+import dev.jcri.image.ImageService;
+import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.network.PodCidrStore;
 import dev.jcri.sandbox.node.CgroupDriver;
@@ -22,7 +24,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** Wires the configuration into domain services and RPC classes, and runs the server until stopped. */
 public final class JcriDaemon implements AutoCloseable {
@@ -53,7 +58,8 @@ public final class JcriDaemon implements AutoCloseable {
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
           new UpdateRuntimeConfigRpc(new PodCidrStore(root.resolve("pod-cidr"))),
           new RuntimeConfigRpc(driver));
-      CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl()),
+      ImageService images = new ImageService(imageSettings(config));
+      CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
           List.of(new ErrorMappingInterceptor(), new RpcInstrumentationInterceptor(openTelemetry)));
       guard.restrictSocket();
       return new JcriDaemon(guard, server);
@@ -61,6 +67,14 @@ public final class JcriDaemon implements AutoCloseable {
       guard.close();
       throw e;
     }
+  }
+
+  static ImageService.Settings imageSettings(JcriConfig config) {
+    JcriConfig.Registry r = config.registry();
+    Map<String, List<String>> mirrors = new LinkedHashMap<>();
+    r.mirrors().forEach((host, m) -> mirrors.put(host, m.endpoints()));
+    return new ImageService.Settings(config.rootPath(), new RegistryHosts(mirrors, Set.copyOf(r.insecure())),
+        r.maxConcurrentDownloads(), r.maxLayerBytes(), Set.copyOf(r.pinnedImages()));
   }
 
   static CgroupDriver cgroupDriver(JcriConfig.CgroupDriverSetting setting) {

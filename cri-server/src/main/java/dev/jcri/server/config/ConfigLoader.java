@@ -245,6 +245,13 @@ public final class ConfigLoader {
         }
       }
     });
+    if (c.registry().maxConcurrentDownloads() < 1 || c.registry().maxConcurrentDownloads() > 64) {
+      problems.add("key 'registry.max_concurrent_downloads': expected 1 to 64, got "
+          + c.registry().maxConcurrentDownloads());
+    }
+    if (c.registry().maxLayerBytes() < 1) {
+      problems.add("key 'registry.max_layer_bytes': expected a positive number of bytes");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException("config " + origin + ": " + String.join("; ", problems));
     }

@@ -34,6 +34,9 @@ public final class ConfigRenderer {
       Map.entry("registry.insecure", "Registries (host or host:port) reached over plain HTTP. Loopback ones always may."),
       Map.entry("registry.mirrors", "Per registry host, endpoints tried in order before the host itself."),
       Map.entry("registry.mirrors.*.endpoints", "Mirror URLs, http:// or https://."),
+      Map.entry("registry.max_concurrent_downloads", "Layer downloads running at once for one pull."),
+      Map.entry("registry.max_layer_bytes", "The most one layer may unpack to; more is refused as a decompression bomb."),
+      Map.entry("registry.pinned_images", "Images never collected and reported pinned (e.g. the pause image)."),
       Map.entry("tracing", "OpenTelemetry traces over OTLP; the standard OTEL_* variables switch it on too."),
       Map.entry("tracing.enabled", "Export a span per RPC and per step."),
       Map.entry("tracing.endpoint", "The OTLP/gRPC collector endpoint."));

@@ -50,7 +50,7 @@ public record JcriConfig(
         "/usr/bin/conmon",
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni")),
         new Stream("127.0.0.1", 0),
-        new Registry(Map.of(), List.of()),
+        new Registry(Map.of(), List.of(), 3, 64L << 30, List.of()),
         new Tracing(false, "http://127.0.0.1:4317"));
   }
 
@@ -78,11 +78,16 @@ public record JcriConfig(
   /** The streaming server for exec, attach and port-forward; port 0 picks a free port. */
   public record Stream(String address, int port) {}
 
-  /** Registry settings; the image service fills in their use. */
-  public record Registry(Map<String, Mirror> mirrors, List<String> insecure) {
+  /**
+   * Registries and pulls: mirrors per registry host, hosts reached over plain HTTP, layer downloads at once
+   * per pull, the most one layer may unpack to, and images never collected.
+   */
+  public record Registry(Map<String, Mirror> mirrors, List<String> insecure, int maxConcurrentDownloads,
+      long maxLayerBytes, List<String> pinnedImages) {
     public Registry {
       mirrors = mirrors == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
       insecure = insecure == null ? List.of() : List.copyOf(insecure);
+      pinnedImages = pinnedImages == null ? List.of() : List.copyOf(pinnedImages);
     }
   }
 

@@ -10,6 +10,12 @@ import java.util.logging.Logger;
 /** Points java.util.logging at standard error with the configured level and format. */
 public final class LogSetup {
 
+  /**
+   * Loggers configured here. java.util.logging holds loggers weakly, so a level set on one nobody
+   * references is lost when it is collected; these references keep the settings.
+   */
+  private static final java.util.List<Logger> CONFIGURED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private LogSetup() {}
 
   public static void configure(JcriConfig.LogLevel level, JcriConfig.LogFormat format) {
@@ -24,12 +30,21 @@ public final class LogSetup {
     root.addHandler(handler);
     Level jul = toJul(level);
     root.setLevel(jul);
-    Logger.getLogger("dev.jcri").setLevel(jul);
+    set("dev.jcri", jul);
     // Library chatter stays at INFO and above even when jcri itself logs at debug.
     Level libraries = jul.intValue() < Level.INFO.intValue() ? Level.INFO : jul;
-    Logger.getLogger("io.grpc").setLevel(libraries);
-    Logger.getLogger("io.netty").setLevel(libraries);
-    Logger.getLogger("io.opentelemetry").setLevel(libraries);
+    set("io.grpc", libraries);
+    set("io.netty", libraries);
+    set("io.opentelemetry", libraries);
+    // grpc-java asks every accepted channel for SO_KEEPALIVE, which unix sockets do not have; Netty warns
+    // about it once per connection. Nothing is wrong, so that warning is not shown.
+    set("io.netty.bootstrap.ServerBootstrap", Level.SEVERE);
+  }
+
+  private static void set(String name, Level level) {
+    Logger logger = Logger.getLogger(name);
+    logger.setLevel(level);
+    CONFIGURED.add(logger);
   }
 
   static Level toJul(JcriConfig.LogLevel level) {

@@ -54,7 +54,8 @@ class CriSocketIT {
   static CriSocket client;
 
   /** RPCs this build implements; every other one must answer UNIMPLEMENTED. */
-  static final Set<String> BUILT = Set.of("Version", "Status", "UpdateRuntimeConfig", "RuntimeConfig");
+  static final Set<String> BUILT = Set.of("Version", "Status", "UpdateRuntimeConfig", "RuntimeConfig",
+      "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
 
   @BeforeAll
   static void start() throws IOException {
