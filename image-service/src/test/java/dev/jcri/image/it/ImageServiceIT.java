@@ -199,6 +199,25 @@ class ImageServiceIT {
   }
 
   @Test
+  void pull_hundredLayerImage_mounts() throws Exception {
+    TestImage builder = new TestImage();
+    for (int i = 0; i < 100; i++) {
+      int n = i;
+      builder.layer(TestImage.Compression.GZIP, t -> t.file("layer-" + n, Integer.toString(n), 0644));
+    }
+    TestImage.Built image = builder.build();
+    pusher.push("test/deep", "v1", image);
+    ImageRecord r = images.pull(ref("test/deep", "v1"), Credentials.NONE);
+    assertEquals(100, r.chainIds().size());
+    images.snapshots().prepare("deep", r.topChainId());
+    Path mnt = Files.createDirectories(root.resolve("deep-mnt"));
+    images.snapshots().mount("deep", mnt);
+    mounts.add(mnt);
+    assertEquals("0", Files.readString(mnt.resolve("layer-0")));
+    assertEquals("99", Files.readString(mnt.resolve("layer-99")));
+  }
+
+  @Test
   void missingImage_isNotFound_badReference_isInvalid() {
     NotFoundException nf = assertThrows(NotFoundException.class,
         () -> images.pull(ref("test/none", "v1"), Credentials.NONE));

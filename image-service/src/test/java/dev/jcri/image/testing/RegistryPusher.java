@@ -23,6 +23,11 @@ public final class RegistryPusher {
     this(baseUrl, "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes()));
   }
 
+  /** With a ready Authorization header value (a bearer token for a token-auth registry). */
+  public static RegistryPusher withAuthorization(String baseUrl, String authorization) {
+    return new RegistryPusher(baseUrl, authorization);
+  }
+
   private RegistryPusher(String baseUrl, String authorization) {
     this.base = baseUrl;
     this.authorization = authorization;
