@@ -40,7 +40,7 @@ define train_aot
 	rm -f "$$out"; \
 	JCRI_HOME="$$home" JCRI_JAVA_OPTS="-XX:AOTCacheOutput=$$out -Xlog:aot=warning" $(LAUNCHER) \
 	  --config "$$tmp/jcri.toml" --config-dir "$$tmp/none" > "$$tmp/train.log" 2>&1 & pid=$$!; \
-	for i in $$(seq 600); do [ -S "$$tmp/jcri.sock" ] && break; kill -0 $$pid 2>/dev/null || break; sleep 0.05; done; \
+	for i in $$(seq 600); do grep -q 'serving the CRI' "$$tmp/train.log" && break; kill -0 $$pid 2>/dev/null || break; sleep 0.05; done; \
 	kill -TERM $$pid; wait $$pid || { cat "$$tmp/train.log"; exit 1; }; \
 	[ -f "$$out" ] || { cat "$$tmp/train.log"; echo "no AOT cache written"; exit 1; }; \
 	echo "AOT cache: $$out ($$(du -h "$$out" | cut -f1))"

@@ -39,6 +39,8 @@ public interface Libc extends Library {
 
   int chmod(String path, int mode) throws LastErrorException;
 
+  int lchown(String path, int uid, int gid) throws LastErrorException;
+
   int lsetxattr(String path, String name, byte[] value, long size, int flags) throws LastErrorException;
 
   long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;

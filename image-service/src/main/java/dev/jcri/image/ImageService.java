@@ -188,12 +188,12 @@ public final class ImageService {
                 } finally {
                   slots.release();
                 }
-              }, VirtualThreads.EXECUTOR));
+              }, Workers.EXECUTOR));
         blob.whenComplete((p, e) -> downloads.remove(layer.digest(), blob));
         CompletableFuture<Void> before = previous;
         CompletableFuture<Void> done = blob.thenCombine(before, (p, v) -> p).thenAcceptAsync(p -> {
           unpack(chainId, parent, layer, config.diffIds().get(index), label);
-        }, VirtualThreads.EXECUTOR);
+        }, Workers.EXECUTOR);
         previous = done;
       }
       await(previous);

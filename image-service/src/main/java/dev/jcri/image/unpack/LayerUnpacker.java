@@ -15,7 +15,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -93,6 +92,11 @@ public final class LayerUnpacker {
     private final String layer;
     private final InRootResolver resolver;
     private final List<Runnable> directoryFinish = new ArrayList<>();
+    /**
+     * Parents already resolved and created, by entry path: most entries share their directory with the
+     * one before. Cleared whenever an entry could change how a path resolves (a symlink, a replaced node).
+     */
+    private final Map<List<String>, Path> parents = new java.util.HashMap<>();
 
     Extraction(Path dir, String layer) {
       this.dir = dir;
@@ -126,31 +130,42 @@ public final class LayerUnpacker {
         return;
       }
       String base = comps.getLast();
-      Path parent = resolver.resolveParent(comps);
-      if (base.startsWith(WHITEOUT_PREFIX)) {
+      List<String> parentComps = List.copyOf(comps.subList(0, comps.size() - 1));
+      Path parent = parents.get(parentComps);
+      if (parent == null) {
+        parent = resolver.resolveParent(comps);
         Files.createDirectories(parent);
+        parents.put(parentComps, parent);
+      }
+      if (base.startsWith(WHITEOUT_PREFIX)) {
         if (base.equals(OPAQUE)) {
           Libc.INSTANCE.lsetxattr(parent.toString(), OPAQUE_XATTR, new byte[] {'y'}, 1, 0);
         } else if (!base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
           Path hidden = parent.resolve(base.substring(WHITEOUT_PREFIX.length()));
           checkName(hidden.getFileName().toString(), e);
-          removeExisting(hidden);
+          if (removeExisting(hidden)) {
+            parents.clear();
+          }
           Libc.INSTANCE.mknod(hidden.toString(), Libc.S_IFCHR, Libc.makedev(0, 0));
         }
         return;
       }
-      Files.createDirectories(parent);
       Path target = parent.resolve(base);
       if (e.isDirectory()) {
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-          removeExisting(target);
+          if (removeExisting(target)) {
+            parents.clear();
+          }
           Files.createDirectory(target);
         }
         finishDirectory(target, e);
         return;
       }
-      removeExisting(target);
+      if (removeExisting(target)) {
+        parents.clear();
+      }
       if (e.isSymbolicLink()) {
+        parents.clear();
         Files.createSymbolicLink(target, Path.of(e.getLinkName()));
         owner(target, e);
         xattrs(target, e);
@@ -174,7 +189,7 @@ public final class LayerUnpacker {
         Libc.INSTANCE.mknod(target.toString(), type | (e.getMode() & 07777),
             Libc.makedev(e.getDevMajor(), e.getDevMinor()));
       } else if (e.isFile()) {
-        Files.copy(data, target, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(data, target);
       } else {
         return; // sockets, global headers and other kinds carry nothing to unpack
       }
@@ -199,9 +214,13 @@ public final class LayerUnpacker {
       });
     }
 
-    private static void owner(Path target, TarArchiveEntry e) throws IOException {
-      Files.setAttribute(target, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(target, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+    /** jcri creates entries as root, so only other owners need a call. */
+    private static void owner(Path target, TarArchiveEntry e) {
+      int uid = (int) e.getLongUserId();
+      int gid = (int) e.getLongGroupId();
+      if (uid != 0 || gid != 0) {
+        Libc.INSTANCE.lchown(target.toString(), uid, gid);
+      }
     }
 
     private static void xattrs(Path target, TarArchiveEntry e) {
@@ -220,10 +239,13 @@ public final class LayerUnpacker {
       }
     }
 
-    /** Clears the way for a new entry: a file, link or device is replaced, a directory only by a directory. */
-    private static void removeExisting(Path target) throws IOException {
+    /**
+     * Clears the way for a new entry: a file, link or device is replaced, a directory only by a directory.
+     * Returns whether something was there.
+     */
+    private static boolean removeExisting(Path target) throws IOException {
       if (!InRootResolver.exists(target)) {
-        return;
+        return false;
       }
       if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
         try (Stream<Path> walk = Files.walk(target)) {
@@ -236,6 +258,7 @@ public final class LayerUnpacker {
       } else {
         Files.delete(target);
       }
+      return true;
     }
   }
 

@@ -218,6 +218,35 @@ class ImageServiceIT {
   }
 
   @Test
+  void removedImage_underARunningContainersSnapshot_keepsItsLayers() throws Exception {
+    TestImage.Built image = new TestImage().busyboxLayer()
+        .layer(TestImage.Compression.GZIP, t -> t.file("top", "t", 0644)).build();
+    pusher.push("test/inuse", "v1", image);
+    ImageRecord r = images.pull(ref("test/inuse", "v1"), Credentials.NONE);
+    images.snapshots().prepare("container-rootfs", r.topChainId());
+
+    images.remove(r.id());
+
+    assertTrue(images.snapshots().committed(r.topChainId()).isPresent(), "the container's layers stay");
+    images.snapshots().remove("container-rootfs");
+    images.collect();
+    assertEquals(0, images.snapshots().list().size(), "collected once the container is gone");
+  }
+
+  @Test
+  void hostileLayer_failsThePullNamingTheEntry_andLeavesNothing() throws Exception {
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.GZIP,
+        t -> t.rawFile("../../../etc/jcri-escape", "x")).build();
+    pusher.push("test/hostile", "v1", image);
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+        () -> images.pull(ref("test/hostile", "v1"), Credentials.NONE));
+    assertTrue(e.getMessage().contains("../../../etc/jcri-escape"), e.getMessage());
+    assertFalse(Files.exists(Path.of("/etc/jcri-escape")));
+    assertTrue(images.list().isEmpty());
+    assertEquals(0, images.snapshots().list().size(), "the half-unpacked layer is removed");
+  }
+
+  @Test
   void missingImage_isNotFound_badReference_isInvalid() {
     NotFoundException nf = assertThrows(NotFoundException.class,
         () -> images.pull(ref("test/none", "v1"), Credentials.NONE));
