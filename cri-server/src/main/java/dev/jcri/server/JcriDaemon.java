@@ -4,7 +4,13 @@ import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.registry.RegistryHosts;
+import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.network.CniConfigDir;
+import dev.jcri.sandbox.node.CgroupLayout;
+import dev.jcri.sandbox.ns.NamespacePinner;
+import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.pod.PodSandboxStore;
 import dev.jcri.sandbox.network.PodCidrStore;
 import dev.jcri.sandbox.node.CgroupDriver;
 import dev.jcri.sandbox.node.HugetlbMounter;
@@ -53,11 +59,20 @@ public final class JcriDaemon implements AutoCloseable {
     SocketGuard guard = SocketGuard.acquire(config.statePath(), config.socketPath());
     try {
       mountHugetlb();
+      PodCidrStore podCidr = new PodCidrStore(root.resolve("pod-cidr"));
+      DefaultNetwork defaultNetwork = new DefaultNetwork(config.cni());
+      defaultNetwork.install(podCidr.podCidr());
+      PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")),
+          new NamespacePinner(config.statePath()), CgroupManager.forHost(CgroupLayout.ofHost()),
+          new CniNetwork(new CniConfigDir(Path.of(config.cni().confDir())),
+              config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results")),
+          config.statePath().resolve("pods"), config.runtimes().keySet(), config.defaultRuntime(),
+          openTelemetry.getTracer("dev.jcri.sandbox"));
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(
           new VersionRpc(),
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
-          new UpdateRuntimeConfigRpc(new PodCidrStore(root.resolve("pod-cidr"))),
-          new RuntimeConfigRpc(driver));
+          new UpdateRuntimeConfigRpc(podCidr, defaultNetwork::install),
+          new RuntimeConfigRpc(driver), pods);
       ImageService images = new ImageService(imageSettings(config));
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
           List.of(new ErrorMappingInterceptor(), new RpcInstrumentationInterceptor(openTelemetry)));

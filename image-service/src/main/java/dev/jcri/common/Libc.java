@@ -49,6 +49,22 @@ public interface Libc extends Library {
 
   int close(int fd) throws LastErrorException;
 
+  int CLONE_NEWNS = 0x00020000;
+  int CLONE_NEWUTS = 0x04000000;
+  int CLONE_NEWIPC = 0x08000000;
+  int CLONE_NEWNET = 0x40000000;
+  int CLONE_NEWPID = 0x20000000;
+  int O_RDONLY = 0;
+  int O_CLOEXEC = 02000000;
+
+  int unshare(int flags) throws LastErrorException;
+
+  int setns(int fd, int nstype) throws LastErrorException;
+
+  int sethostname(String name, long len) throws LastErrorException;
+
+  int open(String path, int flags) throws LastErrorException;
+
   /** Linux's makedev: the device number of major and minor. */
   static long makedev(long major, long minor) {
     return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);

@@ -27,6 +27,8 @@ public final class ConfigRenderer {
       Map.entry("cni", "Pod networking through CNI plugins."),
       Map.entry("cni.conf_dir", "Network configs; the first usable .conflist/.conf/.json by name is used."),
       Map.entry("cni.bin_dirs", "Where plugin binaries are looked for, in order."),
+      Map.entry("cni.default_network", "When conf_dir has no network config, install jcri's (bridge jcri0,"
+          + " host-local on the pod CIDR or 10.88.0.0/16, portmap) and set net.ipv4.ip_forward=1."),
       Map.entry("stream", "The streaming server for exec, attach and port-forward."),
       Map.entry("stream.address", "Address it listens on; keep it on loopback unless the node needs otherwise."),
       Map.entry("stream.port", "Port it listens on; 0 picks a free one."),

@@ -48,7 +48,7 @@ public record JcriConfig(
         "crun",
         runtimes,
         "/usr/bin/conmon",
-        new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni")),
+        new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true),
         new Stream("127.0.0.1", 0),
         new Registry(Map.of(), List.of(), 3, 64L << 30, List.of()),
         new Tracing(false, "http://127.0.0.1:4317"));
@@ -69,7 +69,8 @@ public record JcriConfig(
   /** An OCI runtime handler: the runtime binary and the state directory it is given with --root. */
   public record RuntimeHandler(String path, String root) {}
 
-  public record Cni(String confDir, List<String> binDirs) {
+  /** CNI: where configs and plugins are; {@code defaultNetwork} installs jcri's network when none exists. */
+  public record Cni(String confDir, List<String> binDirs, boolean defaultNetwork) {
     public Cni {
       binDirs = binDirs == null ? List.of() : List.copyOf(binDirs);
     }

@@ -1,5 +1,21 @@
 package dev.jcri.server.rpc;
 
+import dev.jcri.cri.v1.ListPodSandboxRequest;
+import dev.jcri.cri.v1.ListPodSandboxResponse;
+import dev.jcri.cri.v1.ListPodSandboxStatsRequest;
+import dev.jcri.cri.v1.ListPodSandboxStatsResponse;
+import dev.jcri.cri.v1.PodSandboxStatsRequest;
+import dev.jcri.cri.v1.PodSandboxStatsResponse;
+import dev.jcri.cri.v1.PodSandboxStatusRequest;
+import dev.jcri.cri.v1.PodSandboxStatusResponse;
+import dev.jcri.cri.v1.RemovePodSandboxRequest;
+import dev.jcri.cri.v1.RemovePodSandboxResponse;
+import dev.jcri.cri.v1.RunPodSandboxRequest;
+import dev.jcri.cri.v1.RunPodSandboxResponse;
+import dev.jcri.cri.v1.StopPodSandboxRequest;
+import dev.jcri.cri.v1.StopPodSandboxResponse;
+import dev.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import dev.jcri.cri.v1.UpdatePodSandboxResourcesResponse;
 import dev.jcri.cri.v1.RuntimeConfigRequest;
 import dev.jcri.cri.v1.RuntimeConfigResponse;
 import dev.jcri.cri.v1.RuntimeServiceGrpc;
@@ -9,6 +25,7 @@ import dev.jcri.cri.v1.UpdateRuntimeConfigRequest;
 import dev.jcri.cri.v1.UpdateRuntimeConfigResponse;
 import dev.jcri.cri.v1.VersionRequest;
 import dev.jcri.cri.v1.VersionResponse;
+import dev.jcri.sandbox.pod.PodSandboxManager;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -21,13 +38,71 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final StatusRpc status;
   private final UpdateRuntimeConfigRpc updateRuntimeConfig;
   private final RuntimeConfigRpc runtimeConfig;
+  private final PodRpcs.Run runPod;
+  private final PodRpcs.Stop stopPod;
+  private final PodRpcs.Remove removePod;
+  private final PodRpcs.Status podStatus;
+  private final PodRpcs.ListPods listPods;
+  private final PodRpcs.Stats podStats;
+  private final PodRpcs.ListStats listPodStats;
+  private final PodRpcs.UpdateResources updatePodResources;
 
   public RuntimeServiceImpl(VersionRpc version, StatusRpc status, UpdateRuntimeConfigRpc updateRuntimeConfig,
-      RuntimeConfigRpc runtimeConfig) {
+      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods) {
     this.version = version;
     this.status = status;
     this.updateRuntimeConfig = updateRuntimeConfig;
     this.runtimeConfig = runtimeConfig;
+    this.runPod = new PodRpcs.Run(pods);
+    this.stopPod = new PodRpcs.Stop(pods);
+    this.removePod = new PodRpcs.Remove(pods);
+    this.podStatus = new PodRpcs.Status(pods);
+    this.listPods = new PodRpcs.ListPods(pods);
+    this.podStats = new PodRpcs.Stats(pods);
+    this.listPodStats = new PodRpcs.ListStats(pods);
+    this.updatePodResources = new PodRpcs.UpdateResources(pods);
+  }
+
+  @Override
+  public void runPodSandbox(RunPodSandboxRequest request, StreamObserver<RunPodSandboxResponse> observer) {
+    UnaryRpc.serve(runPod, request, observer);
+  }
+
+  @Override
+  public void stopPodSandbox(StopPodSandboxRequest request, StreamObserver<StopPodSandboxResponse> observer) {
+    UnaryRpc.serve(stopPod, request, observer);
+  }
+
+  @Override
+  public void removePodSandbox(RemovePodSandboxRequest request, StreamObserver<RemovePodSandboxResponse> observer) {
+    UnaryRpc.serve(removePod, request, observer);
+  }
+
+  @Override
+  public void podSandboxStatus(PodSandboxStatusRequest request, StreamObserver<PodSandboxStatusResponse> observer) {
+    UnaryRpc.serve(podStatus, request, observer);
+  }
+
+  @Override
+  public void listPodSandbox(ListPodSandboxRequest request, StreamObserver<ListPodSandboxResponse> observer) {
+    UnaryRpc.serve(listPods, request, observer);
+  }
+
+  @Override
+  public void podSandboxStats(PodSandboxStatsRequest request, StreamObserver<PodSandboxStatsResponse> observer) {
+    UnaryRpc.serve(podStats, request, observer);
+  }
+
+  @Override
+  public void listPodSandboxStats(ListPodSandboxStatsRequest request,
+      StreamObserver<ListPodSandboxStatsResponse> observer) {
+    UnaryRpc.serve(listPodStats, request, observer);
+  }
+
+  @Override
+  public void updatePodSandboxResources(UpdatePodSandboxResourcesRequest request,
+      StreamObserver<UpdatePodSandboxResourcesResponse> observer) {
+    UnaryRpc.serve(updatePodResources, request, observer);
   }
 
   @Override

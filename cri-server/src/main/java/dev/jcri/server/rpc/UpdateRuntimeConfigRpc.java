@@ -9,14 +9,18 @@ public final class UpdateRuntimeConfigRpc
     implements UnaryRpc<UpdateRuntimeConfigRequest, UpdateRuntimeConfigResponse> {
 
   private final PodCidrStore podCidr;
+  private final java.util.function.Consumer<String> onChange;
 
-  public UpdateRuntimeConfigRpc(PodCidrStore podCidr) {
+  /** @param onChange told the pod CIDR after each update (the default network follows it) */
+  public UpdateRuntimeConfigRpc(PodCidrStore podCidr, java.util.function.Consumer<String> onChange) {
     this.podCidr = podCidr;
+    this.onChange = onChange;
   }
 
   @Override
   public UpdateRuntimeConfigResponse call(UpdateRuntimeConfigRequest request) {
     podCidr.update(request.getRuntimeConfig().getNetworkConfig().getPodCidr());
+    onChange.accept(podCidr.podCidr());
     return UpdateRuntimeConfigResponse.getDefaultInstance();
   }
 }

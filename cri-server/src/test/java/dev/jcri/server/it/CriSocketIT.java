@@ -55,7 +55,9 @@ class CriSocketIT {
 
   /** RPCs this build implements; every other one must answer UNIMPLEMENTED. */
   static final Set<String> BUILT = Set.of("Version", "Status", "UpdateRuntimeConfig", "RuntimeConfig",
-      "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo");
+      "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo",
+      "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
+      "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources");
 
   @BeforeAll
   static void start() throws IOException {

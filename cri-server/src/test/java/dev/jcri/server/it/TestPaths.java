@@ -27,6 +27,6 @@ public record TestPaths(Path dir) {
         + "state = \"" + state() + "\"\n"
         + "root = \"" + root() + "\"\n"
         + extra + "\n"
-        + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\n";
+        + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\ndefault_network = false\n";
   }
 }

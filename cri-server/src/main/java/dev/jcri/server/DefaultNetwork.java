@@ -1,0 +1,55 @@
+package dev.jcri.server;
+
+import dev.jcri.common.Log;
+import dev.jcri.sandbox.cni.CniNetwork;
+import dev.jcri.server.config.JcriConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * jcri's own pod network for a node that has none: installed into the CNI config directory when it holds
+ * no usable config (and kept on the pod CIDR kubelet hands over), with IPv4 forwarding switched on so pod
+ * traffic leaves the node. Off with {@code [cni] default_network = false}.
+ */
+final class DefaultNetwork {
+
+  private static final Log LOG = Log.of(DefaultNetwork.class);
+
+  private final JcriConfig.Cni cni;
+
+  DefaultNetwork(JcriConfig.Cni cni) {
+    this.cni = cni;
+  }
+
+  /** Installs or updates the default network for {@code podCidr} (may be empty or dual-stack). */
+  void install(String podCidr) {
+    if (!cni.defaultNetwork()) {
+      return;
+    }
+    String subnet = CniNetwork.DEFAULT_SUBNET;
+    for (String part : podCidr.split(",")) {
+      if (part.strip().matches("[0-9.]+/[0-9]+")) {
+        subnet = part.strip();
+        break;
+      }
+    }
+    Path dir = Path.of(cni.confDir());
+    if (CniNetwork.installDefault(dir, subnet)) {
+      LOG.info("installed jcri's default pod network", "file", dir.resolve(CniNetwork.DEFAULT_FILE), "subnet", subnet);
+      enableForwarding();
+    }
+  }
+
+  private static void enableForwarding() {
+    Path forward = Path.of("/proc/sys/net/ipv4/ip_forward");
+    try {
+      if (!Files.readString(forward).strip().equals("1")) {
+        Files.writeString(forward, "1");
+        LOG.info("set net.ipv4.ip_forward=1 so pod traffic is routed off the node");
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot set net.ipv4.ip_forward=1: " + e.getMessage());
+    }
+  }
+}

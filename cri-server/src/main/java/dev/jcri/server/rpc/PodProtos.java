@@ -1,0 +1,145 @@
+package dev.jcri.server.rpc;
+
+import dev.jcri.cri.v1.CpuUsage;
+import dev.jcri.cri.v1.LinuxContainerResources;
+import dev.jcri.cri.v1.LinuxPodSandboxStats;
+import dev.jcri.cri.v1.LinuxPodSandboxStatus;
+import dev.jcri.cri.v1.MemoryUsage;
+import dev.jcri.cri.v1.Namespace;
+import dev.jcri.cri.v1.NamespaceOption;
+import dev.jcri.cri.v1.NetworkInterfaceUsage;
+import dev.jcri.cri.v1.NetworkUsage;
+import dev.jcri.cri.v1.PodIP;
+import dev.jcri.cri.v1.PodSandboxAttributes;
+import dev.jcri.cri.v1.PodSandboxConfig;
+import dev.jcri.cri.v1.PodSandboxMetadata;
+import dev.jcri.cri.v1.PodSandboxNetworkStatus;
+import dev.jcri.cri.v1.PodSandboxState;
+import dev.jcri.cri.v1.PodSandboxStats;
+import dev.jcri.cri.v1.PodSandboxStatus;
+import dev.jcri.cri.v1.ProcessUsage;
+import dev.jcri.cri.v1.UInt64Value;
+import dev.jcri.sandbox.cgroup.CgroupResources;
+import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.cni.PortMapping;
+import dev.jcri.sandbox.pod.NamespaceMode;
+import dev.jcri.sandbox.pod.PodSandbox;
+import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.pod.PodSpec;
+import java.util.List;
+import java.util.Locale;
+
+/** Conversions between the CRI's pod messages and the sandbox module's records. */
+final class PodProtos {
+
+  private PodProtos() {}
+
+  static PodSpec toSpec(PodSandboxConfig c, String runtimeHandler) {
+    NamespaceOption ns = c.getLinux().getSecurityContext().getNamespaceOptions();
+    List<PortMapping> ports = c.getPortMappingsList().stream()
+        .filter(p -> p.getHostPort() > 0)
+        .map(p -> new PortMapping(p.getHostPort(), p.getContainerPort(),
+            p.getProtocol().name().toLowerCase(Locale.ROOT), p.getHostIp()))
+        .toList();
+    return new PodSpec(
+        c.getMetadata().getName(), c.getMetadata().getNamespace(), c.getMetadata().getUid(),
+        c.getMetadata().getAttempt(), c.getHostname(), c.getLogDirectory(),
+        new PodSpec.Dns(c.getDnsConfig().getServersList(), c.getDnsConfig().getSearchesList(),
+            c.getDnsConfig().getOptionsList()),
+        ports, c.getLabelsMap(), c.getAnnotationsMap(), c.getLinux().getCgroupParent(),
+        mode(ns.getNetworkValue()), mode(ns.getPidValue()), mode(ns.getIpcValue()),
+        c.getLinux().getSysctlsMap(), runtimeHandler,
+        resources(c.getLinux().getOverhead()), resources(c.getLinux().getResources()));
+  }
+
+  static NamespaceMode mode(int value) {
+    return switch (value) {
+      case 0 -> NamespaceMode.POD;
+      case 1 -> NamespaceMode.CONTAINER;
+      case 2 -> NamespaceMode.NODE;
+      case 3 -> NamespaceMode.TARGET;
+      default -> throw new dev.jcri.common.InvalidArgumentException("unknown namespace mode " + value
+          + " (expected POD=0, CONTAINER=1, NODE=2, TARGET=3)");
+    };
+  }
+
+  static CgroupResources resources(LinuxContainerResources r) {
+    return new CgroupResources(r.getCpuShares(), r.getCpuQuota(), r.getCpuPeriod(), r.getMemoryLimitInBytes(),
+        r.getCpusetCpus(), r.getCpusetMems(), 0);
+  }
+
+  static PodSandboxMetadata metadata(PodSpec s) {
+    return PodSandboxMetadata.newBuilder().setName(s.name()).setNamespace(s.namespace()).setUid(s.uid())
+        .setAttempt(s.attempt()).build();
+  }
+
+  static PodSandboxState state(PodSandbox p) {
+    return p.state() == PodSandbox.State.READY ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;
+  }
+
+  static PodSandboxStatus status(PodSandbox p) {
+    PodSpec s = p.spec();
+    PodSandboxNetworkStatus.Builder net = PodSandboxNetworkStatus.newBuilder();
+    if (!p.ips().isEmpty()) {
+      net.setIp(p.ips().getFirst());
+      p.ips().stream().skip(1).forEach(ip -> net.addAdditionalIps(PodIP.newBuilder().setIp(ip)));
+    }
+    return PodSandboxStatus.newBuilder()
+        .setId(p.id())
+        .setMetadata(metadata(s))
+        .setState(state(p))
+        .setCreatedAt(p.createdAt())
+        .setNetwork(net)
+        .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder().setOptions(
+            NamespaceOption.newBuilder().setNetworkValue(s.network().ordinal()).setPidValue(s.pid().ordinal())
+                .setIpcValue(s.ipc().ordinal()))))
+        .putAllLabels(s.labels())
+        .putAllAnnotations(s.annotations())
+        .setRuntimeHandler(s.runtimeHandler())
+        .build();
+  }
+
+  static dev.jcri.cri.v1.PodSandbox listItem(PodSandbox p) {
+    return dev.jcri.cri.v1.PodSandbox.newBuilder()
+        .setId(p.id())
+        .setMetadata(metadata(p.spec()))
+        .setState(state(p))
+        .setCreatedAt(p.createdAt())
+        .putAllLabels(p.spec().labels())
+        .putAllAnnotations(p.spec().annotations())
+        .setRuntimeHandler(p.spec().runtimeHandler())
+        .build();
+  }
+
+  static PodSandboxStats stats(PodSandbox p, PodSandboxManager.PodStats st) {
+    CgroupStats c = st.cgroup();
+    long ts = c.atNanos();
+    LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder()
+        .setCpu(CpuUsage.newBuilder().setTimestamp(ts).setUsageCoreNanoSeconds(u64(c.cpuUsageNanos())))
+        .setMemory(MemoryUsage.newBuilder().setTimestamp(ts).setWorkingSetBytes(u64(c.memoryWorkingSetBytes()))
+            .setUsageBytes(u64(c.memoryUsageBytes())).setRssBytes(u64(c.memoryRssBytes())))
+        .setProcess(ProcessUsage.newBuilder().setTimestamp(ts).setProcessCount(u64(c.pids())));
+    if (!st.interfaces().isEmpty()) {
+      NetworkUsage.Builder net = NetworkUsage.newBuilder().setTimestamp(ts);
+      for (PodSandboxManager.NetStats n : st.interfaces()) {
+        NetworkInterfaceUsage iface = NetworkInterfaceUsage.newBuilder().setName(n.iface())
+            .setRxBytes(u64(n.rxBytes())).setRxErrors(u64(n.rxErrors()))
+            .setTxBytes(u64(n.txBytes())).setTxErrors(u64(n.txErrors())).build();
+        if (n.iface().equals("eth0")) {
+          net.setDefaultInterface(iface);
+        }
+        net.addInterfaces(iface);
+      }
+      linux.setNetwork(net);
+    }
+    return PodSandboxStats.newBuilder()
+        .setAttributes(PodSandboxAttributes.newBuilder().setId(p.id()).setMetadata(metadata(p.spec()))
+            .putAllLabels(p.spec().labels()).putAllAnnotations(p.spec().annotations()))
+        .setLinux(linux)
+        .build();
+  }
+
+  static UInt64Value u64(long v) {
+    return UInt64Value.newBuilder().setValue(v).build();
+  }
+}

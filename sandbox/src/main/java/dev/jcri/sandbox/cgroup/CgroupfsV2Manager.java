@@ -1,0 +1,124 @@
+package dev.jcri.sandbox.cgroup;
+
+import dev.jcri.common.FailedPreconditionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * cgroupfs on the unified hierarchy: one directory per cgroup; the controllers a cgroup needs are enabled in
+ * each parent's {@code cgroup.subtree_control} on the way down. Limits of controllers the host does not
+ * offer are skipped.
+ */
+final class CgroupfsV2Manager implements CgroupManager {
+
+  private static final List<String> WANTED = List.of("cpuset", "cpu", "io", "memory", "hugetlb", "pids");
+
+  private final Path root;
+
+  CgroupfsV2Manager(Path root) {
+    this.root = root;
+  }
+
+  @Override
+  public List<String> create(String path) {
+    String rel = CgroupFiles.clean(path);
+    List<String> created = new ArrayList<>();
+    Path at = root;
+    StringBuilder sub = new StringBuilder();
+    try {
+      for (String part : rel.split("/")) {
+        enableControllers(at);
+        at = at.resolve(part);
+        sub.append('/').append(part);
+        if (!Files.isDirectory(at)) {
+          Files.createDirectory(at);
+          created.add(sub.toString());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      remove(created);
+      throw new FailedPreconditionException("creating cgroup " + path + " failed: " + e.getMessage(), e);
+    }
+    return created;
+  }
+
+  private static void enableControllers(Path dir) {
+    Set<String> available = Set.copyOf(Arrays.asList(CgroupFiles.read(dir.resolve("cgroup.controllers")).split(" ")));
+    Set<String> enabled = Set.copyOf(Arrays.asList(CgroupFiles.read(dir.resolve("cgroup.subtree_control")).split(" ")));
+    StringBuilder add = new StringBuilder();
+    for (String c : WANTED) {
+      if (available.contains(c) && !enabled.contains(c)) {
+        add.append(add.isEmpty() ? "" : " ").append('+').append(c);
+      }
+    }
+    if (!add.isEmpty()) {
+      CgroupFiles.write(dir.resolve("cgroup.subtree_control"), add.toString());
+    }
+  }
+
+  @Override
+  public void apply(String path, CgroupResources r) {
+    Path dir = root.resolve(CgroupFiles.clean(path));
+    long weight = CgroupResources.weightOf(r.cpuShares());
+    if (weight > 0 && Files.exists(dir.resolve("cpu.weight"))) {
+      CgroupFiles.write(dir.resolve("cpu.weight"), Long.toString(weight));
+    }
+    if (r.cpuQuotaMicros() > 0 && Files.exists(dir.resolve("cpu.max"))) {
+      long period = r.cpuPeriodMicros() > 0 ? r.cpuPeriodMicros() : 100_000;
+      CgroupFiles.write(dir.resolve("cpu.max"), r.cpuQuotaMicros() + " " + period);
+    }
+    if (r.memoryLimitBytes() > 0 && Files.exists(dir.resolve("memory.max"))) {
+      CgroupFiles.write(dir.resolve("memory.max"), Long.toString(r.memoryLimitBytes()));
+    }
+    if (!r.cpusetCpus().isEmpty() && Files.exists(dir.resolve("cpuset.cpus"))) {
+      CgroupFiles.write(dir.resolve("cpuset.cpus"), r.cpusetCpus());
+    }
+    if (!r.cpusetMems().isEmpty() && Files.exists(dir.resolve("cpuset.mems"))) {
+      CgroupFiles.write(dir.resolve("cpuset.mems"), r.cpusetMems());
+    }
+    if (r.pidsLimit() > 0 && Files.exists(dir.resolve("pids.max"))) {
+      CgroupFiles.write(dir.resolve("pids.max"), Long.toString(r.pidsLimit()));
+    }
+  }
+
+  @Override
+  public void remove(List<String> created) {
+    List<String> problems = new ArrayList<>();
+    for (int i = created.size() - 1; i >= 0; i--) {
+      Path dir = root.resolve(CgroupFiles.clean(created.get(i)));
+      try {
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        // A parent jcri made for this cgroup stays while other cgroups use it; the cgroup itself must go.
+        if (i == created.size() - 1) {
+          problems.add(dir + ": " + e.getMessage() + " (tasks or child cgroups still inside)");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new FailedPreconditionException("removing cgroups failed (tasks still inside?): " + problems);
+    }
+  }
+
+  @Override
+  public CgroupStats stats(String path) {
+    Path dir = root.resolve(CgroupFiles.clean(path));
+    long cpuNanos = CgroupFiles.statValue(dir.resolve("cpu.stat"), "usage_usec") * 1000;
+    long usage = CgroupFiles.readLong(dir.resolve("memory.current"));
+    long inactive = CgroupFiles.statValue(dir.resolve("memory.stat"), "inactive_file");
+    long anon = CgroupFiles.statValue(dir.resolve("memory.stat"), "anon");
+    long tasks = CgroupFiles.readLong(dir.resolve("pids.current"));
+    return new CgroupStats(cpuNanos, usage, Math.max(0, usage - inactive), anon, tasks,
+        System.currentTimeMillis() * 1_000_000L);
+  }
+
+  @Override
+  public boolean exists(String path) {
+    return Files.isDirectory(root.resolve(CgroupFiles.clean(path)));
+  }
+}

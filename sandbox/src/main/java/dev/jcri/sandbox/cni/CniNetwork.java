@@ -1,0 +1,307 @@
+package dev.jcri.sandbox.cni;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jcri.common.AtomicFiles;
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.Log;
+import dev.jcri.sandbox.network.CniConfigDir;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs CNI plugins (spec 1.0) for pods: the first usable network config by name, each plugin of a conflist
+ * in turn with the previous result, runtimeConfig for capabilities (portMappings), and the loopback plugin for
+ * {@code lo}. The config used and the result are cached per pod on disk, so DEL still works after a restart
+ * of jcri or a change of the config directory.
+ */
+public final class CniNetwork {
+
+  private static final Log LOG = Log.of(CniNetwork.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String IFNAME = "eth0";
+  private static final long PLUGIN_TIMEOUT_SECONDS = 60;
+
+  private final CniConfigDir confDir;
+  private final List<Path> binDirs;
+  private final Path cacheDir;
+
+  public CniNetwork(CniConfigDir confDir, List<Path> binDirs, Path cacheDir) {
+    this.confDir = confDir;
+    this.binDirs = List.copyOf(binDirs);
+    this.cacheDir = cacheDir;
+  }
+
+  /** Identity of a pod as CNI_ARGS passes it to plugins. */
+  public record PodRef(String podId, String name, String namespace, String uid) {
+    String cniArgs() {
+      return "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + namespace + ";K8S_POD_NAME=" + name
+          + ";K8S_POD_INFRA_CONTAINER_ID=" + podId + ";K8S_POD_UID=" + uid;
+    }
+  }
+
+  /** Sets the pod's network up in the namespace pinned at {@code netns}. */
+  public CniResult add(PodRef pod, Path netns, List<PortMapping> ports) {
+    CniConfigDir.Lookup lookup = confDir.lookup();
+    if (!lookup.ready()) {
+      throw new FailedPreconditionException("cannot set up the pod network: " + lookup.problem());
+    }
+    JsonNode conf = read(lookup.file());
+    ObjectNode list = asList(conf);
+    ObjectNode runtimeConfig = JSON.createObjectNode();
+    if (!ports.isEmpty()) {
+      runtimeConfig.set("portMappings", JSON.valueToTree(ports.stream().map(p -> {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("hostPort", p.hostPort());
+        n.put("containerPort", p.containerPort());
+        n.put("protocol", p.protocol());
+        if (!p.hostIp().isEmpty()) {
+          n.put("hostIP", p.hostIp());
+        }
+        return n;
+      }).toList()));
+    }
+    // Cache what DEL needs before anything is set up: a crash after ADD must still allow DEL.
+    ObjectNode cache = JSON.createObjectNode();
+    cache.set("list", list);
+    cache.set("runtimeConfig", runtimeConfig);
+    cache.put("netns", netns.toString());
+    writeCache(pod.podId(), cache);
+
+    loopback(pod, netns, "ADD");
+    JsonNode prev = null;
+    List<JsonNode> plugins = new ArrayList<>();
+    list.path("plugins").forEach(plugins::add);
+    for (JsonNode plugin : plugins) {
+      ObjectNode in = pluginConfig(list, plugin, runtimeConfig, prev);
+      prev = exec(plugin.path("type").asText(), "ADD", pod, netns, in);
+    }
+    cache.set("result", prev);
+    writeCache(pod.podId(), cache);
+    List<String> ips = new ArrayList<>();
+    if (prev != null) {
+      for (JsonNode ip : prev.path("ips")) {
+        String addr = ip.path("address").asText();
+        ips.add(addr.contains("/") ? addr.substring(0, addr.indexOf('/')) : addr);
+      }
+    }
+    ips.sort((a, b) -> Boolean.compare(a.contains(":"), b.contains(":")));
+    return new CniResult(list.path("name").asText(), ips, prev == null ? "" : prev.toString());
+  }
+
+  /**
+   * Tears the pod's network down with the config and result cached at ADD. Nothing cached means nothing to
+   * do; a namespace already gone is passed as empty CNI_NETNS, which plugins accept for DEL.
+   */
+  public void del(String podId, PodRef pod) {
+    Path file = cacheFile(podId);
+    if (!Files.exists(file)) {
+      return;
+    }
+    JsonNode cache = read(file);
+    ObjectNode list = (ObjectNode) cache.path("list");
+    JsonNode runtimeConfig = cache.path("runtimeConfig");
+    Path netns = Path.of(cache.path("netns").asText());
+    Path nsArg = Files.exists(netns) ? netns : null;
+    JsonNode result = cache.path("result").isMissingNode() || cache.path("result").isNull() ? null : cache.path("result");
+    List<JsonNode> plugins = new ArrayList<>();
+    list.path("plugins").forEach(plugins::add);
+    List<String> problems = new ArrayList<>();
+    for (int i = plugins.size() - 1; i >= 0; i--) {
+      JsonNode plugin = plugins.get(i);
+      try {
+        exec(plugin.path("type").asText(), "DEL", pod, nsArg, pluginConfig(list, plugin, runtimeConfig, result));
+      } catch (RuntimeException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (nsArg != null) {
+      try {
+        loopback(pod, nsArg, "DEL");
+      } catch (RuntimeException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new FailedPreconditionException("tearing down the network of pod " + podId + " failed: " + problems);
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void loopback(PodRef pod, Path netns, String command) {
+    ObjectNode lo = JSON.createObjectNode();
+    lo.put("cniVersion", "1.0.0");
+    lo.put("name", "cni-loopback");
+    lo.put("type", "loopback");
+    execWithIf("loopback", command, pod, netns, lo, "lo");
+  }
+
+  private static ObjectNode pluginConfig(ObjectNode list, JsonNode plugin, JsonNode runtimeConfig, JsonNode prev) {
+    ObjectNode in = plugin.deepCopy();
+    in.put("name", list.path("name").asText());
+    in.put("cniVersion", list.path("cniVersion").asText("1.0.0"));
+    JsonNode caps = plugin.path("capabilities");
+    if (caps.isObject()) {
+      ObjectNode rc = JSON.createObjectNode();
+      caps.properties().forEach(c -> {
+        if (c.getValue().asBoolean() && runtimeConfig.has(c.getKey())) {
+          rc.set(c.getKey(), runtimeConfig.get(c.getKey()));
+        }
+      });
+      if (!rc.isEmpty()) {
+        in.set("runtimeConfig", rc);
+      }
+    }
+    if (prev != null) {
+      in.set("prevResult", prev);
+    }
+    return in;
+  }
+
+  private static ObjectNode asList(JsonNode conf) {
+    if (conf.has("plugins")) {
+      return (ObjectNode) conf;
+    }
+    ObjectNode list = JSON.createObjectNode();
+    list.put("cniVersion", conf.path("cniVersion").asText("1.0.0"));
+    list.put("name", conf.path("name").asText());
+    ArrayNode plugins = list.putArray("plugins");
+    plugins.add(conf);
+    return list;
+  }
+
+  private JsonNode exec(String type, String command, PodRef pod, Path netns, ObjectNode config) {
+    return execWithIf(type, command, pod, netns, config, IFNAME);
+  }
+
+  private JsonNode execWithIf(String type, String command, PodRef pod, Path netns, ObjectNode config, String ifname) {
+    Path binary = binDirs.stream().map(d -> d.resolve(type)).filter(Files::isExecutable).findFirst()
+        .orElseThrow(() -> new FailedPreconditionException("CNI plugin \"" + type + "\" not found in " + binDirs
+            + " (apt-get install containernetworking-plugins, or set [cni] bin_dirs)"));
+    ProcessBuilder pb = new ProcessBuilder(binary.toString());
+    Map<String, String> env = pb.environment();
+    env.put("CNI_COMMAND", command);
+    env.put("CNI_CONTAINERID", pod.podId());
+    env.put("CNI_NETNS", netns == null ? "" : netns.toString());
+    env.put("CNI_IFNAME", ifname);
+    env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
+    env.put("CNI_ARGS", pod.cniArgs());
+    pb.redirectErrorStream(false);
+    long t0 = System.nanoTime();
+    try {
+      Process p = pb.start();
+      try (OutputStream in = p.getOutputStream()) {
+        in.write(JSON.writeValueAsBytes(config));
+      }
+      byte[] out = p.getInputStream().readAllBytes();
+      byte[] err = p.getErrorStream().readAllBytes();
+      if (!p.waitFor(PLUGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new FailedPreconditionException("CNI plugin " + type + " " + command + " did not finish in "
+            + PLUGIN_TIMEOUT_SECONDS + " s");
+      }
+      LOG.debug("cni plugin", "type", type, "command", command, "pod", pod.podId(),
+          "ms", (System.nanoTime() - t0) / 1_000_000);
+      if (p.exitValue() != 0) {
+        String msg = new String(out, StandardCharsets.UTF_8).strip();
+        try {
+          JsonNode e = JSON.readTree(out);
+          msg = e.path("msg").asText(msg) + (e.path("details").asText("").isEmpty() ? "" : ": " + e.path("details").asText());
+        } catch (IOException ignored) {
+          // not JSON
+        }
+        String stderr = new String(err, StandardCharsets.UTF_8).strip();
+        throw new FailedPreconditionException("CNI plugin " + type + " " + command + " failed: " + msg
+            + (stderr.isEmpty() ? "" : " (" + stderr + ")"));
+      }
+      return out.length == 0 || !command.equals("ADD") ? null : JSON.readTree(out);
+    } catch (IOException e) {
+      throw new FailedPreconditionException("running CNI plugin " + binary + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FailedPreconditionException("interrupted while running CNI plugin " + type, e);
+    }
+  }
+
+  private Path cacheFile(String podId) {
+    return cacheDir.resolve(podId + ".json");
+  }
+
+  private void writeCache(String podId, ObjectNode cache) {
+    try {
+      AtomicFiles.write(cacheFile(podId), JSON.writeValueAsBytes(cache));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode read(Path file) {
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new FailedPreconditionException("reading CNI config " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes jcri's default network (bridge jcri0, host-local IPAM over {@code subnet}, portmap) when the
+   * directory holds no usable config, or rewrites it when it is jcri's own and the subnet changed.
+   *
+   * @return whether a file was written
+   */
+  public static boolean installDefault(Path confDir, String subnet) {
+    Path file = confDir.resolve(DEFAULT_FILE);
+    boolean ours = Files.exists(file);
+    if (!ours && new CniConfigDir(confDir).lookup().ready()) {
+      return false;
+    }
+    String conf = """
+        {
+          "cniVersion": "1.0.0",
+          "name": "jcri",
+          "plugins": [
+            {
+              "type": "bridge",
+              "bridge": "jcri0",
+              "isGateway": true,
+              "ipMasq": true,
+              "hairpinMode": true,
+              "ipam": {
+                "type": "host-local",
+                "routes": [{"dst": "0.0.0.0/0"}],
+                "ranges": [[{"subnet": "%s"}]]
+              }
+            },
+            {"type": "portmap", "capabilities": {"portMappings": true}}
+          ]
+        }
+        """.formatted(subnet);
+    try {
+      if (ours && Files.readString(file).equals(conf)) {
+        return false;
+      }
+      Files.createDirectories(confDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    AtomicFiles.write(file, conf.getBytes(StandardCharsets.UTF_8));
+    return true;
+  }
+
+  public static final String DEFAULT_FILE = "10-jcri.conflist";
+  public static final String DEFAULT_SUBNET = "10.88.0.0/16";
+}

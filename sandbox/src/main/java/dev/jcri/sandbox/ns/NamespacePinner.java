@@ -1,0 +1,195 @@
+package dev.jcri.sandbox.ns;
+
+import com.sun.jna.LastErrorException;
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.Libc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * Creates a pod's namespaces and pins them, as {@code ip netns add} does: a fresh platform thread unshares
+ * them, runs the setup that must happen inside (hostname, sysctls), bind-mounts its
+ * {@code /proc/thread-self/ns/<kind>} onto a file under the state directory, and exits. The thread never
+ * returns to the JVM's pool, so no other work can ever run in a pod's namespaces, and no helper process is
+ * spawned. The pin keeps the namespace alive until it is unmounted.
+ */
+public final class NamespacePinner {
+
+  private final Path stateDir;
+
+  public NamespacePinner(Path stateDir) {
+    this.stateDir = stateDir;
+  }
+
+  public Path pinPath(NamespaceKind kind, String podId) {
+    return stateDir.resolve(kind.pinDir()).resolve(podId);
+  }
+
+  /**
+   * Creates and pins namespaces of {@code kinds} for {@code podId}; {@code inside} runs on the thread while it
+   * is in them (for sethostname and namespaced sysctls). On failure nothing stays pinned.
+   *
+   * @return the pin path of each kind
+   */
+  public Map<NamespaceKind, Path> create(String podId, Set<NamespaceKind> kinds, Consumer<Set<NamespaceKind>> inside) {
+    if (kinds.isEmpty()) {
+      if (inside != null) {
+        inside.accept(kinds);
+      }
+      return Map.of();
+    }
+    Map<NamespaceKind, Path> pins = new LinkedHashMap<>();
+    for (NamespaceKind k : kinds) {
+      pins.put(k, pinPath(k, podId));
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread t = Thread.ofPlatform().name("ns-create-" + podId.substring(0, Math.min(12, podId.length())))
+        .unstarted(() -> {
+          List<Path> mounted = new ArrayList<>();
+          try {
+            int flags = 0;
+            for (NamespaceKind k : kinds) {
+              flags |= k.cloneFlag();
+            }
+            Libc.INSTANCE.unshare(flags);
+            if (inside != null) {
+              inside.accept(EnumSet.copyOf(kinds));
+            }
+            for (Map.Entry<NamespaceKind, Path> pin : pins.entrySet()) {
+              Files.createDirectories(pin.getValue().getParent());
+              if (!Files.exists(pin.getValue(), LinkOption.NOFOLLOW_LINKS)) {
+                Files.createFile(pin.getValue());
+              }
+              Libc.INSTANCE.mount("/proc/thread-self/ns/" + pin.getKey().procName(), pin.getValue().toString(),
+                  null, Libc.MS_BIND, null);
+              mounted.add(pin.getValue());
+            }
+            done.complete(null);
+          } catch (Throwable e) {
+            for (Path p : mounted) {
+              unpin(p);
+            }
+            pins.values().forEach(NamespacePinner::deleteQuietly);
+            done.completeExceptionally(e);
+          }
+        });
+    t.start();
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating namespaces", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof LastErrorException le) {
+        throw new FailedPreconditionException("creating the pod's " + kinds + " namespaces failed: "
+            + Libc.describe(le), le);
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(cause);
+    }
+    return pins;
+  }
+
+  /** Runs {@code action} on a fresh thread that has joined the namespace pinned at {@code pin}. */
+  public static <T> T inNamespace(Path pin, NamespaceKind kind, java.util.function.Supplier<T> action) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    Thread.ofPlatform().name("ns-enter").start(() -> {
+      int fd = -1;
+      try {
+        fd = Libc.INSTANCE.open(pin.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+        Libc.INSTANCE.setns(fd, kind.cloneFlag());
+        done.complete(action.get());
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      } finally {
+        if (fd >= 0) {
+          Libc.INSTANCE.close(fd);
+        }
+      }
+    });
+    try {
+      return done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LastErrorException le) {
+        throw new FailedPreconditionException("entering " + pin + " failed: " + Libc.describe(le), le);
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Unpins and deletes a pin file; a missing pin is fine. */
+  public static void unpin(Path pin) {
+    if (!Files.exists(pin, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Libc.INSTANCE.umount2(pin.toString(), Libc.MNT_DETACH);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != 22) { // EINVAL: not mounted
+        throw new FailedPreconditionException("unmounting namespace pin " + pin + ": " + Libc.describe(e), e);
+      }
+    }
+    deleteQuietly(pin);
+  }
+
+  /** Whether a namespace is pinned at {@code pin}: the file is a mount of an nsfs. */
+  public static boolean isPinned(Path pin) {
+    try {
+      String target = pin.toAbsolutePath().toString();
+      return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8).stream()
+          .map(l -> l.split(" "))
+          .anyMatch(f -> f.length > 4 && f[4].equals(target));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a later removal retries
+    }
+  }
+
+  /** Sets a namespaced sysctl from a thread inside the namespace ({@code key} as in sysctl -w, dotted). */
+  public static void writeSysctl(String key, String value) {
+    Path file = Path.of("/proc/sys").resolve(key.replace('.', '/'));
+    try {
+      Files.writeString(file, value);
+    } catch (IOException e) {
+      throw new FailedPreconditionException("setting sysctl " + key + "=" + value + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  public static void setHostname(String hostname) {
+    byte[] b = hostname.getBytes(StandardCharsets.UTF_8);
+    try {
+      Libc.INSTANCE.sethostname(hostname, b.length);
+    } catch (LastErrorException e) {
+      throw new FailedPreconditionException("setting hostname " + hostname + ": " + Libc.describe(e), e);
+    }
+  }
+}

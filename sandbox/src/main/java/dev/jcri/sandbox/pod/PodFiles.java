@@ -1,0 +1,143 @@
+package dev.jcri.sandbox.pod;
+
+import com.sun.jna.LastErrorException;
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.Libc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The files a pod's containers share: /etc/hostname, /etc/hosts, /etc/resolv.conf and a /dev/shm tmpfs. */
+final class PodFiles {
+
+  static final long SHM_BYTES = 64L * 1024 * 1024;
+
+  private final Path dir;
+
+  PodFiles(Path dir) {
+    this.dir = dir;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  Path hostname() {
+    return dir.resolve("hostname");
+  }
+
+  Path hosts() {
+    return dir.resolve("hosts");
+  }
+
+  Path resolvConf() {
+    return dir.resolve("resolv.conf");
+  }
+
+  Path shm() {
+    return dir.resolve("shm");
+  }
+
+  void create() {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("creating " + dir, e);
+    }
+  }
+
+  void writeHostname(String hostname) {
+    write(hostname(), hostname + "\n");
+  }
+
+  /** The pod's hosts file; a host-network pod gets the node's. */
+  void writeHosts(String hostname, List<String> ips, boolean hostNetwork) {
+    if (hostNetwork) {
+      copyOrEmpty(Path.of("/etc/hosts"), hosts());
+      return;
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append("127.0.0.1\tlocalhost\n");
+    sb.append("::1\tlocalhost ip6-localhost ip6-loopback\n");
+    sb.append("fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
+    for (String ip : ips) {
+      sb.append(ip).append('\t').append(hostname).append('\n');
+    }
+    write(hosts(), sb.toString());
+  }
+
+  /** resolv.conf from the pod's DNS settings, or the node's when the pod gives none. */
+  void writeResolvConf(PodSpec.Dns dns) {
+    if (dns.isEmpty()) {
+      copyOrEmpty(Path.of("/etc/resolv.conf"), resolvConf());
+      return;
+    }
+    StringBuilder sb = new StringBuilder();
+    if (!dns.searches().isEmpty()) {
+      sb.append("search ").append(String.join(" ", dns.searches())).append('\n');
+    }
+    for (String s : dns.servers()) {
+      sb.append("nameserver ").append(s).append('\n');
+    }
+    if (!dns.options().isEmpty()) {
+      sb.append("options ").append(String.join(" ", dns.options())).append('\n');
+    }
+    write(resolvConf(), sb.toString());
+  }
+
+  void mountShm() {
+    try {
+      Files.createDirectories(shm());
+      Libc.INSTANCE.mount("shm", shm().toString(), "tmpfs", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC,
+          "mode=1777,size=" + SHM_BYTES);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (LastErrorException e) {
+      throw new FailedPreconditionException("mounting the pod's /dev/shm at " + shm() + ": " + Libc.describe(e), e);
+    }
+  }
+
+  void unmountShm() {
+    try {
+      Libc.INSTANCE.umount2(shm().toString(), Libc.MNT_DETACH);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != 22 && e.getErrorCode() != 2) {
+        throw new FailedPreconditionException("unmounting " + shm() + ": " + Libc.describe(e), e);
+      }
+    }
+  }
+
+  void delete() {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // gone already
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing " + dir, e);
+    }
+  }
+
+  private static void write(Path file, String content) {
+    try {
+      Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + file, e);
+    }
+  }
+
+  private static void copyOrEmpty(Path from, Path to) {
+    try {
+      if (Files.isRegularFile(from)) {
+        Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        Files.writeString(to, "");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("copying " + from, e);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.jcri.sandbox.pod;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pod as jcri keeps it, one versioned JSON record each.
+ *
+ * @param createdAt nanoseconds since the epoch
+ * @param pins namespace kind name (net, ipc, uts) to its pin file
+ * @param cgroupPath the pod's cgroup, relative to each hierarchy's root
+ * @param createdCgroups the cgroup directories jcri made (removed with the pod)
+ * @param timeline each start step with its milliseconds
+ */
+public record PodSandbox(
+    int version,
+    String id,
+    PodSpec spec,
+    State state,
+    long createdAt,
+    List<String> ips,
+    Map<String, String> pins,
+    String cgroupPath,
+    List<String> createdCgroups,
+    boolean shmMounted,
+    String network,
+    List<Step> timeline) {
+
+  public static final int VERSION = 1;
+
+  public enum State { READY, NOTREADY }
+
+  /** One step of creating a pod and how long it took. */
+  public record Step(String name, double ms) {}
+
+  public PodSandbox {
+    ips = List.copyOf(ips);
+    pins = Map.copyOf(pins);
+    createdCgroups = List.copyOf(createdCgroups);
+    timeline = List.copyOf(timeline);
+  }
+
+  public PodSandbox withState(State s) {
+    return new PodSandbox(version, id, spec, s, createdAt, ips, pins, cgroupPath, createdCgroups, shmMounted, network,
+        timeline);
+  }
+
+  public PodSandbox withoutNetwork() {
+    Map<String, String> rest = new java.util.LinkedHashMap<>(pins);
+    rest.remove("net");
+    return new PodSandbox(version, id, spec, State.NOTREADY, createdAt, ips, rest, cgroupPath, createdCgroups,
+        shmMounted, network, timeline);
+  }
+}

@@ -1,0 +1,329 @@
+package dev.jcri.sandbox.pod;
+
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Log;
+import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.cni.CniNetwork;
+import dev.jcri.sandbox.cni.CniResult;
+import dev.jcri.sandbox.ns.NamespaceKind;
+import dev.jcri.sandbox.ns.NamespacePinner;
+import io.opentelemetry.api.trace.Tracer;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Pod sandbox lifecycle: run (namespaces, files, cgroup, network, each step undone when a later one fails),
+ * stop (idempotent: containers, then the network), remove (idempotent: everything else), and lookups.
+ * Each pod has its own lock, so slow work on one pod never holds up another.
+ */
+public final class PodSandboxManager {
+
+  private static final Log LOG = Log.of(PodSandboxManager.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  /** Pods whose kubelet gives no cgroup parent go here. */
+  static final String DEFAULT_CGROUP_PARENT = "/jcri";
+
+  /** Stops and removes the containers of a pod; the container service provides it. */
+  public interface ContainerReaper {
+    void stopAll(String podId);
+
+    void removeAll(String podId);
+  }
+
+  private final PodSandboxStore store;
+  private final NamespacePinner pinner;
+  private final CgroupManager cgroups;
+  private final CniNetwork network;
+  private final Path podsDir;
+  private final Set<String> runtimeHandlers;
+  private final String defaultHandler;
+  private final Tracer tracer;
+  private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private volatile ContainerReaper reaper = new ContainerReaper() {
+    @Override
+    public void stopAll(String podId) {}
+
+    @Override
+    public void removeAll(String podId) {}
+  };
+
+  public PodSandboxManager(PodSandboxStore store, NamespacePinner pinner, CgroupManager cgroups, CniNetwork network,
+      Path podsDir, Set<String> runtimeHandlers, String defaultHandler, Tracer tracer) {
+    this.store = store;
+    this.pinner = pinner;
+    this.cgroups = cgroups;
+    this.network = network;
+    this.podsDir = podsDir;
+    this.runtimeHandlers = Set.copyOf(runtimeHandlers);
+    this.defaultHandler = defaultHandler;
+    this.tracer = tracer;
+  }
+
+  public void setContainerReaper(ContainerReaper reaper) {
+    this.reaper = reaper;
+  }
+
+  public PodSandboxStore store() {
+    return store;
+  }
+
+  // ---- run ----
+
+  public PodSandbox run(PodSpec spec) {
+    validate(spec);
+    String handler = spec.runtimeHandler().isEmpty() ? defaultHandler : spec.runtimeHandler();
+    String id = newId();
+    Map<String, String> sysctls = Sysctls.validate(spec.sysctls(), spec.network() != NamespaceMode.NODE,
+        spec.ipc() != NamespaceMode.NODE);
+    store.reserve(spec.reservationKey(), id);
+    Undo undo = new Undo();
+    undo.push("release name", () -> store.release(spec.reservationKey(), id));
+    Timeline timeline = new Timeline(tracer, id);
+    ReentrantLock lock = lock(id);
+    lock.lock();
+    try {
+      boolean hostNet = spec.network() == NamespaceMode.NODE;
+      boolean hostIpc = spec.ipc() == NamespaceMode.NODE;
+      String hostname = hostname(spec, hostNet);
+      PodFiles files = new PodFiles(podsDir.resolve(id));
+      timeline.step("pod_files", () -> {
+        files.create();
+        undo.push("remove pod files", files::delete);
+        files.writeHostname(hostname);
+        files.writeResolvConf(spec.dns());
+      });
+      if (!hostIpc) {
+        timeline.step("shm", () -> {
+          files.mountShm();
+          undo.push("unmount shm", files::unmountShm);
+        });
+      }
+      EnumSet<NamespaceKind> kinds = EnumSet.noneOf(NamespaceKind.class);
+      if (!hostNet) {
+        kinds.add(NamespaceKind.NET);
+        kinds.add(NamespaceKind.UTS);
+      }
+      if (!hostIpc) {
+        kinds.add(NamespaceKind.IPC);
+      }
+      Map<NamespaceKind, Path> pins = timeline.step("namespaces", () -> {
+        Map<NamespaceKind, Path> made = pinner.create(id, kinds, in -> {
+          if (in.contains(NamespaceKind.UTS)) {
+            NamespacePinner.setHostname(hostname);
+          }
+          sysctls.forEach(NamespacePinner::writeSysctl);
+        });
+        undo.push("unpin namespaces", () -> made.values().forEach(NamespacePinner::unpin));
+        return made;
+      });
+      String cgroupPath = spec.cgroupParent().isEmpty() ? DEFAULT_CGROUP_PARENT + "/pod-" + id : spec.cgroupParent();
+      List<String> createdCgroups = timeline.step("cgroup", () -> {
+        List<String> created = cgroups.create(cgroupPath);
+        undo.push("remove cgroup", () -> cgroups.remove(created));
+        cgroups.apply(cgroupPath, spec.resources().plus(spec.overhead()));
+        return created;
+      });
+      CniResult net = null;
+      if (!hostNet) {
+        CniNetwork.PodRef ref = podRef(id, spec);
+        undo.push("network teardown", () -> network.del(id, ref));
+        net = timeline.step("cni_add", () -> network.add(ref, pins.get(NamespaceKind.NET), spec.portMappings()));
+      }
+      List<String> ips = net == null ? List.of() : net.ips();
+      timeline.step("hosts_file", () -> files.writeHosts(hostname, ips, hostNet));
+      Map<String, String> pinPaths = new LinkedHashMap<>();
+      pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
+      PodSpec stored = new PodSpec(spec.name(), spec.namespace(), spec.uid(), spec.attempt(), hostname,
+          spec.logDirectory(), spec.dns(), spec.portMappings(), spec.labels(), spec.annotations(), cgroupPath,
+          spec.network(), spec.pid(), spec.ipc(), sysctls, handler, spec.overhead(), spec.resources());
+      PodSandbox pod = new PodSandbox(PodSandbox.VERSION, id, stored, PodSandbox.State.READY, nowNanos(), ips, pinPaths,
+          cgroupPath, createdCgroups, !hostIpc, net == null ? "" : net.network(), timeline.steps());
+      store.put(pod);
+      undo.clear();
+      LOG.info("pod sandbox ready", "id", id, "name", spec.name(), "namespace", spec.namespace(),
+          "ip", ips.isEmpty() ? "" : ips.getFirst(), "timeline", timeline.steps());
+      return pod;
+    } catch (RuntimeException e) {
+      throw undo.rollback(e, "RunPodSandbox " + spec.name());
+    } catch (Error e) {
+      throw undo.rollback(e, "RunPodSandbox " + spec.name());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void validate(PodSpec spec) {
+    if (spec.name().isEmpty() || spec.namespace().isEmpty() || spec.uid().isEmpty()) {
+      throw new InvalidArgumentException("pod metadata needs name, namespace and uid (got name \"" + spec.name()
+          + "\", namespace \"" + spec.namespace() + "\", uid \"" + spec.uid() + "\")");
+    }
+    if (!spec.runtimeHandler().isEmpty() && !runtimeHandlers.contains(spec.runtimeHandler())) {
+      throw new InvalidArgumentException("runtime handler \"" + spec.runtimeHandler() + "\" is not configured"
+          + " (configured: " + String.join(", ", runtimeHandlers.stream().sorted().toList()) + ")");
+    }
+    if (spec.network() == NamespaceMode.CONTAINER || spec.network() == NamespaceMode.TARGET
+        || spec.ipc() == NamespaceMode.CONTAINER || spec.ipc() == NamespaceMode.TARGET) {
+      throw new InvalidArgumentException("a pod's network and IPC namespaces are POD or NODE");
+    }
+    for (var p : spec.portMappings()) {
+      if (p.containerPort() <= 0 || p.containerPort() > 65535 || p.hostPort() < 0 || p.hostPort() > 65535) {
+        throw new InvalidArgumentException("port mapping " + p.hostPort() + "->" + p.containerPort()
+            + " is out of range 1..65535");
+      }
+    }
+    if (!spec.hostname().isEmpty() && !spec.hostname().matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
+      throw new InvalidArgumentException("hostname \"" + spec.hostname() + "\" is not a valid host name (at most 64"
+          + " letters, digits, '-' and '.')");
+    }
+  }
+
+  private static String hostname(PodSpec spec, boolean hostNet) {
+    if (!spec.hostname().isEmpty()) {
+      return spec.hostname();
+    }
+    if (hostNet) {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        return "localhost";
+      }
+    }
+    String n = spec.name().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
+    return n.length() > 63 ? n.substring(0, 63) : n;
+  }
+
+  static CniNetwork.PodRef podRef(String id, PodSpec spec) {
+    return new CniNetwork.PodRef(id, spec.name(), spec.namespace(), spec.uid());
+  }
+
+  // ---- stop and remove ----
+
+  /** Stops the pod's containers and tears its network down; stopping a stopped or missing pod succeeds. */
+  public void stop(String idOrPrefix) {
+    PodSandbox pod = store.find(idOrPrefix).orElse(null);
+    if (pod == null) {
+      return;
+    }
+    ReentrantLock lock = lock(pod.id());
+    lock.lock();
+    try {
+      pod = store.get(pod.id());
+      reaper.stopAll(pod.id());
+      if (pod.pins().containsKey("net")) {
+        network.del(pod.id(), podRef(pod.id(), pod.spec()));
+        NamespacePinner.unpin(Path.of(pod.pins().get("net")));
+        pod = pod.withoutNetwork();
+      }
+      if (pod.state() != PodSandbox.State.NOTREADY) {
+        pod = pod.withState(PodSandbox.State.NOTREADY);
+      }
+      store.put(pod);
+      LOG.info("pod sandbox stopped", "id", pod.id());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes the pod with its containers, stopping it first; removing a missing pod succeeds. */
+  public void remove(String idOrPrefix) {
+    PodSandbox found = store.find(idOrPrefix).orElse(null);
+    if (found == null) {
+      return;
+    }
+    stop(found.id());
+    ReentrantLock lock = lock(found.id());
+    lock.lock();
+    try {
+      PodSandbox pod = store.find(found.id()).orElse(null);
+      if (pod == null) {
+        return;
+      }
+      reaper.removeAll(pod.id());
+      pod.pins().values().forEach(p -> NamespacePinner.unpin(Path.of(p)));
+      PodFiles files = new PodFiles(podsDir.resolve(pod.id()));
+      if (pod.shmMounted()) {
+        files.unmountShm();
+      }
+      cgroups.remove(pod.createdCgroups());
+      files.delete();
+      store.delete(pod.id());
+      LOG.info("pod sandbox removed", "id", pod.id());
+    } finally {
+      lock.unlock();
+      locks.remove(found.id());
+    }
+  }
+
+  // ---- reading ----
+
+  public PodSandbox get(String idOrPrefix) {
+    return store.get(idOrPrefix);
+  }
+
+  public List<PodSandbox> list() {
+    return store.list();
+  }
+
+  /** Network counters of a pod's eth0 and lo, read inside its namespace. */
+  public record NetStats(String iface, long rxBytes, long rxErrors, long txBytes, long txErrors) {}
+
+  public record PodStats(CgroupStats cgroup, List<NetStats> interfaces) {}
+
+  public PodStats stats(String idOrPrefix) {
+    PodSandbox pod = store.get(idOrPrefix);
+    CgroupStats c = cgroups.stats(pod.cgroupPath());
+    List<NetStats> net = List.of();
+    String pin = pod.pins().get("net");
+    if (pin != null) {
+      net = NamespacePinner.inNamespace(Path.of(pin), NamespaceKind.NET, PodSandboxManager::readNetDev);
+    }
+    return new PodStats(c, net);
+  }
+
+  private static List<NetStats> readNetDev() {
+    try {
+      List<NetStats> out = new java.util.ArrayList<>();
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+          continue;
+        }
+        String iface = line.substring(0, colon).strip();
+        String[] f = line.substring(colon + 1).strip().split("\\s+");
+        out.add(new NetStats(iface, Long.parseLong(f[0]), Long.parseLong(f[2]), Long.parseLong(f[8]),
+            Long.parseLong(f[10])));
+      }
+      return out;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  public CgroupManager cgroups() {
+    return cgroups;
+  }
+
+  private ReentrantLock lock(String id) {
+    return locks.computeIfAbsent(id, k -> new ReentrantLock());
+  }
+
+  private static String newId() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}
