@@ -119,8 +119,14 @@ public final class CniNetwork {
     List<String> problems = new ArrayList<>();
     for (int i = plugins.size() - 1; i >= 0; i--) {
       JsonNode plugin = plugins.get(i);
+      String type = plugin.path("type").asText();
+      if (findPlugin(type) == null) {
+        // A plugin that is not installed cannot have set anything up; its DEL is skipped.
+        LOG.warn("CNI plugin missing at DEL; skipped", "type", type, "pod", podId);
+        continue;
+      }
       try {
-        exec(plugin.path("type").asText(), "DEL", pod, nsArg, pluginConfig(list, plugin, runtimeConfig, result));
+        exec(type, "DEL", pod, nsArg, pluginConfig(list, plugin, runtimeConfig, result));
       } catch (RuntimeException e) {
         problems.add(e.getMessage());
       }
@@ -189,9 +195,11 @@ public final class CniNetwork {
   }
 
   private JsonNode execWithIf(String type, String command, PodRef pod, Path netns, ObjectNode config, String ifname) {
-    Path binary = binDirs.stream().map(d -> d.resolve(type)).filter(Files::isExecutable).findFirst()
-        .orElseThrow(() -> new FailedPreconditionException("CNI plugin \"" + type + "\" not found in " + binDirs
-            + " (apt-get install containernetworking-plugins, or set [cni] bin_dirs)"));
+    Path binary = findPlugin(type);
+    if (binary == null) {
+      throw new FailedPreconditionException("CNI plugin \"" + type + "\" not found in " + binDirs
+          + " (apt-get install containernetworking-plugins, or set [cni] bin_dirs)");
+    }
     ProcessBuilder pb = new ProcessBuilder(binary.toString());
     Map<String, String> env = pb.environment();
     env.put("CNI_COMMAND", command);
@@ -235,6 +243,13 @@ public final class CniNetwork {
       Thread.currentThread().interrupt();
       throw new FailedPreconditionException("interrupted while running CNI plugin " + type, e);
     }
+  }
+
+  private Path findPlugin(String type) {
+    if (type.isEmpty() || type.contains("/")) {
+      return null;
+    }
+    return binDirs.stream().map(d -> d.resolve(type)).filter(Files::isExecutable).findFirst().orElse(null);
   }
 
   private Path cacheFile(String podId) {

@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  */
 public final class PodSandboxStore {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Records are versioned; fields a newer jcri added are ignored by an older one. */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final Path dir;
   private final Map<String, PodSandbox> pods = new LinkedHashMap<>();

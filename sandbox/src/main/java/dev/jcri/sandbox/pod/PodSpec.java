@@ -48,6 +48,7 @@ public record PodSpec(
       options = List.copyOf(options);
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isEmpty() {
       return servers.isEmpty() && searches.isEmpty() && options.isEmpty();
     }
