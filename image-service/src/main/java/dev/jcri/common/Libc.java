@@ -65,6 +65,10 @@ public interface Libc extends Library {
 
   int open(String path, int flags) throws LastErrorException;
 
+  int socket(int domain, int type, int protocol) throws LastErrorException;
+
+  int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
+
   /** Linux's makedev: the device number of major and minor. */
   static long makedev(long major, long minor) {
     return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs CNI plugins (spec 1.0) for pods: the first usable network config by name, each plugin of a conflist
- * in turn with the previous result, runtimeConfig for capabilities (portMappings), and the loopback plugin for
- * {@code lo}. The config used and the result are cached per pod on disk, so DEL still works after a restart
+ * in turn with the previous result, and runtimeConfig for capabilities (portMappings); {@code lo} is brought up
+ * by jcri itself when it creates the namespace. The config used and the result are cached per pod on disk, so DEL still works after a restart
  * of jcri or a change of the config directory.
  */
 public final class CniNetwork {
@@ -78,7 +78,6 @@ public final class CniNetwork {
     cache.put("netns", netns.toString());
     writeCache(pod.podId(), cache);
 
-    loopback(pod, netns, "ADD");
     JsonNode prev = null;
     List<JsonNode> plugins = new ArrayList<>();
     list.path("plugins").forEach(plugins::add);
@@ -131,13 +130,6 @@ public final class CniNetwork {
         problems.add(e.getMessage());
       }
     }
-    if (nsArg != null) {
-      try {
-        loopback(pod, nsArg, "DEL");
-      } catch (RuntimeException e) {
-        problems.add(e.getMessage());
-      }
-    }
     if (!problems.isEmpty()) {
       throw new FailedPreconditionException("tearing down the network of pod " + podId + " failed: " + problems);
     }
@@ -146,14 +138,6 @@ public final class CniNetwork {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private void loopback(PodRef pod, Path netns, String command) {
-    ObjectNode lo = JSON.createObjectNode();
-    lo.put("cniVersion", "1.0.0");
-    lo.put("name", "cni-loopback");
-    lo.put("type", "loopback");
-    execWithIf("loopback", command, pod, netns, lo, "lo");
   }
 
   private static ObjectNode pluginConfig(ObjectNode list, JsonNode plugin, JsonNode runtimeConfig, JsonNode prev) {
@@ -191,10 +175,6 @@ public final class CniNetwork {
   }
 
   private JsonNode exec(String type, String command, PodRef pod, Path netns, ObjectNode config) {
-    return execWithIf(type, command, pod, netns, config, IFNAME);
-  }
-
-  private JsonNode execWithIf(String type, String command, PodRef pod, Path netns, ObjectNode config, String ifname) {
     Path binary = findPlugin(type);
     if (binary == null) {
       throw new FailedPreconditionException("CNI plugin \"" + type + "\" not found in " + binDirs
@@ -205,7 +185,7 @@ public final class CniNetwork {
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", pod.podId());
     env.put("CNI_NETNS", netns == null ? "" : netns.toString());
-    env.put("CNI_IFNAME", ifname);
+    env.put("CNI_IFNAME", IFNAME);
     env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
     env.put("CNI_ARGS", pod.cniArgs());
     pb.redirectErrorStream(false);

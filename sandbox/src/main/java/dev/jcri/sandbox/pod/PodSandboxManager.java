@@ -6,6 +6,7 @@ import dev.jcri.sandbox.cgroup.CgroupManager;
 import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.cni.CniResult;
+import dev.jcri.sandbox.ns.Loopback;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.ns.NamespacePinner;
 import io.opentelemetry.api.trace.Tracer;
@@ -119,6 +120,9 @@ public final class PodSandboxManager {
         Map<NamespaceKind, Path> made = pinner.create(id, kinds, in -> {
           if (in.contains(NamespaceKind.UTS)) {
             NamespacePinner.setHostname(hostname);
+          }
+          if (in.contains(NamespaceKind.NET)) {
+            Loopback.up();
           }
           sysctls.forEach(NamespacePinner::writeSysctl);
         });
