@@ -247,6 +247,47 @@ class ImageServiceIT {
   }
 
   @Test
+  void mirror_isTriedBeforeTheRegistryItself() throws Exception {
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("m", "m", 0644)).build();
+    pusher.push("library/mirrored", "v1", image);
+    ImageService viaMirror = new ImageService(new ImageService.Settings(root.resolve("mirror"),
+        new RegistryHosts(Map.of("docker.io", List.of(registry.url())), Set.of()), 3, 1L << 32, Set.of()));
+    ImageRecord r = viaMirror.pull("mirrored:v1", Credentials.NONE);
+    assertEquals(image.configDigest(), r.id());
+    assertEquals(List.of("docker.io/library/mirrored:v1"), r.repoTags());
+  }
+
+  @Test
+  void foreignLayer_isFetchedFromItsUrl() throws Exception {
+    TestImage.Built base = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("f", "foreign", 0644)).build();
+    TestImage.Layer layer = base.layers().getFirst();
+    com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 4);
+    int[] served = {0};
+    http.createContext("/layer", ex -> {
+      served[0]++;
+      ex.sendResponseHeaders(200, layer.blob().length);
+      try (var out = ex.getResponseBody()) {
+        out.write(layer.blob());
+      }
+    });
+    http.start();
+    try {
+      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/layer";
+      pusher.blob("test/foreign", base.config());
+      String manifest = new String(base.manifest())
+          .replace("\"mediaType\":\"" + layer.mediaType() + "\"",
+              "\"mediaType\":\"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip\",\"urls\":[\"" + url + "\"]");
+      pusher.manifest("test/foreign", "v1", manifest.getBytes(), base.manifestMediaType());
+      ImageRecord r = images.pull(ref("test/foreign", "v1"), Credentials.NONE);
+      assertEquals(base.configDigest(), r.id());
+      assertEquals(1, served[0], "the layer came from its URL; the registry never had it");
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
   void missingImage_isNotFound_badReference_isInvalid() {
     NotFoundException nf = assertThrows(NotFoundException.class,
         () -> images.pull(ref("test/none", "v1"), Credentials.NONE));

@@ -72,6 +72,15 @@ class RegistryAuthIT {
       int before = tokens.issued();
       assertEquals(image.configDigest(), images.pull(ref, Credentials.of("bob", "pw", "", "", "")).id());
       assertEquals(1, tokens.issued() - before, "one token serves the manifest and every blob of the pull");
+
+      ImageService fresh = new ImageService(new ImageService.Settings(dir.resolve("jcri2"), RegistryHosts.direct(), 3,
+          1L << 32, Set.of()));
+      assertEquals(image.configDigest(), fresh.pull(ref, Credentials.of("", "", "", TokenServer.REFRESH_TOKEN, ""))
+          .id(), "an identity token is traded for an access token");
+      ImageService third = new ImageService(new ImageService.Settings(dir.resolve("jcri3"), RegistryHosts.direct(), 3,
+          1L << 32, Set.of()));
+      assertEquals(image.configDigest(), third.pull(ref, Credentials.of("", "", "", "",
+          tokens.mint("bob", "team/app"))).id(), "a registry token is sent as it is");
     }
   }
 }

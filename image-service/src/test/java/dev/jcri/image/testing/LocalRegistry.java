@@ -50,6 +50,11 @@ public final class LocalRegistry implements AutoCloseable {
             enabled: true
         http:
           addr: 127.0.0.1:%d
+        validation:
+          manifests:
+            urls:
+              allow:
+                - ^http://127\\.0\\.0\\.1[:/]
         %s
         """.formatted(dir.resolve("storage"), port, authYaml.isEmpty() ? "" : "auth:\n" + authYaml));
     Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString())

@@ -28,6 +28,8 @@ public final class TokenServer implements AutoCloseable {
 
   public static final String SERVICE = "jcri-test-registry";
   public static final String ISSUER = "jcri-test-issuer";
+  /** The identity (refresh) token the POST grant accepts. */
+  public static final String REFRESH_TOKEN = "identity-token-of-bob";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
@@ -67,6 +69,31 @@ public final class TokenServer implements AutoCloseable {
     HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     TokenServer t = new TokenServer(http, key, cert, pem, user, password);
     http.createContext("/token", exchange -> {
+      if (exchange.getRequestMethod().equals("POST")) {
+        // OAuth2 refresh-token grant, as registries offer for identity tokens.
+        String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        String repo = "";
+        boolean ok = false;
+        for (String part : form.split("&")) {
+          String v = java.net.URLDecoder.decode(part.substring(part.indexOf('=') + 1), StandardCharsets.UTF_8);
+          if (part.startsWith("refresh_token=")) {
+            ok = v.equals(REFRESH_TOKEN);
+          } else if (part.startsWith("scope=")) {
+            repo = v.split(":")[1];
+          }
+        }
+        if (!ok) {
+          exchange.sendResponseHeaders(401, -1);
+          exchange.close();
+          return;
+        }
+        byte[] body = ("{\"access_token\":\"" + t.mint(user, repo) + "\",\"expires_in\":300}").getBytes();
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+        return;
+      }
       String auth = exchange.getRequestHeaders().getFirst("Authorization");
       String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes());
       if (!expected.equals(auth)) {
