@@ -5,6 +5,9 @@ import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.container.ContainerManager;
+import dev.jcri.sandbox.container.ContainerStore;
+import dev.jcri.sandbox.container.OciRuntime;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.node.CgroupLayout;
@@ -45,11 +48,13 @@ public final class JcriDaemon implements AutoCloseable {
 
   private final SocketGuard guard;
   private final CriServer server;
+  private final ContainerManager containers;
   private boolean closed;
 
-  private JcriDaemon(SocketGuard guard, CriServer server) {
+  private JcriDaemon(SocketGuard guard, CriServer server, ContainerManager containers) {
     this.guard = guard;
     this.server = server;
+    this.containers = containers;
   }
 
   public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry) throws IOException {
@@ -68,16 +73,21 @@ public final class JcriDaemon implements AutoCloseable {
               config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results")),
           config.statePath().resolve("pods"), config.runtimes().keySet(), config.defaultRuntime(),
           openTelemetry.getTracer("dev.jcri.sandbox"));
+      ImageService images = new ImageService(imageSettings(config));
+      Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
+      config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name, Path.of(h.path()),
+          Path.of(h.root()), Path.of(config.conmon()))));
+      ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
+          runtimes, config.statePath());
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(
           new VersionRpc(),
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
           new UpdateRuntimeConfigRpc(podCidr, defaultNetwork::install),
-          new RuntimeConfigRpc(driver), pods);
-      ImageService images = new ImageService(imageSettings(config));
+          new RuntimeConfigRpc(driver), pods, containers, images.snapshotsDir().toString());
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
           List.of(new ErrorMappingInterceptor(), new RpcInstrumentationInterceptor(openTelemetry)));
       guard.restrictSocket();
-      return new JcriDaemon(guard, server);
+      return new JcriDaemon(guard, server, containers);
     } catch (IOException | RuntimeException e) {
       guard.close();
       throw e;
@@ -130,6 +140,7 @@ public final class JcriDaemon implements AutoCloseable {
     }
     closed = true;
     server.shutdown(SHUTDOWN_GRACE);
+    containers.close();
     guard.close();
   }
 }

@@ -67,6 +67,10 @@ public interface Libc extends Library {
 
   int socket(int domain, int type, int protocol) throws LastErrorException;
 
+  int mkfifo(String path, int mode) throws LastErrorException;
+
+  int kill(int pid, int signal) throws LastErrorException;
+
   int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
 
   /** Linux's makedev: the device number of major and minor. */

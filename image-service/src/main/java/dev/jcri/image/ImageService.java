@@ -104,6 +104,11 @@ public final class ImageService {
     }
   }
 
+  /** The directory that holds image layers and container writable layers. */
+  public Path snapshotsDir() {
+    return settings.root().resolve("snapshots");
+  }
+
   public OverlaySnapshotter snapshots() {
     return snapshots;
   }

@@ -1,5 +1,27 @@
 package dev.jcri.server.rpc;
 
+import dev.jcri.cri.v1.CreateContainerRequest;
+import dev.jcri.cri.v1.CreateContainerResponse;
+import dev.jcri.cri.v1.StartContainerRequest;
+import dev.jcri.cri.v1.StartContainerResponse;
+import dev.jcri.cri.v1.StopContainerRequest;
+import dev.jcri.cri.v1.StopContainerResponse;
+import dev.jcri.cri.v1.RemoveContainerRequest;
+import dev.jcri.cri.v1.RemoveContainerResponse;
+import dev.jcri.cri.v1.ListContainersRequest;
+import dev.jcri.cri.v1.ListContainersResponse;
+import dev.jcri.cri.v1.ContainerStatusRequest;
+import dev.jcri.cri.v1.ContainerStatusResponse;
+import dev.jcri.cri.v1.ExecSyncRequest;
+import dev.jcri.cri.v1.ExecSyncResponse;
+import dev.jcri.cri.v1.ReopenContainerLogRequest;
+import dev.jcri.cri.v1.ReopenContainerLogResponse;
+import dev.jcri.cri.v1.ContainerStatsRequest;
+import dev.jcri.cri.v1.ContainerStatsResponse;
+import dev.jcri.cri.v1.ListContainerStatsRequest;
+import dev.jcri.cri.v1.ListContainerStatsResponse;
+import dev.jcri.cri.v1.UpdateContainerResourcesRequest;
+import dev.jcri.cri.v1.UpdateContainerResourcesResponse;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.ListPodSandboxResponse;
 import dev.jcri.cri.v1.ListPodSandboxStatsRequest;
@@ -25,6 +47,7 @@ import dev.jcri.cri.v1.UpdateRuntimeConfigRequest;
 import dev.jcri.cri.v1.UpdateRuntimeConfigResponse;
 import dev.jcri.cri.v1.VersionRequest;
 import dev.jcri.cri.v1.VersionResponse;
+import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import io.grpc.stub.StreamObserver;
 
@@ -46,9 +69,20 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final PodRpcs.Stats podStats;
   private final PodRpcs.ListStats listPodStats;
   private final PodRpcs.UpdateResources updatePodResources;
+  private final ContainerRpcs.Create createContainerRpc;
+  private final ContainerRpcs.Start startContainerRpc;
+  private final ContainerRpcs.Stop stopContainerRpc;
+  private final ContainerRpcs.Remove removeContainerRpc;
+  private final ContainerRpcs.ListAll listContainersRpc;
+  private final ContainerRpcs.Status containerStatusRpc;
+  private final ContainerRpcs.Exec execSyncRpc;
+  private final ContainerRpcs.ReopenLog reopenContainerLogRpc;
+  private final ContainerRpcs.Stats containerStatsRpc;
+  private final ContainerRpcs.ListStats listContainerStatsRpc;
+  private final ContainerRpcs.UpdateResources updateContainerResourcesRpc;
 
   public RuntimeServiceImpl(VersionRpc version, StatusRpc status, UpdateRuntimeConfigRpc updateRuntimeConfig,
-      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods) {
+      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, String mountpoint) {
     this.version = version;
     this.status = status;
     this.updateRuntimeConfig = updateRuntimeConfig;
@@ -61,6 +95,17 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.podStats = new PodRpcs.Stats(pods);
     this.listPodStats = new PodRpcs.ListStats(pods);
     this.updatePodResources = new PodRpcs.UpdateResources(pods);
+    this.createContainerRpc = new ContainerRpcs.Create(containers);
+    this.startContainerRpc = new ContainerRpcs.Start(containers);
+    this.stopContainerRpc = new ContainerRpcs.Stop(containers);
+    this.removeContainerRpc = new ContainerRpcs.Remove(containers);
+    this.listContainersRpc = new ContainerRpcs.ListAll(containers);
+    this.containerStatusRpc = new ContainerRpcs.Status(containers);
+    this.execSyncRpc = new ContainerRpcs.Exec(containers);
+    this.reopenContainerLogRpc = new ContainerRpcs.ReopenLog(containers);
+    this.containerStatsRpc = new ContainerRpcs.Stats(containers, mountpoint);
+    this.listContainerStatsRpc = new ContainerRpcs.ListStats(containers, mountpoint);
+    this.updateContainerResourcesRpc = new ContainerRpcs.UpdateResources(containers);
   }
 
   @Override
@@ -124,5 +169,60 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void runtimeConfig(RuntimeConfigRequest request, StreamObserver<RuntimeConfigResponse> observer) {
     UnaryRpc.serve(runtimeConfig, request, observer);
+  }
+
+  @Override
+  public void createContainer(CreateContainerRequest request, StreamObserver<CreateContainerResponse> observer) {
+    UnaryRpc.serve(createContainerRpc, request, observer);
+  }
+
+  @Override
+  public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> observer) {
+    UnaryRpc.serve(startContainerRpc, request, observer);
+  }
+
+  @Override
+  public void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> observer) {
+    UnaryRpc.serve(stopContainerRpc, request, observer);
+  }
+
+  @Override
+  public void removeContainer(RemoveContainerRequest request, StreamObserver<RemoveContainerResponse> observer) {
+    UnaryRpc.serve(removeContainerRpc, request, observer);
+  }
+
+  @Override
+  public void listContainers(ListContainersRequest request, StreamObserver<ListContainersResponse> observer) {
+    UnaryRpc.serve(listContainersRpc, request, observer);
+  }
+
+  @Override
+  public void containerStatus(ContainerStatusRequest request, StreamObserver<ContainerStatusResponse> observer) {
+    UnaryRpc.serve(containerStatusRpc, request, observer);
+  }
+
+  @Override
+  public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
+    UnaryRpc.serve(execSyncRpc, request, observer);
+  }
+
+  @Override
+  public void reopenContainerLog(ReopenContainerLogRequest request, StreamObserver<ReopenContainerLogResponse> observer) {
+    UnaryRpc.serve(reopenContainerLogRpc, request, observer);
+  }
+
+  @Override
+  public void containerStats(ContainerStatsRequest request, StreamObserver<ContainerStatsResponse> observer) {
+    UnaryRpc.serve(containerStatsRpc, request, observer);
+  }
+
+  @Override
+  public void listContainerStats(ListContainerStatsRequest request, StreamObserver<ListContainerStatsResponse> observer) {
+    UnaryRpc.serve(listContainerStatsRpc, request, observer);
+  }
+
+  @Override
+  public void updateContainerResources(UpdateContainerResourcesRequest request, StreamObserver<UpdateContainerResourcesResponse> observer) {
+    UnaryRpc.serve(updateContainerResourcesRpc, request, observer);
   }
 }

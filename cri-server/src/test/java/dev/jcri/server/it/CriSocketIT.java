@@ -57,7 +57,9 @@ class CriSocketIT {
   static final Set<String> BUILT = Set.of("Version", "Status", "UpdateRuntimeConfig", "RuntimeConfig",
       "PullImage", "ImageStatus", "ListImages", "RemoveImage", "ImageFsInfo",
       "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
-      "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources");
+      "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources",
+      "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ListContainers", "ContainerStatus",
+      "ExecSync", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources");
 
   @BeforeAll
   static void start() throws IOException {

@@ -312,6 +312,11 @@ public final class PodSandboxManager {
     }
   }
 
+  /** Where a pod's hostname, hosts, resolv.conf and shm live. */
+  public Path podFilesDir(String podId) {
+    return podsDir.resolve(podId);
+  }
+
   public CgroupManager cgroups() {
     return cgroups;
   }

@@ -1,0 +1,99 @@
+package dev.jcri.server.rpc;
+
+import dev.jcri.cri.v1.Container;
+import dev.jcri.cri.v1.ContainerAttributes;
+import dev.jcri.cri.v1.ContainerConfig;
+import dev.jcri.cri.v1.ContainerMetadata;
+import dev.jcri.cri.v1.ContainerState;
+import dev.jcri.cri.v1.ContainerStats;
+import dev.jcri.cri.v1.ContainerStatus;
+import dev.jcri.cri.v1.CpuUsage;
+import dev.jcri.cri.v1.FilesystemIdentifier;
+import dev.jcri.cri.v1.FilesystemUsage;
+import dev.jcri.cri.v1.ImageSpec;
+import dev.jcri.cri.v1.LinuxContainerSecurityContext;
+import dev.jcri.cri.v1.MemoryUsage;
+import dev.jcri.cri.v1.Mount;
+import dev.jcri.cri.v1.MountPropagation;
+import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.container.ContainerRecord;
+import dev.jcri.sandbox.container.ContainerSpec;
+
+/** Conversions between the CRI's container messages and the sandbox module's records. */
+final class ContainerProtos {
+
+  private ContainerProtos() {}
+
+  static ContainerSpec toSpec(ContainerConfig c) {
+    LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
+    return new ContainerSpec(
+        c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
+        c.getCommandList(), c.getArgsList(), c.getWorkingDir(),
+        c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue().toStringUtf8()).toList(),
+        c.getMountsList().stream().map(m -> new ContainerSpec.MountSpec(m.getContainerPath(), m.getHostPath(),
+            m.getReadonly(), switch (m.getPropagation()) {
+              case PROPAGATION_HOST_TO_CONTAINER -> ContainerSpec.Propagation.HOST_TO_CONTAINER;
+              case PROPAGATION_BIDIRECTIONAL -> ContainerSpec.Propagation.BIDIRECTIONAL;
+              default -> ContainerSpec.Propagation.PRIVATE;
+            })).toList(),
+        c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
+        PodProtos.resources(c.getLinux().getResources()), c.getLinux().getResources().getOomScoreAdj(),
+        sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null, sc.getRunAsUsername(),
+        sc.hasRunAsGroup() ? sc.getRunAsGroup().getValue() : null, sc.getSupplementalGroupsList(),
+        sc.getReadonlyRootfs(), sc.getPrivileged(),
+        sc.getCapabilities().getAddCapabilitiesList(), sc.getCapabilities().getDropCapabilitiesList(),
+        sc.getNoNewPrivs(), PodProtos.mode(sc.getNamespaceOptions().getPidValue()),
+        sc.getNamespaceOptions().getTargetId());
+  }
+
+  static ContainerMetadata metadata(ContainerRecord r) {
+    return ContainerMetadata.newBuilder().setName(r.spec().name()).setAttempt(r.spec().attempt()).build();
+  }
+
+  static ContainerState state(ContainerRecord r) {
+    return switch (r.state()) {
+      case CREATED -> ContainerState.CONTAINER_CREATED;
+      case RUNNING -> ContainerState.CONTAINER_RUNNING;
+      case EXITED -> ContainerState.CONTAINER_EXITED;
+      case UNKNOWN -> ContainerState.CONTAINER_UNKNOWN;
+    };
+  }
+
+  static Container listItem(ContainerRecord r) {
+    return Container.newBuilder().setId(r.id()).setPodSandboxId(r.podId()).setMetadata(metadata(r))
+        .setImage(ImageSpec.newBuilder().setImage(r.imageRef())).setImageRef(r.imageId()).setImageId(r.imageId())
+        .setState(state(r)).setCreatedAt(r.createdAt()).putAllLabels(r.spec().labels())
+        .putAllAnnotations(r.spec().annotations()).build();
+  }
+
+  static ContainerStatus status(ContainerRecord r) {
+    ContainerStatus.Builder b = ContainerStatus.newBuilder().setId(r.id()).setMetadata(metadata(r))
+        .setState(state(r)).setCreatedAt(r.createdAt()).setStartedAt(r.startedAt()).setFinishedAt(r.finishedAt())
+        .setExitCode(r.exitCode()).setImage(ImageSpec.newBuilder().setImage(r.imageRef())).setImageRef(r.imageId())
+        .setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message()).putAllLabels(r.spec().labels())
+        .putAllAnnotations(r.spec().annotations()).setLogPath(r.logPath());
+    for (ContainerSpec.MountSpec m : r.spec().mounts()) {
+      b.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath())
+          .setReadonly(m.readonly()).setPropagation(switch (m.propagation()) {
+            case PRIVATE -> MountPropagation.PROPAGATION_PRIVATE;
+            case HOST_TO_CONTAINER -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
+            case BIDIRECTIONAL -> MountPropagation.PROPAGATION_BIDIRECTIONAL;
+          }));
+    }
+    return b.build();
+  }
+
+  static ContainerStats stats(ContainerRecord r, CgroupStats c, long[] layer, String mountpoint) {
+    long ts = c.atNanos();
+    return ContainerStats.newBuilder()
+        .setAttributes(ContainerAttributes.newBuilder().setId(r.id()).setMetadata(metadata(r))
+            .putAllLabels(r.spec().labels()).putAllAnnotations(r.spec().annotations()))
+        .setCpu(CpuUsage.newBuilder().setTimestamp(ts).setUsageCoreNanoSeconds(PodProtos.u64(c.cpuUsageNanos())))
+        .setMemory(MemoryUsage.newBuilder().setTimestamp(ts).setWorkingSetBytes(PodProtos.u64(c.memoryWorkingSetBytes()))
+            .setUsageBytes(PodProtos.u64(c.memoryUsageBytes())).setRssBytes(PodProtos.u64(c.memoryRssBytes())))
+        .setWritableLayer(FilesystemUsage.newBuilder().setTimestamp(ts)
+            .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(mountpoint))
+            .setUsedBytes(PodProtos.u64(layer[0])).setInodesUsed(PodProtos.u64(layer[1])))
+        .build();
+  }
+}

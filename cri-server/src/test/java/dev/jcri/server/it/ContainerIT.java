@@ -1,0 +1,268 @@
+package dev.jcri.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jcri.cri.v1.Capability;
+import dev.jcri.cri.v1.ContainerConfig;
+import dev.jcri.cri.v1.ContainerMetadata;
+import dev.jcri.cri.v1.ContainerState;
+import dev.jcri.cri.v1.ContainerStatsRequest;
+import dev.jcri.cri.v1.ContainerStatus;
+import dev.jcri.cri.v1.ContainerStatusRequest;
+import dev.jcri.cri.v1.CreateContainerRequest;
+import dev.jcri.cri.v1.ExecSyncRequest;
+import dev.jcri.cri.v1.ExecSyncResponse;
+import dev.jcri.cri.v1.ImageSpec;
+import dev.jcri.cri.v1.Int64Value;
+import dev.jcri.cri.v1.KeyValue;
+import dev.jcri.cri.v1.LinuxContainerConfig;
+import dev.jcri.cri.v1.LinuxContainerResources;
+import dev.jcri.cri.v1.LinuxContainerSecurityContext;
+import dev.jcri.cri.v1.ListContainersRequest;
+import dev.jcri.cri.v1.ListPodSandboxRequest;
+import dev.jcri.cri.v1.NamespaceMode;
+import dev.jcri.cri.v1.NamespaceOption;
+import dev.jcri.cri.v1.PodSandboxConfig;
+import dev.jcri.cri.v1.PodSandboxMetadata;
+import dev.jcri.cri.v1.PullImageRequest;
+import dev.jcri.cri.v1.RemoveContainerRequest;
+import dev.jcri.cri.v1.RemovePodSandboxRequest;
+import dev.jcri.cri.v1.RunPodSandboxRequest;
+import dev.jcri.cri.v1.StartContainerRequest;
+import dev.jcri.cri.v1.StopContainerRequest;
+import dev.jcri.image.testing.LocalRegistry;
+import dev.jcri.image.testing.RegistryPusher;
+import dev.jcri.image.testing.TestImage;
+import dev.jcri.server.JcriDaemon;
+import dev.jcri.server.config.ConfigLoader;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real containers under conmon with crun and runc, from images pushed to a local registry. */
+class ContainerIT {
+
+  @TempDir static Path dir;
+  static LocalRegistry registry;
+  static TestPaths paths;
+  static JcriDaemon daemon;
+  static CriSocket client;
+  static PodNetworkFixture net;
+  static String image;
+  static final AtomicInteger n = new AtomicInteger();
+  static final List<String> pods = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    registry = LocalRegistry.start(dir.resolve("registry"));
+    new RegistryPusher(registry).push("it/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build());
+    image = registry.host() + "/it/busybox:1";
+    paths = new TestPaths(dir.resolve("jcri"));
+    net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
+    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    client = new CriSocket(paths.socket());
+    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      client.close();
+      daemon.close();
+    } finally {
+      net.close();
+      registry.close();
+      Sweeper.sweep(dir, pods);
+    }
+  }
+
+  @AfterEach
+  void removePods() throws Exception {
+    for (var p : client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+      client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+    }
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+    PodSandboxIT.class.getName();
+    assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+        .filter(m -> m.contains(dir.toString())).toList(), "mounts left");
+    assertEquals(List.of(), net.attachedLinks());
+  }
+
+  static PodSandboxConfig.Builder podConfig(NamespaceMode pid) {
+    String name = "p" + n.incrementAndGet();
+    return PodSandboxConfig.newBuilder()
+        .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("test").setUid("uid-" + name))
+        .setHostname(name).setLogDirectory(dir.resolve("logs").resolve(name).toString())
+        .setLinux(dev.jcri.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+            dev.jcri.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                NamespaceOption.newBuilder().setPid(pid))));
+  }
+
+  static String runPod(PodSandboxConfig.Builder config, String handler) {
+    String id = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
+        .setRuntimeHandler(handler).build()).getPodSandboxId();
+    pods.add(id);
+    return id;
+  }
+
+  static ContainerConfig.Builder ctr(String name, String... command) {
+    return ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image)).addAllCommand(List.of(command)).setLogPath(name + ".log")
+        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+            .setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.CONTAINER))));
+  }
+
+  static String create(String pod, PodSandboxConfig.Builder podConfig, ContainerConfig.Builder c) {
+    return client.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
+        .setSandboxConfig(podConfig).build()).getContainerId();
+  }
+
+  static String run(String pod, PodSandboxConfig.Builder podConfig, ContainerConfig.Builder c) {
+    String id = create(pod, podConfig, c);
+    client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    return id;
+  }
+
+  static ContainerStatus status(String id) {
+    return client.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+  }
+
+  static ExecSyncResponse exec(String id, String... cmd) {
+    return client.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
+        .setTimeout(20).build());
+  }
+
+  static ContainerStatus awaitExit(String id) throws InterruptedException {
+    for (int i = 0; i < 500; i++) {
+      ContainerStatus s = status(id);
+      if (s.getState() == ContainerState.CONTAINER_EXITED) {
+        return s;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("container " + id + " did not exit");
+  }
+
+  @Test
+  void lifecycle_logsExecStopRemove() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, ctr("main", "/bin/sh", "-c", "echo out-line; echo err-line >&2; exec sleep 3600")
+        .addEnvs(KeyValue.newBuilder().setKey("GREETING").setValue(com.google.protobuf.ByteString.copyFromUtf8("hi"))).setWorkingDir("/tmp"));
+    ContainerStatus s = status(id);
+    assertEquals(ContainerState.CONTAINER_RUNNING, s.getState());
+    assertTrue(s.getStartedAt() > 0);
+
+    Path log = dir.resolve("logs").resolve(pc.getMetadata().getName()).resolve("main.log");
+    for (int i = 0; i < 200 && !(Files.exists(log) && Files.readString(log).contains("err-line")); i++) {
+      Thread.sleep(20);
+    }
+    ExecSyncResponse psr = exec(id, "ps", "-o", "pid,comm");
+    String ps = psr.getStdout().toStringUtf8();
+    assertTrue(ps.contains("1 sleep"), "CONTAINER pid mode: the command is pid 1\n" + ps + "\nstderr: "
+        + psr.getStderr().toStringUtf8() + " exit " + psr.getExitCode());
+    assertEquals("hi", exec(id, "sh", "-c", "echo $GREETING").getStdout().toStringUtf8().strip());
+    assertEquals("/tmp", exec(id, "pwd").getStdout().toStringUtf8().strip());
+    assertEquals(7, exec(id, "sh", "-c", "echo e >&2; exit 7").getExitCode());
+    assertEquals("e", exec(id, "sh", "-c", "echo e >&2; exit 7").getStderr().toStringUtf8().strip());
+    StatusRuntimeException timeout = assertThrows(StatusRuntimeException.class, () -> client.runtime().execSync(
+        ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sleep", "30")).setTimeout(1).build()));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, timeout.getStatus().getCode());
+
+    String logText = Files.readString(log, StandardCharsets.UTF_8);
+    assertTrue(logText.matches("(?s)\\S+ stdout F out-line\n.*"), logText);
+    assertTrue(logText.contains(" stderr F err-line\n"), logText);
+
+    var stats = client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build());
+    assertTrue(stats.getStats().getMemory().getWorkingSetBytes().getValue() > 0);
+
+    client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
+    ContainerStatus stopped = status(id);
+    assertEquals(ContainerState.CONTAINER_EXITED, stopped.getState());
+    assertEquals(137, stopped.getExitCode(), "sleep as pid 1 ignores SIGTERM, so SIGKILL came after the timeout");
+    client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
+    client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> status(id)).getStatus()
+        .getCode());
+  }
+
+  @Test
+  void exitCodes_andReasons() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    ContainerStatus ok = awaitExit(run(pod, pc, ctr("ok", "true")));
+    assertEquals(0, ok.getExitCode());
+    assertEquals("Completed", ok.getReason());
+    ContainerStatus bad = awaitExit(run(pod, pc, ctr("bad", "sh", "-c", "exit 3")));
+    assertEquals(3, bad.getExitCode());
+    assertEquals("Error", bad.getReason());
+    assertTrue(bad.getFinishedAt() >= bad.getStartedAt());
+  }
+
+  @Test
+  void podPidNamespace_isSharedAndHeldByCatatonit() throws Exception {
+    var pc = podConfig(NamespaceMode.POD);
+    String pod = runPod(pc, "");
+    var shared = ctr("a", "sleep", "3600");
+    shared.setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+        .setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.POD))));
+    String a = run(pod, pc, shared);
+    var second = ctr("b", "sleep", "3601");
+    second.setLinux(shared.getLinux());
+    String b = run(pod, pc, second);
+    String ps = exec(b, "ps", "-o", "pid,args").getStdout().toStringUtf8();
+    assertTrue(ps.contains("1 /catatonit -P"), ps);
+    assertTrue(ps.contains("sleep 3600") && ps.contains("sleep 3601"), ps);
+    assertNotEquals(a, b);
+  }
+
+  @Test
+  void securityContext_userGroupsReadonlyCapabilities() {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    var c = ctr("sec", "sleep", "3600").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
+        LinuxContainerSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(1000))
+            .setReadonlyRootfs(true).setCapabilities(Capability.newBuilder().addDropCapabilities("ALL"))));
+    String id = run(pod, pc, c);
+    assertEquals("uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)",
+        exec(id, "id").getStdout().toStringUtf8().strip());
+    assertTrue(exec(id, "touch", "/x").getExitCode() != 0, "read-only root filesystem");
+    assertTrue(exec(id, "grep", "CapEff", "/proc/self/status").getStdout().toStringUtf8()
+        .contains("0000000000000000"));
+
+    var named = ctr("named", "sleep", "3600").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
+        LinuxContainerSecurityContext.newBuilder().setRunAsUsername("nobody")));
+    assertEquals("65534", exec(run(pod, pc, named), "id", "-u").getStdout().toStringUtf8().strip());
+  }
+
+  @Test
+  void runcHandler_runsToo_andOomKillIsReported() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "runc");
+    String id = run(pod, pc, ctr("r", "sleep", "3600"));
+    assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
+    assertEquals("ok", exec(id, "echo", "ok").getStdout().toStringUtf8().strip());
+
+    var hog = ctr("hog", "sh", "-c", "dd if=/dev/zero of=/dev/shm/fill bs=1M count=200; sleep 1; "
+        + "x=$(head -c 100000000 /dev/zero | tr '\\0' 'a'); echo done")
+        .setLinux(LinuxContainerConfig.newBuilder().setResources(LinuxContainerResources.newBuilder()
+            .setMemoryLimitInBytes(32L << 20)));
+    String pod2 = runPod(podConfig(NamespaceMode.CONTAINER), "");
+    ContainerStatus s = awaitExit(run(pod2, pc, hog));
+    assertEquals("OOMKilled", s.getReason(), "exit " + s.getExitCode());
+  }
+}

@@ -1,0 +1,498 @@
+package dev.jcri.sandbox.container;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.jna.LastErrorException;
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Libc;
+import dev.jcri.common.Log;
+import dev.jcri.common.NotFoundException;
+import dev.jcri.image.ImageService;
+import dev.jcri.image.store.ImageRecord;
+import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.oci.OciSpec;
+import dev.jcri.sandbox.pod.NamespaceMode;
+import dev.jcri.sandbox.pod.PodSandbox;
+import dev.jcri.sandbox.pod.PodSandboxManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Container lifecycle over conmon and the OCI runtime: create (rootfs snapshot, spec, conmon + runtime
+ * create), start, stop (signal, then SIGKILL after the timeout), remove, exec, and exits learned from conmon's
+ * exit files through an inotify watch. It also stops and removes a pod's containers for the pod manager.
+ */
+public final class ContainerManager implements PodSandboxManager.ContainerReaper, AutoCloseable {
+
+  private static final Log LOG = Log.of(ContainerManager.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  /** ExecSync keeps at most this much of each stream (the CVE-2022-1708 class: a probe printing forever). */
+  public static final int EXEC_OUTPUT_LIMIT = 16 * 1024 * 1024;
+
+  private final ContainerStore store;
+  private final PodSandboxManager pods;
+  private final ImageService images;
+  private final Map<String, OciRuntime> runtimes;
+  private final Path containersDir;
+  private final Path exitDir;
+  private final Path attachDir;
+  private final InfraContainers infra;
+  private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final WatchService watcher;
+
+  public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images,
+      Map<String, OciRuntime> runtimes, Path stateDir) {
+    this.store = store;
+    this.pods = pods;
+    this.images = images;
+    this.runtimes = Map.copyOf(runtimes);
+    this.containersDir = stateDir.resolve("containers");
+    this.exitDir = stateDir.resolve("exits");
+    this.attachDir = stateDir.resolve("attach");
+    this.infra = new InfraContainers(stateDir.resolve("infra"));
+    try {
+      Files.createDirectories(containersDir);
+      Files.createDirectories(exitDir);
+      Files.createDirectories(attachDir);
+      this.watcher = FileSystems.getDefault().newWatchService();
+      exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+    } catch (IOException e) {
+      throw new UncheckedIOException("preparing container state under " + stateDir, e);
+    }
+    Thread.ofPlatform().name("exit-watch").daemon().start(this::watchExits);
+    pods.setContainerReaper(this);
+    store.list().forEach(c -> refresh(c.id()));
+  }
+
+  // ---- create ----
+
+  public ContainerRecord create(String podId, ContainerSpec spec) {
+    PodSandbox pod = pods.get(podId);
+    if (pod.state() != PodSandbox.State.READY) {
+      throw new FailedPreconditionException("pod sandbox " + pod.id() + " is not ready; a container can only be"
+          + " created in a READY pod");
+    }
+    if (spec.name().isEmpty()) {
+      throw new InvalidArgumentException("container metadata needs a name");
+    }
+    if (spec.image().isEmpty()) {
+      throw new InvalidArgumentException("container \"" + spec.name() + "\" names no image");
+    }
+    ImageRecord image = images.status(spec.image()).orElseThrow(() -> new NotFoundException("image \""
+        + spec.image() + "\" is not present; pull it first"));
+    OciRuntime runtime = runtimes.get(pod.spec().runtimeHandler());
+    if (runtime == null) {
+      throw new FailedPreconditionException("the pod's runtime handler \"" + pod.spec().runtimeHandler()
+          + "\" is not configured");
+    }
+    String id = newId();
+    String key = pod.id() + "/" + spec.name() + "/" + spec.attempt();
+    store.reserve(key, id);
+    Deque<Runnable> undo = new ArrayDeque<>();
+    undo.push(() -> store.release(key, id));
+    try {
+      Path bundle = containersDir.resolve(id);
+      Path rootfs = bundle.resolve("rootfs");
+      Files.createDirectories(rootfs);
+      undo.push(() -> deleteTree(bundle));
+      String snapshotKey = snapshotKey(id);
+      images.snapshots().prepare(snapshotKey, image.topChainId());
+      undo.push(() -> images.snapshots().remove(snapshotKey));
+      images.snapshots().mount(snapshotKey, rootfs);
+      undo.push(() -> unmount(rootfs));
+
+      String infraNs = null;
+      if (spec.pid() == NamespaceMode.POD) {
+        infraNs = "/proc/" + infra.ensure(pod, runtime) + "/ns/pid";
+      }
+      String targetNs = null;
+      if (spec.pid() == NamespaceMode.TARGET) {
+        ContainerRecord target = store.get(spec.targetId());
+        if (target.state() != ContainerRecord.State.RUNNING) {
+          throw new FailedPreconditionException("target container " + spec.targetId() + " is not running");
+        }
+        targetNs = "/proc/" + target.pid() + "/ns/pid";
+      }
+      UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
+          spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
+      String cgroupPath = pod.cgroupPath() + "/ctr-" + id;
+      Path podFiles = pods.podFilesDir(pod.id());
+      OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, spec, pod, image.config(), rootfs, podFiles,
+          user, cgroupPath, infraNs, targetNs, ownOomScoreAdj()));
+      Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
+
+      Path logPath = logPath(pod, spec);
+      String stopSignal = image.config().stopSignal().isEmpty() ? "SIGTERM" : image.config().stopSignal();
+      int pid = runtime.create(new OciRuntime.CreateRequest(id, spec.name(), bundle, logPath, exitDir, attachDir,
+          spec.stdin(), spec.stdinOnce(), spec.tty()));
+      undo.push(() -> runtime.delete(id));
+      ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
+          ContainerRecord.State.CREATED, nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
+          cgroupPath, stopSignal);
+      store.put(r);
+      LOG.info("container created", "id", id, "name", spec.name(), "pod", pod.id(), "pid", pid);
+      return r;
+    } catch (IOException e) {
+      throw rollback(undo, new UncheckedIOException("creating container " + spec.name() + ": " + e.getMessage(), e));
+    } catch (RuntimeException e) {
+      throw rollback(undo, e);
+    }
+  }
+
+  private static RuntimeException rollback(Deque<Runnable> undo, RuntimeException cause) {
+    while (!undo.isEmpty()) {
+      try {
+        undo.pop().run();
+      } catch (RuntimeException e) {
+        cause.addSuppressed(e);
+      }
+    }
+    return cause;
+  }
+
+  private static Path logPath(PodSandbox pod, ContainerSpec spec) throws IOException {
+    String dir = pod.spec().logDirectory();
+    if (dir.isEmpty() || spec.logPath().isEmpty()) {
+      Path none = Path.of("/dev/null");
+      return none;
+    }
+    Path base = Path.of(dir).normalize();
+    Path log = base.resolve(spec.logPath()).normalize();
+    if (!log.startsWith(base) || spec.logPath().startsWith("/")) {
+      throw new InvalidArgumentException("log path \"" + spec.logPath() + "\" leaves the pod's log directory " + base);
+    }
+    Files.createDirectories(log.getParent());
+    return log;
+  }
+
+  // ---- start, stop, remove ----
+
+  public void start(String idOrPrefix) {
+    ContainerRecord c = store.get(idOrPrefix);
+    ReentrantLock lock = lock(c.id());
+    lock.lock();
+    try {
+      c = refresh(c.id());
+      if (c.state() != ContainerRecord.State.CREATED) {
+        throw new FailedPreconditionException("container " + c.id() + " is " + c.state().name().toLowerCase()
+            + "; only a created container can be started");
+      }
+      runtime(c).start(c.id());
+      store.put(c.started(nowNanos(), c.pid()));
+      LOG.info("container started", "id", c.id(), "pid", c.pid());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Signals the container with its stop signal, then SIGKILL after {@code timeoutSeconds}; idempotent. */
+  public void stop(String idOrPrefix, long timeoutSeconds) {
+    ContainerRecord c = store.find(idOrPrefix).orElse(null);
+    if (c == null) {
+      return;
+    }
+    ReentrantLock lock = lock(c.id());
+    lock.lock();
+    try {
+      c = refresh(c.id());
+      if (c.state() == ContainerRecord.State.EXITED) {
+        return;
+      }
+      OciRuntime rt = runtime(c);
+      if (c.state() == ContainerRecord.State.CREATED) {
+        rt.kill(c.id(), "SIGKILL");
+      } else {
+        if (timeoutSeconds > 0) {
+          rt.kill(c.id(), c.stopSignal());
+          if (awaitExit(c.id(), TimeUnit.SECONDS.toMillis(timeoutSeconds))) {
+            return;
+          }
+        }
+        rt.kill(c.id(), "SIGKILL");
+      }
+      if (!awaitExit(c.id(), 10_000)) {
+        throw new FailedPreconditionException("container " + c.id() + " did not exit after SIGKILL");
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes the container, killing it first if it runs; removing a missing one succeeds. */
+  public void remove(String idOrPrefix) {
+    ContainerRecord c = store.find(idOrPrefix).orElse(null);
+    if (c == null) {
+      return;
+    }
+    stop(c.id(), 0);
+    ReentrantLock lock = lock(c.id());
+    lock.lock();
+    try {
+      runtime(c).delete(c.id());
+      Path bundle = containersDir.resolve(c.id());
+      unmount(bundle.resolve("rootfs"));
+      images.snapshots().remove(snapshotKey(c.id()));
+      deleteTree(bundle);
+      Files.deleteIfExists(exitDir.resolve(c.id()));
+      store.delete(c.id());
+      LOG.info("container removed", "id", c.id());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      lock.unlock();
+      locks.remove(c.id());
+    }
+  }
+
+  @Override
+  public void stopAll(String podId) {
+    for (ContainerRecord c : store.list()) {
+      if (c.podId().equals(podId)) {
+        stop(c.id(), 0);
+      }
+    }
+    infra.stop(podId, runtimeFor(podId));
+  }
+
+  @Override
+  public void removeAll(String podId) {
+    for (ContainerRecord c : store.list()) {
+      if (c.podId().equals(podId)) {
+        remove(c.id());
+      }
+    }
+    infra.remove(podId, runtimeFor(podId));
+  }
+
+  private OciRuntime runtimeFor(String podId) {
+    return pods.store().find(podId).map(p -> runtimes.get(p.spec().runtimeHandler())).orElse(null);
+  }
+
+  // ---- reading ----
+
+  public ContainerRecord get(String idOrPrefix) {
+    return refresh(store.get(idOrPrefix).id());
+  }
+
+  public List<ContainerRecord> list() {
+    return store.list().stream().map(c -> refresh(c.id())).toList();
+  }
+
+  public OciRuntime.ExecResult execSync(String idOrPrefix, List<String> command, long timeoutSeconds) {
+    ContainerRecord c = get(idOrPrefix);
+    if (c.state() != ContainerRecord.State.RUNNING) {
+      throw new FailedPreconditionException("container " + c.id() + " is not running");
+    }
+    if (command.isEmpty()) {
+      throw new InvalidArgumentException("ExecSync needs a command");
+    }
+    return runtime(c).execSync(c.id(), containersDir.resolve(c.id()), command, timeoutSeconds, EXEC_OUTPUT_LIMIT);
+  }
+
+  /** Makes conmon reopen the log file (after kubelet rotated it). */
+  public void reopenLog(String idOrPrefix) {
+    ContainerRecord c = get(idOrPrefix);
+    if (c.state() != ContainerRecord.State.RUNNING) {
+      throw new FailedPreconditionException("container " + c.id() + " is not running");
+    }
+    Path ctl = containersDir.resolve(c.id()).resolve("ctl");
+    try {
+      Files.writeString(ctl, "2 0 0\n");
+    } catch (IOException e) {
+      throw new FailedPreconditionException("asking conmon to reopen the log of " + c.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public CgroupStats stats(String idOrPrefix) {
+    ContainerRecord c = get(idOrPrefix);
+    return pods.cgroups().stats(c.cgroupPath());
+  }
+
+  /** Bytes and inodes of the container's writable layer. */
+  public long[] writableLayerUsage(String id) {
+    long[] t = new long[2];
+    images.snapshots().activeSnapshot(snapshotKey(id)).ifPresent(s -> {
+      try (var walk = Files.walk(images.snapshots().fs(s.id()))) {
+        walk.forEach(p -> {
+          t[1]++;
+          try {
+            if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+              t[0] += Files.size(p);
+            }
+          } catch (IOException ignored) {
+            // vanished
+          }
+        });
+      } catch (IOException ignored) {
+        // vanished
+      }
+    });
+    return t;
+  }
+
+  public void updateResources(String idOrPrefix, dev.jcri.sandbox.cgroup.CgroupResources r) {
+    ContainerRecord c = get(idOrPrefix);
+    pods.cgroups().apply(c.cgroupPath(), r);
+  }
+
+  // ---- exits ----
+
+  /** Brings the record up to date with what conmon recorded: exit code, time, OOM. */
+  private ContainerRecord refresh(String id) {
+    ContainerRecord c = store.find(id).orElseThrow(() -> new NotFoundException("container \"" + id + "\" not found"));
+    if (c.state() == ContainerRecord.State.EXITED) {
+      return c;
+    }
+    Path exit = exitDir.resolve(id);
+    if (!Files.exists(exit)) {
+      return c;
+    }
+    try {
+      String content = Files.readString(exit).strip();
+      if (content.isEmpty()) {
+        return c;
+      }
+      int code = Integer.parseInt(content);
+      Instant at = Files.getLastModifiedTime(exit).toInstant();
+      boolean oom = Files.exists(containersDir.resolve(id).resolve("oom"));
+      String reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error";
+      ContainerRecord exited = c.exited(at.getEpochSecond() * 1_000_000_000L + at.getNano(), code, reason, "");
+      synchronized (this) {
+        ContainerRecord now = store.find(id).orElse(null);
+        if (now != null && now.state() != ContainerRecord.State.EXITED) {
+          store.put(exited);
+          LOG.info("container exited", "id", id, "exit_code", code, "reason", reason);
+        }
+      }
+      return exited;
+    } catch (IOException | NumberFormatException e) {
+      return c;
+    }
+  }
+
+  private boolean awaitExit(String id, long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (System.nanoTime() < deadline) {
+      if (refresh(id).state() == ContainerRecord.State.EXITED) {
+        return true;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return refresh(id).state() == ContainerRecord.State.EXITED;
+  }
+
+  private void watchExits() {
+    while (true) {
+      WatchKey key;
+      try {
+        key = watcher.take();
+      } catch (InterruptedException | ClosedWatchServiceException e) {
+        return;
+      }
+      for (var event : key.pollEvents()) {
+        if (event.context() instanceof Path p) {
+          String id = p.getFileName().toString();
+          if (id.matches("[a-f0-9]{64}")) {
+            try {
+              store.find(id).ifPresent(c -> refresh(id));
+            } catch (RuntimeException e) {
+              LOG.warn("reading an exit file failed", "id", id, "error", e.getMessage());
+            }
+          }
+        }
+      }
+      key.reset();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    watcher.close();
+  }
+
+  // ---- helpers ----
+
+  private OciRuntime runtime(ContainerRecord c) {
+    OciRuntime rt = runtimes.get(c.runtimeHandler());
+    if (rt == null) {
+      throw new FailedPreconditionException("runtime handler \"" + c.runtimeHandler() + "\" of container " + c.id()
+          + " is no longer configured");
+    }
+    return rt;
+  }
+
+  static String snapshotKey(String id) {
+    return "ctr-" + id;
+  }
+
+  private static void unmount(Path p) {
+    try {
+      Libc.INSTANCE.umount2(p.toString(), Libc.MNT_DETACH);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != 22 && e.getErrorCode() != 2) {
+        throw new FailedPreconditionException("unmounting " + p + ": " + Libc.describe(e), e);
+      }
+    }
+  }
+
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("removing " + dir, e);
+    }
+  }
+
+  /** The lowest oom_score_adj jcri may give: without CAP_SYS_RESOURCE, its own. */
+  static long ownOomScoreAdj() {
+    try {
+      return Long.parseLong(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private ReentrantLock lock(String id) {
+    return locks.computeIfAbsent(id, k -> new ReentrantLock());
+  }
+
+  private static String newId() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private static long nowNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}

@@ -1,0 +1,49 @@
+package dev.jcri.sandbox.container;
+
+/**
+ * A container as jcri keeps it, one versioned JSON record each.
+ *
+ * @param imageId the id of the image it was created from
+ * @param imageRef the image reference as the client gave it
+ * @param createdAt nanoseconds since the epoch; {@code startedAt} and {@code finishedAt} likewise, 0 until then
+ * @param logPath the absolute log file path
+ * @param cgroupPath the container's cgroup (inside its pod's)
+ */
+public record ContainerRecord(
+    int version,
+    String id,
+    String podId,
+    ContainerSpec spec,
+    String imageId,
+    String imageRef,
+    State state,
+    long createdAt,
+    long startedAt,
+    long finishedAt,
+    int exitCode,
+    String reason,
+    String message,
+    int pid,
+    String runtimeHandler,
+    String logPath,
+    String cgroupPath,
+    String stopSignal) {
+
+  public static final int VERSION = 1;
+
+  public enum State { CREATED, RUNNING, EXITED, UNKNOWN }
+
+  public ContainerRecord started(long at, int newPid) {
+    return new ContainerRecord(version, id, podId, spec, imageId, imageRef, State.RUNNING, createdAt, at, finishedAt,
+        exitCode, reason, message, newPid, runtimeHandler, logPath, cgroupPath, stopSignal);
+  }
+
+  public ContainerRecord exited(long at, int code, String why, String msg) {
+    return new ContainerRecord(version, id, podId, spec, imageId, imageRef, State.EXITED, createdAt, startedAt, at,
+        code, why, msg, pid, runtimeHandler, logPath, cgroupPath, stopSignal);
+  }
+
+  public String reservationKey() {
+    return podId + "/" + spec.name() + "/" + spec.attempt();
+  }
+}

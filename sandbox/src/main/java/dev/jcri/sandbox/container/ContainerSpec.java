@@ -1,0 +1,61 @@
+package dev.jcri.sandbox.container;
+
+import dev.jcri.sandbox.cgroup.CgroupResources;
+import dev.jcri.sandbox.pod.NamespaceMode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a container is asked to be: the parts of the CRI ContainerConfig jcri acts on, free of protobuf.
+ *
+ * @param runAsUser a uid, or null to use {@code runAsUsername} or the image's USER
+ * @param logPath the log file, relative to the pod's log directory
+ */
+public record ContainerSpec(
+    String name,
+    int attempt,
+    String image,
+    List<String> command,
+    List<String> args,
+    String workingDir,
+    List<String> env,
+    List<MountSpec> mounts,
+    Map<String, String> labels,
+    Map<String, String> annotations,
+    String logPath,
+    boolean stdin,
+    boolean stdinOnce,
+    boolean tty,
+    CgroupResources resources,
+    long oomScoreAdj,
+    Long runAsUser,
+    String runAsUsername,
+    Long runAsGroup,
+    List<Long> supplementalGroups,
+    boolean readonlyRootfs,
+    boolean privileged,
+    List<String> capsAdd,
+    List<String> capsDrop,
+    boolean noNewPrivs,
+    NamespaceMode pid,
+    String targetId) {
+
+  public ContainerSpec {
+    command = List.copyOf(command);
+    args = List.copyOf(args);
+    env = List.copyOf(env);
+    mounts = List.copyOf(mounts);
+    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    annotations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+    supplementalGroups = List.copyOf(supplementalGroups);
+    capsAdd = List.copyOf(capsAdd);
+    capsDrop = List.copyOf(capsDrop);
+    resources = resources == null ? CgroupResources.NONE : resources;
+  }
+
+  /** A bind mount from the host. */
+  public record MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation) {}
+
+  public enum Propagation { PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL }
+}

@@ -1,0 +1,109 @@
+package dev.jcri.sandbox.container;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.Log;
+import dev.jcri.sandbox.oci.OciSpec;
+import dev.jcri.sandbox.pod.PodSandbox;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The infra process of a pod whose containers share one PID namespace: the host's catatonit, bind-mounted
+ * read-only into an empty root, run as PID 1 of the pod's PID namespace in the pod's other namespaces. It is
+ * made the first time such a container is created, so pods that do not share PIDs run no infra at all, and
+ * no pause image is pulled.
+ */
+final class InfraContainers {
+
+  private static final Log LOG = Log.of(InfraContainers.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final Path CATATONIT = Path.of("/usr/bin/catatonit");
+
+  private final Path dir;
+
+  InfraContainers(Path dir) {
+    this.dir = dir;
+  }
+
+  static String containerId(String podId) {
+    return "infra-" + podId;
+  }
+
+  /** The pid of the pod's infra process, starting it when it does not run yet. */
+  synchronized int ensure(PodSandbox pod, OciRuntime runtime) {
+    Path bundle = dir.resolve(pod.id());
+    Path pidFile = bundle.resolve("pid");
+    try {
+      if (Files.exists(pidFile)) {
+        int pid = Integer.parseInt(Files.readString(pidFile).strip());
+        if (Files.exists(Path.of("/proc/" + pid))) {
+          return pid;
+        }
+        runtime.delete(containerId(pod.id()));
+      }
+      if (!Files.isExecutable(CATATONIT)) {
+        throw new FailedPreconditionException("the pod shares one PID namespace, which needs " + CATATONIT
+            + " as its infra process (apt-get install catatonit)");
+      }
+      Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
+      Files.createDirectories(rootfs.resolve("proc"));
+      Files.createDirectories(rootfs.resolve("dev"));
+      if (!Files.exists(rootfs.resolve("catatonit"))) {
+        Files.createFile(rootfs.resolve("catatonit"));
+      }
+      List<OciSpec.Namespace> ns = new ArrayList<>(List.of(new OciSpec.Namespace("mount", null),
+          new OciSpec.Namespace("pid", null)));
+      pod.pins().forEach((kind, path) -> ns.add(new OciSpec.Namespace(kind.equals("net") ? "network" : kind, path)));
+      OciSpec spec = new OciSpec(OciSpec.VERSION,
+          new OciSpec.Process(false, new OciSpec.User(0, 0, List.of()), List.of("/catatonit", "-P"),
+              List.of("PATH=/"), "/", null, List.of(), true, null),
+          new OciSpec.Root(rootfs.toString(), true), null,
+          List.of(new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
+              new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "mode=755", "size=64k")),
+              new OciSpec.Mount("/catatonit", "bind", CATATONIT.toString(), List.of("rbind", "ro", "rprivate"))),
+          new OciSpec.Linux(ns, pod.cgroupPath() + "/infra", null, Map.of(), List.of(), List.of(), null, List.of()),
+          Map.of());
+      Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
+      int pid;
+      try {
+        pid = runtime.runDetached(containerId(pod.id()), bundle);
+      } catch (RuntimeException e) {
+        try {
+          runtime.delete(containerId(pod.id()));
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        ContainerManager.deleteTree(bundle);
+        throw e;
+      }
+      Files.writeString(pidFile, Integer.toString(pid));
+      LOG.info("pod infra process started", "pod", pod.id(), "pid", pid);
+      return pid;
+    } catch (IOException e) {
+      throw new UncheckedIOException("starting the infra process of pod " + pod.id(), e);
+    }
+  }
+
+  synchronized void stop(String podId, OciRuntime runtime) {
+    if (runtime != null && Files.exists(dir.resolve(podId))) {
+      runtime.kill(containerId(podId), "SIGKILL");
+    }
+  }
+
+  synchronized void remove(String podId, OciRuntime runtime) {
+    Path bundle = dir.resolve(podId);
+    if (!Files.exists(bundle)) {
+      return;
+    }
+    if (runtime != null) {
+      runtime.delete(containerId(podId));
+    }
+    ContainerManager.deleteTree(bundle);
+  }
+}

@@ -1,0 +1,336 @@
+package dev.jcri.sandbox.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.Libc;
+import dev.jcri.common.Log;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One OCI runtime handler (crun, runc: the same command line) and conmon, which holds each container's
+ * stdio, writes its CRI log and records its exit code, so containers outlive a restart of jcri.
+ */
+public final class OciRuntime {
+
+  private static final Log LOG = Log.of(OciRuntime.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long CREATE_TIMEOUT_SECONDS = 120;
+
+  private final String handler;
+  private final Path binary;
+  private final Path root;
+  private final Path conmon;
+
+  public OciRuntime(String handler, Path binary, Path root, Path conmon) {
+    this.handler = handler;
+    this.binary = binary;
+    this.root = root;
+    this.conmon = conmon;
+  }
+
+  public String handler() {
+    return handler;
+  }
+
+  /** What conmon needs to create one container. */
+  public record CreateRequest(String id, String name, Path bundle, Path logPath, Path exitDir, Path attachDir,
+      boolean stdin, boolean stdinOnce, boolean tty) {}
+
+  /**
+   * Has conmon create the container (it runs {@code <runtime> create}) and returns the container's pid. The
+   * sync pipe conmon reports on is a FIFO in the bundle, handed over as fd 3 by a shell that then becomes
+   * conmon, so no process stays behind but conmon itself.
+   */
+  public int create(CreateRequest r) {
+    Path fifo = r.bundle().resolve("sync.fifo");
+    try {
+      Files.deleteIfExists(fifo);
+      Libc.INSTANCE.mkfifo(fifo.toString(), 0600);
+    } catch (IOException | RuntimeException e) {
+      throw new FailedPreconditionException("making the conmon sync pipe " + fifo + ": " + e.getMessage(), e);
+    }
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\" 3>\"$JCRI_SYNC_FIFO\"",
+        conmon.toString(),
+        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", binary.toString(), "-b", r.bundle().toString(),
+        "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
+        "--exit-dir", r.exitDir().toString(), "-l", "k8s-file:" + r.logPath(), "--log-level", "error",
+        "--socket-dir-path", r.attachDir().toString(), "-P", r.bundle().resolve("conmon.pid").toString(),
+        "--runtime-arg", "--root=" + root, "-0", r.bundle().toString()));
+    if (r.stdin()) {
+      cmd.add("-i");
+      if (!r.stdinOnce()) {
+        cmd.add("--leave-stdin-open");
+      }
+    }
+    if (r.tty()) {
+      cmd.add("-t");
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("_OCI_SYNCPIPE", "3");
+    pb.environment().put("JCRI_SYNC_FIFO", fifo.toString());
+    Process p;
+    try {
+      p = pb.start();
+      p.getOutputStream().close();
+    } catch (IOException e) {
+      throw new FailedPreconditionException("starting conmon (" + conmon + "): " + e.getMessage(), e);
+    }
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(fifo),
+          StandardCharsets.UTF_8))) {
+        return in.readLine();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, SyncReaders.EXECUTOR);
+    try {
+      String sync = line.get(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      String conmonOutput = drain(p);
+      if (sync == null) {
+        throw new FailedPreconditionException("conmon exited without reporting on " + r.id() + ": " + conmonOutput);
+      }
+      JsonNode j = JSON.readTree(sync);
+      int pid = j.path("data").asInt(-1);
+      if (pid <= 0) {
+        throw new FailedPreconditionException(handler + " could not create the container: "
+            + j.path("message").asText(sync).strip());
+      }
+      return pid;
+    } catch (TimeoutException e) {
+      p.destroyForcibly();
+      throw new FailedPreconditionException("conmon did not report on " + r.id() + " within " + CREATE_TIMEOUT_SECONDS
+          + " s", e);
+    } catch (ExecutionException e) {
+      throw new FailedPreconditionException("reading conmon's sync pipe: " + e.getCause().getMessage(), e);
+    } catch (IOException e) {
+      throw new FailedPreconditionException("conmon's report is not JSON: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FailedPreconditionException("interrupted while creating " + r.id(), e);
+    } finally {
+      try {
+        Files.deleteIfExists(fifo);
+      } catch (IOException ignored) {
+        // the bundle goes with the container
+      }
+    }
+  }
+
+  private static String drain(Process p) {
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+      return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    } catch (IOException | InterruptedException e) {
+      return "";
+    }
+  }
+
+  /**
+   * Runs a container detached without conmon (the pod infra process, which has no output to keep) and
+   * returns its pid.
+   */
+  public int runDetached(String id, Path bundle) {
+    List<String> cmd = List.of(binary.toString(), "--root=" + root, "run", "--detach", "--bundle", bundle.toString(),
+        id);
+    Path log = bundle.resolve("runtime.log");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new FailedPreconditionException(handler + " run " + id + " did not finish in 60 s");
+      }
+      if (p.exitValue() != 0) {
+        throw new FailedPreconditionException(handler + " run " + id + " failed: " + Files.readString(log).strip());
+      }
+    } catch (IOException e) {
+      throw new FailedPreconditionException("running " + binary + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FailedPreconditionException("interrupted while running " + id, e);
+    }
+    Result r = exec(List.of("state", id), 30);
+    try {
+      return JSON.readTree(r.output()).path("pid").asInt();
+    } catch (IOException e) {
+      throw new FailedPreconditionException(handler + " state " + id + ": " + r.output(), e);
+    }
+  }
+
+  public void start(String id) {
+    run("start", List.of("start", id), 60);
+  }
+
+  /** Sends a signal to the container's init process; a container already gone is no error. */
+  public void kill(String id, String signal) {
+    Result r = exec(List.of("kill", id, signal), 30);
+    if (r.code() != 0 && !gone(r.output())) {
+      throw new FailedPreconditionException(handler + " kill " + signal + " " + id + " failed: " + r.output());
+    }
+  }
+
+  /** Forgets the container (killing what is left); a container already gone is no error. */
+  public void delete(String id) {
+    Result r = exec(List.of("delete", "--force", id), 60);
+    if (r.code() != 0 && !gone(r.output())) {
+      throw new FailedPreconditionException(handler + " delete " + id + " failed: " + r.output());
+    }
+  }
+
+  /** The runtime's state of a container: "created", "running", "stopped", or null when it does not know it. */
+  public String state(String id) {
+    Result r = exec(List.of("state", id), 30);
+    if (r.code() != 0) {
+      return null;
+    }
+    try {
+      return JSON.readTree(r.output()).path("status").asText(null);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** What {@code exec} gave: exit code, stdout, stderr, and whether the timeout killed it. */
+  public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {}
+
+  /**
+   * Runs {@code command} in the container through {@code <runtime> exec}, capturing up to {@code maxBytes}
+   * of each stream (the rest is read and dropped, so a chatty command cannot fill the node's memory).
+   */
+  public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes) {
+    Path process = processFor(bundle, command);
+    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--process",
+        process.toString(), id));
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).start();
+      p.getOutputStream().close();
+    } catch (IOException e) {
+      throw new FailedPreconditionException("running " + binary + " exec: " + e.getMessage(), e);
+    } finally {
+      process.toFile().deleteOnExit();
+    }
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> bounded(p.getInputStream(), maxBytes),
+        SyncReaders.EXECUTOR);
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(p.getErrorStream(), maxBytes),
+        SyncReaders.EXECUTOR);
+    boolean timedOut = false;
+    try {
+      if (timeoutSeconds > 0) {
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+          timedOut = true;
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } else {
+        p.waitFor();
+      }
+      ExecResult result = new ExecResult(timedOut ? -1 : p.exitValue(), out.get(10, TimeUnit.SECONDS),
+          err.get(10, TimeUnit.SECONDS), timedOut);
+      Files.deleteIfExists(process);
+      return result;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new FailedPreconditionException("interrupted during exec in " + id, e);
+    } catch (ExecutionException | TimeoutException | IOException e) {
+      throw new FailedPreconditionException("reading exec output of " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The container's own process (user, groups, env, cwd, capabilities, no_new_privs) with other args, as
+   * exec'd processes get it in containerd, written to a file for {@code exec --process}.
+   */
+  private static Path processFor(Path bundle, List<String> command) {
+    try {
+      JsonNode config = JSON.readTree(bundle.resolve("config.json").toFile());
+      com.fasterxml.jackson.databind.node.ObjectNode process = (com.fasterxml.jackson.databind.node.ObjectNode)
+          config.path("process").deepCopy();
+      process.set("args", JSON.valueToTree(command));
+      process.put("terminal", false);
+      process.remove("oomScoreAdj");
+      Path file = Files.createTempFile(bundle, "exec-", ".json");
+      Files.write(file, JSON.writeValueAsBytes(process));
+      return file;
+    } catch (IOException e) {
+      throw new FailedPreconditionException("preparing the exec process of " + bundle + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] bounded(InputStream in, int max) {
+    try (in) {
+      java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        int room = max - kept.size();
+        if (room > 0) {
+          kept.write(buf, 0, Math.min(room, n));
+        }
+      }
+      return kept.toByteArray();
+    } catch (IOException e) {
+      return new byte[0];
+    }
+  }
+
+  private static boolean gone(String output) {
+    String o = output.toLowerCase(java.util.Locale.ROOT);
+    return o.contains("does not exist") || o.contains("not found") || o.contains("no such") || o.contains("not running")
+        || o.contains("process already finished") || o.contains("container not running");
+  }
+
+  private void run(String what, List<String> args, long timeoutSeconds) {
+    Result r = exec(args, timeoutSeconds);
+    if (r.code() != 0) {
+      throw new FailedPreconditionException(handler + " " + what + " failed: " + r.output());
+    }
+  }
+
+  private record Result(int code, String output) {}
+
+  private Result exec(List<String> args, long timeoutSeconds) {
+    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root));
+    cmd.addAll(args);
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new Result(-1, "timed out after " + timeoutSeconds + " s");
+      }
+      LOG.debug("runtime", "handler", handler, "args", args, "exit", p.exitValue());
+      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
+    } catch (IOException e) {
+      throw new FailedPreconditionException("running " + binary + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FailedPreconditionException("interrupted while running " + binary, e);
+    }
+  }
+
+  /** Platform threads that read pipes of helper processes. */
+  static final class SyncReaders {
+    static final java.util.concurrent.ExecutorService EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(
+        Thread.ofPlatform().name("helper-io-", 0).daemon().factory());
+
+    private SyncReaders() {}
+  }
+}

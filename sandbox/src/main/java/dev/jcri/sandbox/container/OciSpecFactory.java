@@ -1,0 +1,199 @@
+package dev.jcri.sandbox.container;
+
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.image.manifest.ImageConfig;
+import dev.jcri.sandbox.oci.OciDefaults;
+import dev.jcri.sandbox.oci.OciSpec;
+import dev.jcri.sandbox.pod.NamespaceMode;
+import dev.jcri.sandbox.pod.PodSandbox;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds a container's OCI spec from small pieces, each a function of the container, its pod and its image:
+ * the process (command, env, user, capabilities), the mounts, the namespaces, the resources.
+ */
+final class OciSpecFactory {
+
+  private OciSpecFactory() {}
+
+  /** Everything the spec is made from. */
+  record Inputs(String id, ContainerSpec c, PodSandbox pod, ImageConfig image, Path rootfs, Path podFiles,
+      UserResolver.Resolved user, String cgroupPath, String infraPidNs, String targetPidNs, long minOomScoreAdj) {}
+
+  static OciSpec build(Inputs in) {
+    ContainerSpec c = in.c();
+    boolean hostNet = in.pod().spec().network() == NamespaceMode.NODE;
+    return new OciSpec(OciSpec.VERSION, process(in), new OciSpec.Root(in.rootfs().toString(), c.readonlyRootfs()),
+        hostNet ? null : in.pod().spec().hostname(), mounts(in), linux(in), Map.of());
+  }
+
+  /** Docker's rule: a command replaces the entrypoint; args replace the image's cmd. */
+  static List<String> argv(ContainerSpec c, ImageConfig image) {
+    List<String> argv = new ArrayList<>();
+    if (!c.command().isEmpty()) {
+      argv.addAll(c.command());
+      argv.addAll(c.args());
+    } else {
+      argv.addAll(image.entrypoint());
+      argv.addAll(c.args().isEmpty() ? image.cmd() : c.args());
+    }
+    if (argv.isEmpty()) {
+      throw new InvalidArgumentException("container \"" + c.name() + "\" has no command: neither the config nor the"
+          + " image gives one");
+    }
+    return argv;
+  }
+
+  /** The image's environment with the config's on top, PATH defaulted. */
+  static List<String> env(ContainerSpec c, ImageConfig image, String hostname) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (List<String> source : List.of(image.env(), c.env())) {
+      for (String kv : source) {
+        int eq = kv.indexOf('=');
+        env.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
+      }
+    }
+    env.putIfAbsent("PATH", OciDefaults.DEFAULT_PATH.substring("PATH=".length()));
+    if (!hostname.isEmpty()) {
+      env.putIfAbsent("HOSTNAME", hostname);
+    }
+    List<String> out = new ArrayList<>();
+    env.forEach((k, v) -> out.add(k + "=" + v));
+    return out;
+  }
+
+  private static OciSpec.Process process(Inputs in) {
+    ContainerSpec c = in.c();
+    String cwd = !c.workingDir().isEmpty() ? c.workingDir() : in.image().workingDir().isEmpty() ? "/" : in.image().workingDir();
+    if (!cwd.startsWith("/") || cwd.startsWith("/proc/self/fd") || cwd.contains("/../") || cwd.endsWith("/..")) {
+      throw new InvalidArgumentException("working directory \"" + cwd + "\" must be an absolute path inside the"
+          + " container, not under /proc/self/fd");
+    }
+    List<String> caps = capabilities(c);
+    OciSpec.Capabilities capabilities = new OciSpec.Capabilities(caps, caps, caps, List.of(), List.of());
+    long oom = Math.max(c.oomScoreAdj(), in.minOomScoreAdj());
+    return new OciSpec.Process(c.tty(), new OciSpec.User(in.user().uid(), in.user().gid(), in.user().additionalGids()),
+        argv(c, in.image()), env(c, in.image(), in.pod().spec().hostname()), cwd, capabilities, List.of(),
+        c.noNewPrivs(), (int) oom);
+  }
+
+  static List<String> capabilities(ContainerSpec c) {
+    if (c.privileged()) {
+      return OciDefaults.ALL_CAPABILITIES;
+    }
+    Set<String> caps = new LinkedHashSet<>(OciDefaults.CAPABILITIES);
+    for (String add : c.capsAdd()) {
+      if (add.equalsIgnoreCase("ALL")) {
+        caps.addAll(OciDefaults.ALL_CAPABILITIES);
+      } else {
+        caps.add(capName(add));
+      }
+    }
+    for (String drop : c.capsDrop()) {
+      if (drop.equalsIgnoreCase("ALL")) {
+        caps.clear();
+      } else {
+        caps.remove(capName(drop));
+      }
+    }
+    return List.copyOf(caps);
+  }
+
+  private static String capName(String cap) {
+    String up = cap.toUpperCase(Locale.ROOT);
+    String name = up.startsWith("CAP_") ? up : "CAP_" + up;
+    if (!OciDefaults.ALL_CAPABILITIES.contains(name)) {
+      throw new InvalidArgumentException("unknown capability \"" + cap + "\"");
+    }
+    return name;
+  }
+
+  private static List<OciSpec.Mount> mounts(Inputs in) {
+    ContainerSpec c = in.c();
+    List<OciSpec.Mount> mounts = new ArrayList<>(OciDefaults.baseMounts(!c.privileged()));
+    Set<String> taken = new java.util.HashSet<>();
+    for (ContainerSpec.MountSpec m : c.mounts()) {
+      taken.add(m.containerPath());
+    }
+    Path files = in.podFiles();
+    for (String[] f : new String[][] {{"/etc/hostname", "hostname"}, {"/etc/hosts", "hosts"},
+        {"/etc/resolv.conf", "resolv.conf"}}) {
+      if (!taken.contains(f[0])) {
+        mounts.add(new OciSpec.Mount(f[0], "bind", files.resolve(f[1]).toString(),
+            List.of("rbind", "rprivate", c.readonlyRootfs() ? "ro" : "rw")));
+      }
+    }
+    if (!taken.contains("/dev/shm")) {
+      String shm = in.pod().shmMounted() ? files.resolve("shm").toString() : "/dev/shm";
+      mounts.add(new OciSpec.Mount("/dev/shm", "bind", shm, List.of("rbind", "rprivate", "rw")));
+    }
+    for (ContainerSpec.MountSpec m : c.mounts()) {
+      if (!m.containerPath().startsWith("/") || m.containerPath().contains("/../") || m.containerPath().endsWith("/..")) {
+        throw new InvalidArgumentException("mount target \"" + m.containerPath() + "\" must be an absolute path"
+            + " without \"..\"");
+      }
+      if (!m.hostPath().startsWith("/")) {
+        throw new InvalidArgumentException("mount source \"" + m.hostPath() + "\" must be an absolute host path");
+      }
+      Path host = Path.of(m.hostPath());
+      if (!Files.exists(host)) {
+        try {
+          Files.createDirectories(host);
+        } catch (IOException e) {
+          throw new InvalidArgumentException("mount source " + host + " does not exist and cannot be created: "
+              + e.getMessage());
+        }
+      }
+      String propagation = switch (m.propagation()) {
+        case PRIVATE -> "rprivate";
+        case HOST_TO_CONTAINER -> "rslave";
+        case BIDIRECTIONAL -> "rshared";
+      };
+      List<String> opts = new ArrayList<>(List.of("rbind", propagation, m.readonly() ? "ro" : "rw"));
+      mounts.add(new OciSpec.Mount(m.containerPath(), "bind", host.toString(), opts));
+    }
+    return mounts;
+  }
+
+  private static OciSpec.Linux linux(Inputs in) {
+    ContainerSpec c = in.c();
+    Map<String, String> pins = in.pod().pins();
+    List<OciSpec.Namespace> ns = new ArrayList<>();
+    ns.add(new OciSpec.Namespace("mount", null));
+    if (pins.containsKey("net")) {
+      ns.add(new OciSpec.Namespace("network", pins.get("net")));
+    }
+    if (pins.containsKey("ipc")) {
+      ns.add(new OciSpec.Namespace("ipc", pins.get("ipc")));
+    }
+    if (pins.containsKey("uts")) {
+      ns.add(new OciSpec.Namespace("uts", pins.get("uts")));
+    }
+    switch (c.pid()) {
+      case CONTAINER -> ns.add(new OciSpec.Namespace("pid", null));
+      case POD -> ns.add(new OciSpec.Namespace("pid", in.infraPidNs()));
+      case TARGET -> ns.add(new OciSpec.Namespace("pid", in.targetPidNs()));
+      case NODE -> { }
+    }
+    var r = c.resources();
+    OciSpec.Cpu cpu = new OciSpec.Cpu(r.cpuShares() > 0 ? r.cpuShares() : null,
+        r.cpuQuotaMicros() > 0 ? r.cpuQuotaMicros() : null, r.cpuPeriodMicros() > 0 ? r.cpuPeriodMicros() : null,
+        r.cpusetCpus().isEmpty() ? null : r.cpusetCpus(), r.cpusetMems().isEmpty() ? null : r.cpusetMems());
+    OciSpec.Memory mem = r.memoryLimitBytes() > 0 ? new OciSpec.Memory(r.memoryLimitBytes(), null) : null;
+    OciSpec.Resources resources = new OciSpec.Resources(c.privileged()
+        ? List.of(new OciSpec.DeviceRule(true, null, null, null, "rwm")) : OciDefaults.DENY_ALL_DEVICES, mem, cpu,
+        r.pidsLimit() > 0 ? new OciSpec.Pids(r.pidsLimit()) : null);
+    return new OciSpec.Linux(ns, in.cgroupPath(), resources, Map.of(),
+        c.privileged() ? List.of() : OciDefaults.MASKED_PATHS,
+        c.privileged() ? List.of() : OciDefaults.READONLY_PATHS, null, List.of());
+  }
+}
