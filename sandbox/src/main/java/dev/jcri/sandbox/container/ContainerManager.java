@@ -196,8 +196,13 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         throw new FailedPreconditionException("container " + c.id() + " is " + c.state().name().toLowerCase()
             + "; only a created container can be started");
       }
+      long startedAt = nowNanos();
       runtime(c).start(c.id());
-      store.put(c.started(nowNanos(), c.pid()));
+      synchronized (this) {
+        ContainerRecord now = store.get(c.id());
+        store.put(now.state() == ContainerRecord.State.CREATED ? now.started(startedAt, now.pid())
+            : now.withStartedAt(startedAt));
+      }
       LOG.info("container started", "id", c.id(), "pid", c.pid());
     } finally {
       lock.unlock();
@@ -375,7 +380,8 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       Instant at = Files.getLastModifiedTime(exit).toInstant();
       boolean oom = Files.exists(containersDir.resolve(id).resolve("oom"));
       String reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error";
-      ContainerRecord exited = c.exited(at.getEpochSecond() * 1_000_000_000L + at.getNano(), code, reason, "");
+      long finished = Math.max(at.getEpochSecond() * 1_000_000_000L + at.getNano(), c.startedAt());
+      ContainerRecord exited = c.exited(finished, code, reason, "");
       synchronized (this) {
         ContainerRecord now = store.find(id).orElse(null);
         if (now != null && now.state() != ContainerRecord.State.EXITED) {

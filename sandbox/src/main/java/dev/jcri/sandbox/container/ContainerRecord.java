@@ -38,6 +38,12 @@ public record ContainerRecord(
         exitCode, reason, message, newPid, runtimeHandler, logPath, cgroupPath, stopSignal);
   }
 
+  /** The same record with its start time (for a container whose exit was seen before its start returned). */
+  public ContainerRecord withStartedAt(long at) {
+    return new ContainerRecord(version, id, podId, spec, imageId, imageRef, state, createdAt, at,
+        Math.max(finishedAt, at), exitCode, reason, message, pid, runtimeHandler, logPath, cgroupPath, stopSignal);
+  }
+
   public ContainerRecord exited(long at, int code, String why, String msg) {
     return new ContainerRecord(version, id, podId, spec, imageId, imageRef, State.EXITED, createdAt, startedAt, at,
         code, why, msg, pid, runtimeHandler, logPath, cgroupPath, stopSignal);
