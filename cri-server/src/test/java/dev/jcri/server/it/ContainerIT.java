@@ -201,6 +201,71 @@ class ContainerIT {
   }
 
   @Test
+  void containers_keepRunningAcrossARestartOfJcri_andExitsWhileDownAreSeen() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String keeps = run(pod, pc, ctr("keeps", "sleep", "3600"));
+    String dies = run(pod, pc, ctr("dies", "sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"));
+    Thread.sleep(200);
+    int pid = Integer.parseInt(new com.fasterxml.jackson.databind.ObjectMapper().readTree(client.runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(keeps).setVerbose(true).build())
+        .getInfoOrThrow("info")).path("pid").asText());
+    int diesPid = Integer.parseInt(new com.fasterxml.jackson.databind.ObjectMapper().readTree(client.runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(dies).setVerbose(true).build())
+        .getInfoOrThrow("info")).path("pid").asText());
+
+    daemon.close();
+    ProcessHandle.of(diesPid).orElseThrow().destroy();
+    for (int i = 0; i < 200 && ProcessHandle.of(diesPid).isPresent(); i++) {
+      Thread.sleep(20);
+    }
+    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    client.close();
+    client = new CriSocket(paths.socket());
+
+    assertEquals(ContainerState.CONTAINER_RUNNING, status(keeps).getState());
+    assertTrue(ProcessHandle.of(pid).isPresent(), "the container process outlived jcri");
+    assertEquals("still here", exec(keeps, "echo", "still here").getStdout().toStringUtf8().strip());
+    ContainerStatus gone = awaitExit(dies);
+    assertEquals(42, gone.getExitCode(), "the exit code conmon recorded while jcri was down");
+  }
+
+  @Test
+  void bindMounts_readonlyAndPropagation() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    Path data = Files.createDirectories(dir.resolve("volume"));
+    Files.writeString(data.resolve("in.txt"), "from host");
+    Path created = dir.resolve("shared/created-by-jcri");
+    Path sharedDir = Files.createDirectories(dir.resolve("shared"));
+    var privateSource = ctr("bad", "sleep", "1").addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/x")
+        .setHostPath(data.toString()).setPropagation(dev.jcri.cri.v1.MountPropagation.PROPAGATION_BIDIRECTIONAL));
+    StatusRuntimeException notShared = assertThrows(StatusRuntimeException.class, () -> create(pod, pc, privateSource));
+    assertEquals(Status.Code.FAILED_PRECONDITION, notShared.getStatus().getCode());
+    assertTrue(notShared.getStatus().getDescription().contains("not a shared mount"));
+    dev.jcri.common.Libc.INSTANCE.mount(sharedDir.toString(), sharedDir.toString(), null, dev.jcri.common.Libc.MS_BIND,
+        null);
+    dev.jcri.common.Libc.INSTANCE.mount("none", sharedDir.toString(), null, dev.jcri.common.Libc.MS_SHARED, null);
+    var c = ctr("vol", "sleep", "3600")
+        .addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/data").setHostPath(data.toString()))
+        .addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/ro").setHostPath(data.toString())
+            .setReadonly(true))
+        .addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/new").setHostPath(created.toString())
+            .setPropagation(dev.jcri.cri.v1.MountPropagation.PROPAGATION_HOST_TO_CONTAINER));
+    String id = run(pod, pc, c);
+    assertEquals("from host", exec(id, "cat", "/data/in.txt").getStdout().toStringUtf8());
+    assertEquals(0, exec(id, "sh", "-c", "echo back > /data/out.txt").getExitCode());
+    assertEquals("back", Files.readString(data.resolve("out.txt")).strip());
+    assertTrue(exec(id, "touch", "/ro/x").getExitCode() != 0, "read-only mount refuses writes");
+    assertTrue(Files.isDirectory(created), "a missing host directory is created");
+    assertTrue(exec(id, "grep", " /new ", "/proc/self/mountinfo").getStdout().toStringUtf8().contains("master:"),
+        "HOST_TO_CONTAINER is an rslave mount");
+    assertEquals(3, status(id).getMountsCount());
+    client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    dev.jcri.common.Libc.INSTANCE.umount2(sharedDir.toString(), dev.jcri.common.Libc.MNT_DETACH);
+  }
+
+  @Test
   void exitCodes_andReasons() throws Exception {
     var pc = podConfig(NamespaceMode.CONTAINER);
     String pod = runPod(pc, "");

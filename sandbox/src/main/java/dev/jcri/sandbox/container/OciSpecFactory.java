@@ -155,8 +155,14 @@ final class OciSpecFactory {
       }
       String propagation = switch (m.propagation()) {
         case PRIVATE -> "rprivate";
-        case HOST_TO_CONTAINER -> "rslave";
-        case BIDIRECTIONAL -> "rshared";
+        case HOST_TO_CONTAINER -> {
+          MountPropagation.require(host, false);
+          yield "rslave";
+        }
+        case BIDIRECTIONAL -> {
+          MountPropagation.require(host, true);
+          yield "rshared";
+        }
       };
       List<String> opts = new ArrayList<>(List.of("rbind", propagation, m.readonly() ? "ro" : "rw"));
       mounts.add(new OciSpec.Mount(m.containerPath(), "bind", host.toString(), opts));
@@ -192,8 +198,11 @@ final class OciSpecFactory {
     OciSpec.Resources resources = new OciSpec.Resources(c.privileged()
         ? List.of(new OciSpec.DeviceRule(true, null, null, null, "rwm")) : OciDefaults.DENY_ALL_DEVICES, mem, cpu,
         r.pidsLimit() > 0 ? new OciSpec.Pids(r.pidsLimit()) : null);
+    boolean shared = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.BIDIRECTIONAL);
+    boolean slave = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.HOST_TO_CONTAINER);
     return new OciSpec.Linux(ns, in.cgroupPath(), resources, Map.of(),
         c.privileged() ? List.of() : OciDefaults.MASKED_PATHS,
-        c.privileged() ? List.of() : OciDefaults.READONLY_PATHS, null, List.of());
+        c.privileged() ? List.of() : OciDefaults.READONLY_PATHS, shared ? "rshared" : slave ? "rslave" : null,
+        List.of());
   }
 }
