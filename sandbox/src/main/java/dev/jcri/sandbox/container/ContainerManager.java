@@ -320,10 +320,20 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       throw new FailedPreconditionException("container " + c.id() + " is not running");
     }
     Path ctl = containersDir.resolve(c.id()).resolve("ctl");
+    Path log = Path.of(c.logPath());
     try {
       Files.writeString(ctl, "2 0 0\n");
+      // conmon reopens asynchronously; kubelet expects the new file to exist once the call returns.
+      for (int i = 0; i < 500 && !Files.exists(log); i++) {
+        Thread.sleep(10);
+      }
     } catch (IOException e) {
       throw new FailedPreconditionException("asking conmon to reopen the log of " + c.id() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!Files.exists(log)) {
+      throw new FailedPreconditionException("conmon did not reopen the log of " + c.id() + " at " + log);
     }
   }
 

@@ -87,6 +87,18 @@ final class OciSpecFactory {
   }
 
   static List<String> capabilities(ContainerSpec c) {
+    return capabilitiesWithin(c, OciDefaults.ownBoundingSet());
+  }
+
+  /**
+   * The container's capabilities, never beyond what jcri itself holds (as containerd gives privileged
+   * containers the capabilities of its own process): asking the runtime for more makes capset fail.
+   */
+  static List<String> capabilitiesWithin(ContainerSpec c, Set<String> bounding) {
+    return rawCapabilities(c).stream().filter(bounding::contains).toList();
+  }
+
+  private static List<String> rawCapabilities(ContainerSpec c) {
     if (c.privileged()) {
       return OciDefaults.ALL_CAPABILITIES;
     }

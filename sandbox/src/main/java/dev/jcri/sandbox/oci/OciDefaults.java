@@ -22,6 +22,30 @@ public final class OciDefaults {
       "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
       "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE");
 
+  /**
+   * The capabilities in this process's bounding set; {@link #ALL_CAPABILITIES} is ordered by capability
+   * number, so bit n of CapBnd is its n-th entry.
+   */
+  public static java.util.Set<String> ownBoundingSet() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapBnd:")) {
+          long bits = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+          java.util.Set<String> caps = new java.util.LinkedHashSet<>();
+          for (int i = 0; i < ALL_CAPABILITIES.size(); i++) {
+            if ((bits & (1L << i)) != 0) {
+              caps.add(ALL_CAPABILITIES.get(i));
+            }
+          }
+          return caps;
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // fall through
+    }
+    return new java.util.LinkedHashSet<>(ALL_CAPABILITIES);
+  }
+
   /** containerd's default masked paths. */
   public static final List<String> MASKED_PATHS = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
