@@ -43,7 +43,7 @@ final class ContainerProtos {
         sc.getReadonlyRootfs(), sc.getPrivileged(),
         sc.getCapabilities().getAddCapabilitiesList(), sc.getCapabilities().getDropCapabilitiesList(),
         sc.getNoNewPrivs(), PodProtos.mode(sc.getNamespaceOptions().getPidValue()),
-        sc.getNamespaceOptions().getTargetId());
+        sc.getNamespaceOptions().getTargetId(), sc.getMaskedPathsList(), sc.getReadonlyPathsList());
   }
 
   static ContainerMetadata metadata(ContainerRecord r) {

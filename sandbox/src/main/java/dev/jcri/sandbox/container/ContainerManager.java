@@ -94,6 +94,9 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     if (spec.name().isEmpty()) {
       throw new InvalidArgumentException("container metadata needs a name");
     }
+    if (spec.runAsGroup() != null && spec.runAsUser() == null && spec.runAsUsername().isEmpty()) {
+      throw new InvalidArgumentException("run_as_group is set without run_as_user or run_as_username");
+    }
     if (spec.image().isEmpty()) {
       throw new InvalidArgumentException("container \"" + spec.name() + "\" names no image");
     }

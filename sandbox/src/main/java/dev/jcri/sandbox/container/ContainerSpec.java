@@ -11,6 +11,8 @@ import java.util.Map;
  *
  * @param runAsUser a uid, or null to use {@code runAsUsername} or the image's USER
  * @param logPath the log file, relative to the pod's log directory
+ * @param maskedPaths paths hidden in the container; empty means the defaults
+ * @param readonlyPaths paths made read-only; empty means the defaults
  */
 public record ContainerSpec(
     String name,
@@ -39,7 +41,9 @@ public record ContainerSpec(
     List<String> capsDrop,
     boolean noNewPrivs,
     NamespaceMode pid,
-    String targetId) {
+    String targetId,
+    List<String> maskedPaths,
+    List<String> readonlyPaths) {
 
   public ContainerSpec {
     command = List.copyOf(command);
@@ -52,6 +56,8 @@ public record ContainerSpec(
     capsAdd = List.copyOf(capsAdd);
     capsDrop = List.copyOf(capsDrop);
     resources = resources == null ? CgroupResources.NONE : resources;
+    maskedPaths = maskedPaths == null ? List.of() : List.copyOf(maskedPaths);
+    readonlyPaths = readonlyPaths == null ? List.of() : List.copyOf(readonlyPaths);
   }
 
   /** A bind mount from the host. */

@@ -213,8 +213,9 @@ public final class OciRuntime {
    */
   public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes) {
     Path process = processFor(bundle, command);
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--process",
-        process.toString(), id));
+    Path pidFile = bundle.resolve(process.getFileName() + ".pid");
+    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--pid-file",
+        pidFile.toString(), "--process", process.toString(), id));
     Process p;
     try {
       p = new ProcessBuilder(cmd).start();
@@ -233,7 +234,8 @@ public final class OciRuntime {
       if (timeoutSeconds > 0) {
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
           timedOut = true;
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          // The command runs in the container's PID namespace; kill it by the pid the runtime recorded.
+          killFromPidFile(pidFile);
           p.destroyForcibly();
           p.waitFor(10, TimeUnit.SECONDS);
         }
@@ -243,6 +245,7 @@ public final class OciRuntime {
       ExecResult result = new ExecResult(timedOut ? -1 : p.exitValue(), out.get(10, TimeUnit.SECONDS),
           err.get(10, TimeUnit.SECONDS), timedOut);
       Files.deleteIfExists(process);
+      Files.deleteIfExists(pidFile);
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -270,6 +273,15 @@ public final class OciRuntime {
       return file;
     } catch (IOException e) {
       throw new FailedPreconditionException("preparing the exec process of " + bundle + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void killFromPidFile(Path pidFile) {
+    try {
+      int pid = Integer.parseInt(Files.readString(pidFile).strip());
+      Libc.INSTANCE.kill(pid, 9);
+    } catch (IOException | NumberFormatException | com.sun.jna.LastErrorException e) {
+      LOG.debug("exec process already gone", "pid_file", pidFile);
     }
   }
 

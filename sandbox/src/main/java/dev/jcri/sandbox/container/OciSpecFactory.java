@@ -213,8 +213,9 @@ final class OciSpecFactory {
     boolean shared = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.BIDIRECTIONAL);
     boolean slave = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.HOST_TO_CONTAINER);
     return new OciSpec.Linux(ns, in.cgroupPath(), resources, Map.of(),
-        c.privileged() ? List.of() : OciDefaults.MASKED_PATHS,
-        c.privileged() ? List.of() : OciDefaults.READONLY_PATHS, shared ? "rshared" : slave ? "rslave" : null,
+        c.privileged() ? List.of() : c.maskedPaths().isEmpty() ? OciDefaults.MASKED_PATHS : c.maskedPaths(),
+        c.privileged() ? List.of() : c.readonlyPaths().isEmpty() ? OciDefaults.READONLY_PATHS : c.readonlyPaths(),
+        shared ? "rshared" : slave ? "rslave" : null,
         List.of());
   }
 }
