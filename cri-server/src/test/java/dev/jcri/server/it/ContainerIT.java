@@ -181,6 +181,8 @@ class ContainerIT {
     StatusRuntimeException timeout = assertThrows(StatusRuntimeException.class, () -> client.runtime().execSync(
         ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sleep", "30")).setTimeout(1).build()));
     assertEquals(Status.Code.DEADLINE_EXCEEDED, timeout.getStatus().getCode());
+    assertTrue(!exec(id, "ps", "-o", "args").getStdout().toStringUtf8().contains("sleep 30"),
+        "the timed-out command is killed inside the container");
 
     String logText = Files.readString(log, StandardCharsets.UTF_8);
     assertTrue(logText.matches("(?s)\\S+ stdout F out-line\n.*"), logText);
