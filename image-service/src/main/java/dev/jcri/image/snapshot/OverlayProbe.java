@@ -3,11 +3,8 @@ package dev.jcri.image.snapshot;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.Libc;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** Finds out whether this kernel mounts overlayfs on the filesystem that holds jcri's root. */
 public final class OverlayProbe {
@@ -58,12 +55,6 @@ public final class OverlayProbe {
   }
 
   private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    dev.jcri.common.FileTrees.delete(dir);
   }
 }

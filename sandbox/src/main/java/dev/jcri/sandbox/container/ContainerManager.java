@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.FileTrees;
+import dev.jcri.common.Ids;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
@@ -24,11 +26,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +44,6 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
   private static final Log LOG = Log.of(ContainerManager.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final SecureRandom RANDOM = new SecureRandom();
   /** ExecSync keeps at most this much of each stream (the CVE-2022-1708 class: a probe printing forever). */
   public static final int EXEC_OUTPUT_LIMIT = 16 * 1024 * 1024;
 
@@ -107,7 +106,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       throw new FailedPreconditionException("the pod's runtime handler \"" + pod.spec().runtimeHandler()
           + "\" is not configured");
     }
-    String id = newId();
+    String id = Ids.newId();
     String key = pod.id() + "/" + spec.name() + "/" + spec.attempt();
     store.reserve(key, id);
     Deque<Runnable> undo = new ArrayDeque<>();
@@ -149,7 +148,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
           spec.stdin(), spec.stdinOnce(), spec.tty()));
       undo.push(() -> runtime.delete(id));
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
-          ContainerRecord.State.CREATED, nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
+          ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);
       store.put(r);
       LOG.info("container created", "id", id, "name", spec.name(), "pod", pod.id(), "pid", pid);
@@ -199,7 +198,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         throw new FailedPreconditionException("container " + c.id() + " is " + c.state().name().toLowerCase()
             + "; only a created container can be started");
       }
-      long startedAt = nowNanos();
+      long startedAt = Ids.nowNanos();
       runtime(c).start(c.id());
       synchronized (this) {
         ContainerRecord now = store.get(c.id());
@@ -479,16 +478,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   }
 
   static void deleteTree(Path dir) {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing " + dir, e);
-    }
+    FileTrees.delete(dir);
   }
 
   /** The lowest oom_score_adj jcri may give: without CAP_SYS_RESOURCE, its own. */
@@ -504,14 +494,4 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     return locks.computeIfAbsent(id, k -> new ReentrantLock());
   }
 
-  private static String newId() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return HexFormat.of().formatHex(b);
-  }
-
-  private static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
 }

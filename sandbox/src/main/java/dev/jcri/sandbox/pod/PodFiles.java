@@ -110,15 +110,7 @@ final class PodFiles {
   }
 
   void delete() {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      // gone already
-    } catch (IOException e) {
-      throw new UncheckedIOException("removing " + dir, e);
-    }
+    dev.jcri.common.FileTrees.delete(dir);
   }
 
   private static void write(Path file, String content) {

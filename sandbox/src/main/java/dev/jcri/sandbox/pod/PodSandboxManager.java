@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.pod;
 
+import dev.jcri.common.Ids;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Log;
 import dev.jcri.sandbox.cgroup.CgroupManager;
@@ -11,9 +12,7 @@ import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.ns.NamespacePinner;
 import io.opentelemetry.api.trace.Tracer;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class PodSandboxManager {
 
   private static final Log LOG = Log.of(PodSandboxManager.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   /** Pods whose kubelet gives no cgroup parent go here. */
   static final String DEFAULT_CGROUP_PARENT = "/jcri";
 
@@ -82,7 +80,7 @@ public final class PodSandboxManager {
   public PodSandbox run(PodSpec spec) {
     validate(spec);
     String handler = spec.runtimeHandler().isEmpty() ? defaultHandler : spec.runtimeHandler();
-    String id = newId();
+    String id = Ids.newId();
     Map<String, String> sysctls = Sysctls.validate(spec.sysctls(), spec.network() != NamespaceMode.NODE,
         spec.ipc() != NamespaceMode.NODE);
     store.reserve(spec.reservationKey(), id);
@@ -149,7 +147,7 @@ public final class PodSandboxManager {
       PodSpec stored = new PodSpec(spec.name(), spec.namespace(), spec.uid(), spec.attempt(), hostname,
           spec.logDirectory(), spec.dns(), spec.portMappings(), spec.labels(), spec.annotations(), cgroupPath,
           spec.network(), spec.pid(), spec.ipc(), sysctls, handler, spec.overhead(), spec.resources());
-      PodSandbox pod = new PodSandbox(PodSandbox.VERSION, id, stored, PodSandbox.State.READY, nowNanos(), ips, pinPaths,
+      PodSandbox pod = new PodSandbox(PodSandbox.VERSION, id, stored, PodSandbox.State.READY, Ids.nowNanos(), ips, pinPaths,
           cgroupPath, createdCgroups, !hostIpc, net == null ? "" : net.network(), timeline.steps());
       store.put(pod);
       undo.clear();
@@ -325,14 +323,4 @@ public final class PodSandboxManager {
     return locks.computeIfAbsent(id, k -> new ReentrantLock());
   }
 
-  private static String newId() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return HexFormat.of().formatHex(b);
-  }
-
-  private static long nowNanos() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
 }
