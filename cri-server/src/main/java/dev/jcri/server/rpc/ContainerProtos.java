@@ -43,7 +43,44 @@ final class ContainerProtos {
         sc.getReadonlyRootfs(), sc.getPrivileged(),
         sc.getCapabilities().getAddCapabilitiesList(), sc.getCapabilities().getDropCapabilitiesList(),
         sc.getNoNewPrivs(), PodProtos.mode(sc.getNamespaceOptions().getPidValue()),
-        sc.getNamespaceOptions().getTargetId(), sc.getMaskedPathsList(), sc.getReadonlyPathsList());
+        sc.getNamespaceOptions().getTargetId(), sc.getMaskedPathsList(), sc.getReadonlyPathsList(),
+        seccomp(sc), seccompLocalhost(sc));
+  }
+
+  /**
+   * The seccomp choice, as containerd reads it: the SecurityProfile when set, else the deprecated path field
+   * ("runtime/default", "docker/default", "localhost/<path>", "unconfined"); nothing at all is unconfined.
+   */
+  static ContainerSpec.Seccomp seccomp(LinuxContainerSecurityContext sc) {
+    if (sc.hasSeccomp()) {
+      return switch (sc.getSeccomp().getProfileType()) {
+        case RuntimeDefault -> ContainerSpec.Seccomp.RUNTIME_DEFAULT;
+        case Localhost -> ContainerSpec.Seccomp.LOCALHOST;
+        default -> ContainerSpec.Seccomp.UNCONFINED;
+      };
+    }
+    @SuppressWarnings("deprecation")
+    String path = sc.getSeccompProfilePath();
+    if (path.equals("runtime/default") || path.equals("docker/default")) {
+      return ContainerSpec.Seccomp.RUNTIME_DEFAULT;
+    }
+    if (path.startsWith("localhost/")) {
+      return ContainerSpec.Seccomp.LOCALHOST;
+    }
+    if (path.isEmpty() || path.equals("unconfined")) {
+      return ContainerSpec.Seccomp.UNCONFINED;
+    }
+    throw new dev.jcri.common.InvalidArgumentException("seccomp profile \"" + path + "\" is not runtime/default,"
+        + " docker/default, unconfined or localhost/<path>");
+  }
+
+  static String seccompLocalhost(LinuxContainerSecurityContext sc) {
+    if (sc.hasSeccomp()) {
+      return sc.getSeccomp().getLocalhostRef();
+    }
+    @SuppressWarnings("deprecation")
+    String path = sc.getSeccompProfilePath();
+    return path.startsWith("localhost/") ? path.substring("localhost/".length()) : "";
   }
 
   static ContainerMetadata metadata(ContainerRecord r) {

@@ -268,6 +268,42 @@ class ContainerIT {
   }
 
   @Test
+  void seccomp_runtimeDefaultBlocksUserNamespaces_localhostProfilesApply() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    java.util.function.Function<dev.jcri.cri.v1.SecurityProfile, ContainerConfig.Builder> withSeccomp = profile -> {
+      var c = ctr("s" + n.incrementAndGet(), "sleep", "3600");
+      c.setLinux(c.getLinux().toBuilder().setSecurityContext(c.getLinux().getSecurityContext().toBuilder()
+          .setSeccomp(profile)));
+      return c;
+    };
+    String confined = run(pod, pc, withSeccomp.apply(dev.jcri.cri.v1.SecurityProfile.newBuilder()
+        .setProfileType(dev.jcri.cri.v1.SecurityProfile.ProfileType.RuntimeDefault).build()));
+    ExecSyncResponse blocked = exec(confined, "unshare", "-U", "true");
+    assertNotEquals(0, blocked.getExitCode(), "RuntimeDefault refuses a new user namespace");
+    assertEquals(0, exec(confined, "sh", "-c", "ls / > /dev/null && mkdir /tmp/ok").getExitCode(),
+        "ordinary work is allowed");
+    assertTrue(exec(confined, "grep", "Seccomp:", "/proc/self/status").getStdout().toStringUtf8().contains("2"));
+
+    String free = run(pod, pc, withSeccomp.apply(dev.jcri.cri.v1.SecurityProfile.newBuilder()
+        .setProfileType(dev.jcri.cri.v1.SecurityProfile.ProfileType.Unconfined).build()));
+    assertTrue(exec(free, "grep", "Seccomp:", "/proc/self/status").getStdout().toStringUtf8().contains("0"));
+
+    Path profile = dir.resolve("no-mkdir.json");
+    Files.writeString(profile, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+        + "\"action\":\"SCMP_ACT_ERRNO\"}]}");
+    String local = run(pod, pc, withSeccomp.apply(dev.jcri.cri.v1.SecurityProfile.newBuilder()
+        .setProfileType(dev.jcri.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef(profile.toString())
+        .build()));
+    assertNotEquals(0, exec(local, "mkdir", "/tmp/x").getExitCode(), "the node's profile applies");
+    StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> create(pod, pc,
+        withSeccomp.apply(dev.jcri.cri.v1.SecurityProfile.newBuilder()
+            .setProfileType(dev.jcri.cri.v1.SecurityProfile.ProfileType.Localhost)
+            .setLocalhostRef(dir.resolve("nope.json").toString()).build())));
+    assertEquals(Status.Code.INVALID_ARGUMENT, missing.getStatus().getCode());
+  }
+
+  @Test
   void exitCodes_andReasons() throws Exception {
     var pc = podConfig(NamespaceMode.CONTAINER);
     String pod = runPod(pc, "");

@@ -43,7 +43,9 @@ public record ContainerSpec(
     NamespaceMode pid,
     String targetId,
     List<String> maskedPaths,
-    List<String> readonlyPaths) {
+    List<String> readonlyPaths,
+    Seccomp seccomp,
+    String seccompLocalhost) {
 
   public ContainerSpec {
     command = List.copyOf(command);
@@ -58,7 +60,12 @@ public record ContainerSpec(
     resources = resources == null ? CgroupResources.NONE : resources;
     maskedPaths = maskedPaths == null ? List.of() : List.copyOf(maskedPaths);
     readonlyPaths = readonlyPaths == null ? List.of() : List.copyOf(readonlyPaths);
+    seccomp = seccomp == null ? Seccomp.UNCONFINED : seccomp;
+    seccompLocalhost = seccompLocalhost == null ? "" : seccompLocalhost;
   }
+
+  /** Which seccomp profile: none, jcri's default, or a file on the node. */
+  public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }
 
   /** A bind mount from the host. */
   public record MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation) {}

@@ -67,7 +67,8 @@ final class InfraContainers {
           List.of(new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
               new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "mode=755", "size=64k")),
               new OciSpec.Mount("/catatonit", "bind", CATATONIT.toString(), List.of("rbind", "ro", "rprivate"))),
-          new OciSpec.Linux(ns, pod.cgroupPath() + "/infra", null, Map.of(), List.of(), List.of(), null, List.of()),
+          new OciSpec.Linux(ns, pod.cgroupPath() + "/infra", null, Map.of(), List.of(), List.of(), null, List.of(),
+              null),
           Map.of());
       Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
       int pid;

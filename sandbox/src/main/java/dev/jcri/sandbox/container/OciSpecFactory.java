@@ -4,6 +4,7 @@ import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.image.manifest.ImageConfig;
 import dev.jcri.sandbox.oci.OciDefaults;
 import dev.jcri.sandbox.oci.OciSpec;
+import dev.jcri.sandbox.oci.SeccompProfiles;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
 import java.io.IOException;
@@ -84,6 +85,15 @@ final class OciSpecFactory {
     return new OciSpec.Process(c.tty(), new OciSpec.User(in.user().uid(), in.user().gid(), in.user().additionalGids()),
         argv(c, in.image()), env(c, in.image(), in.pod().spec().hostname()), cwd, capabilities, List.of(),
         c.noNewPrivs(), (int) oom);
+  }
+
+  /** The container's seccomp filter; privileged containers run unconfined unless a profile is asked for by file. */
+  static com.fasterxml.jackson.databind.JsonNode seccomp(ContainerSpec c) {
+    return switch (c.seccomp()) {
+      case UNCONFINED -> null;
+      case RUNTIME_DEFAULT -> c.privileged() ? null : SeccompProfiles.runtimeDefault(capabilities(c));
+      case LOCALHOST -> SeccompProfiles.localhost(c.seccompLocalhost());
+    };
   }
 
   static List<String> capabilities(ContainerSpec c) {
@@ -216,6 +226,6 @@ final class OciSpecFactory {
         c.privileged() ? List.of() : c.maskedPaths().isEmpty() ? OciDefaults.MASKED_PATHS : c.maskedPaths(),
         c.privileged() ? List.of() : c.readonlyPaths().isEmpty() ? OciDefaults.READONLY_PATHS : c.readonlyPaths(),
         shared ? "rshared" : slave ? "rslave" : null,
-        List.of());
+        List.of(), seccomp(c));
   }
 }

@@ -34,7 +34,8 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Linux(List<Namespace> namespaces, String cgroupsPath, Resources resources, Map<String, String> sysctl,
-      List<String> maskedPaths, List<String> readonlyPaths, String rootfsPropagation, List<Device> devices) {}
+      List<String> maskedPaths, List<String> readonlyPaths, String rootfsPropagation, List<Device> devices,
+      com.fasterxml.jackson.databind.JsonNode seccomp) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Namespace(String type, String path) {}
