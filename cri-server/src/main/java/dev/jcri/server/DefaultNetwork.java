@@ -38,6 +38,35 @@ final class DefaultNetwork {
     if (CniNetwork.installDefault(dir, subnet)) {
       LOG.info("installed jcri's default pod network", "file", dir.resolve(CniNetwork.DEFAULT_FILE), "subnet", subnet);
       enableForwarding();
+      dropIdleBridge();
+    }
+  }
+
+  /**
+   * The bridge keeps the gateway address of the subnet it was made for, and the bridge plugin refuses an
+   * address of another subnet; so when the subnet changes, an idle bridge goes and is made anew. A bridge
+   * with pods on it stays (its pods keep working; new ones fail until they are gone) and this is logged.
+   */
+  private static void dropIdleBridge() {
+    Path bridge = Path.of("/sys/class/net", CniNetwork.DEFAULT_BRIDGE);
+    if (!Files.exists(bridge)) {
+      return;
+    }
+    try (var ports = Files.list(bridge.resolve("brif"))) {
+      if (ports.findAny().isPresent()) {
+        LOG.warn("the pod subnet changed while pods use the default bridge; new pods can start once those are gone",
+            "bridge", CniNetwork.DEFAULT_BRIDGE);
+        return;
+      }
+      Process p = new ProcessBuilder("ip", "link", "del", CniNetwork.DEFAULT_BRIDGE).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (p.waitFor() != 0) {
+        LOG.warn("could not remove the idle default bridge: " + out.strip());
+      }
+    } catch (IOException e) {
+      LOG.warn("checking the default bridge: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -271,7 +271,7 @@ public final class CniNetwork {
           "plugins": [
             {
               "type": "bridge",
-              "bridge": "jcri0",
+              "bridge": "%s",
               "isGateway": true,
               "ipMasq": true,
               "hairpinMode": true,
@@ -284,7 +284,7 @@ public final class CniNetwork {
             {"type": "portmap", "capabilities": {"portMappings": true}}
           ]
         }
-        """.formatted(subnet);
+        """.formatted(DEFAULT_BRIDGE, subnet);
     try {
       if (ours && Files.readString(file).equals(conf)) {
         return false;
@@ -298,5 +298,6 @@ public final class CniNetwork {
   }
 
   public static final String DEFAULT_FILE = "10-jcri.conflist";
+  public static final String DEFAULT_BRIDGE = "jcri0";
   public static final String DEFAULT_SUBNET = "10.88.0.0/16";
 }

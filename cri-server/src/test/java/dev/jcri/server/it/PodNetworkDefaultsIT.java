@@ -1,0 +1,80 @@
+package dev.jcri.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jcri.cri.v1.LinuxPodSandboxConfig;
+import dev.jcri.cri.v1.NetworkConfig;
+import dev.jcri.cri.v1.PodSandboxConfig;
+import dev.jcri.cri.v1.PodSandboxMetadata;
+import dev.jcri.cri.v1.PodSandboxStatusRequest;
+import dev.jcri.cri.v1.RemovePodSandboxRequest;
+import dev.jcri.cri.v1.RunPodSandboxRequest;
+import dev.jcri.cri.v1.RuntimeConfig;
+import dev.jcri.cri.v1.StatusRequest;
+import dev.jcri.cri.v1.UpdateRuntimeConfigRequest;
+import dev.jcri.server.JcriDaemon;
+import dev.jcri.server.config.ConfigLoader;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * jcri's own default network on an empty CNI directory, following the pod CIDR kubelet sends; and the
+ * spans a RunPodSandbox leaves: one per start step, children of the RPC's span.
+ */
+class PodNetworkDefaultsIT {
+
+  @TempDir Path dir;
+
+  @Test
+  void emptyConfDir_getsTheDefaultNetwork_onThePodCidr_andStepsAreTraced() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("jcri"));
+    // The test's own bridge name and subnet keep it apart from a jcri0 a developer may run.
+    String toml = paths.toml("").replace("default_network = false", "default_network = true");
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+        .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
+    JcriDaemon daemon = JcriDaemon.start(ConfigLoader.fromToml(toml, "test"), otel);
+    Path conflist = paths.cniConfDir().resolve("10-jcri.conflist");
+    String pod = null;
+    try (CriSocket client = new CriSocket(paths.socket())) {
+      assertTrue(Files.readString(conflist).contains("10.88.0.0/16"), "the default subnet before kubelet speaks");
+      assertTrue(client.runtime().status(StatusRequest.getDefaultInstance()).getStatus().getConditionsList().stream()
+          .allMatch(c -> c.getStatus()), "NetworkReady once the default network is installed");
+
+      client.runtime().updateRuntimeConfig(UpdateRuntimeConfigRequest.newBuilder().setRuntimeConfig(
+          RuntimeConfig.newBuilder().setNetworkConfig(NetworkConfig.newBuilder()
+              .setPodCidr("10.124.7.0/24,fd00:124:7::/64"))).build());
+      String conf = Files.readString(conflist);
+      assertTrue(conf.contains("\"subnet\": \"10.124.7.0/24\""), conf);
+
+      // The bridge the default config names is jcri0; run one pod on it to see the CIDR honoured.
+      pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(PodSandboxConfig.newBuilder()
+          .setMetadata(PodSandboxMetadata.newBuilder().setName("dflt").setNamespace("t").setUid("u-dflt"))
+          .setLinux(LinuxPodSandboxConfig.getDefaultInstance())).build()).getPodSandboxId();
+      String ip = client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod)
+          .build()).getStatus().getNetwork().getIp();
+      assertTrue(ip.startsWith("10.124.7."), ip);
+
+      List<SpanData> finished = spans.getFinishedSpanItems();
+      SpanData rpc = finished.stream().filter(s -> s.getName().equals("runtime.v1.RuntimeService/RunPodSandbox"))
+          .findFirst().orElseThrow();
+      List<String> steps = finished.stream().filter(s -> s.getParentSpanId().equals(rpc.getSpanId()))
+          .map(SpanData::getName).toList();
+      assertEquals(List.of("pod_files", "shm", "namespaces", "cgroup", "cni_add", "hosts_file"), steps);
+      client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+    } finally {
+      daemon.close();
+      PodNetworkFixture.run("ip", "link", "del", "jcri0");
+      Sweeper.sweep(dir, pod == null ? List.of() : List.of(pod));
+    }
+  }
+}
