@@ -87,11 +87,14 @@ final class OciSpecFactory {
         c.noNewPrivs(), (int) oom);
   }
 
-  /** The container's seccomp filter; privileged containers run unconfined unless a profile is asked for by file. */
+  /** The container's seccomp filter; privileged containers run unconfined whatever they ask, as containerd's do. */
   static com.fasterxml.jackson.databind.JsonNode seccomp(ContainerSpec c) {
+    if (c.privileged()) {
+      return null;
+    }
     return switch (c.seccomp()) {
       case UNCONFINED -> null;
-      case RUNTIME_DEFAULT -> c.privileged() ? null : SeccompProfiles.runtimeDefault(capabilities(c));
+      case RUNTIME_DEFAULT -> SeccompProfiles.runtimeDefault(capabilities(c));
       case LOCALHOST -> SeccompProfiles.localhost(c.seccompLocalhost());
     };
   }
