@@ -12,6 +12,7 @@ import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.node.CgroupLayout;
 import dev.jcri.sandbox.ns.NamespacePinner;
+import dev.jcri.sandbox.pod.OrphanSweeper;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSandboxStore;
 import dev.jcri.sandbox.network.PodCidrStore;
@@ -67,12 +68,13 @@ public final class JcriDaemon implements AutoCloseable {
       PodCidrStore podCidr = new PodCidrStore(root.resolve("pod-cidr"));
       DefaultNetwork defaultNetwork = new DefaultNetwork(config.cni());
       defaultNetwork.install(podCidr.podCidr());
+      CniNetwork network = new CniNetwork(new CniConfigDir(Path.of(config.cni().confDir())),
+          config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results"));
       PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")),
-          new NamespacePinner(config.statePath()), CgroupManager.forHost(CgroupLayout.ofHost()),
-          new CniNetwork(new CniConfigDir(Path.of(config.cni().confDir())),
-              config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results")),
+          new NamespacePinner(config.statePath()), CgroupManager.forHost(CgroupLayout.ofHost()), network,
           config.statePath().resolve("pods"), config.runtimes().keySet(), config.defaultRuntime(),
           openTelemetry.getTracer("dev.jcri.sandbox"));
+      OrphanSweeper.sweep(pods, config.statePath(), root.resolve("cni-results"), network);
       ImageService images = new ImageService(imageSettings(config));
       Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
       config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name, Path.of(h.path()),

@@ -331,6 +331,33 @@ class PodSandboxIT {
     assertTrue(Files.exists(pin("net", id)));
   }
 
+  @Test
+  void leftoversOfACreationCutShort_areRemovedAtStart() throws Exception {
+    // What a crash in the middle of RunPodSandbox leaves: pins, pod files with their shm mount, a pod cgroup,
+    // an IP lease with a veth and a cached CNI result -- all real, and no pod record naming them.
+    String id = dev.jcri.common.Ids.newId();
+    started.add(id);
+    var pins = new dev.jcri.sandbox.ns.NamespacePinner(paths.state()).create(id,
+        java.util.EnumSet.allOf(dev.jcri.sandbox.ns.NamespaceKind.class), k -> { });
+    Path shm = Files.createDirectories(paths.state().resolve("pods").resolve(id).resolve("shm"));
+    dev.jcri.common.Libc.INSTANCE.mount("shm", shm.toString(), "tmpfs", 0, "size=1m");
+    var cgroups = dev.jcri.sandbox.cgroup.CgroupManager.forHost(dev.jcri.sandbox.node.CgroupLayout.ofHost());
+    cgroups.create("/jcri/pod-" + id);
+    var cni = new dev.jcri.sandbox.cni.CniNetwork(new dev.jcri.sandbox.network.CniConfigDir(paths.cniConfDir()),
+        List.of(Path.of("/usr/lib/cni")), paths.root().resolve("cni-results"));
+    cni.add(new dev.jcri.sandbox.cni.CniNetwork.PodRef(id, "crashed", "test", "u"),
+        pins.get(dev.jcri.sandbox.ns.NamespaceKind.NET), List.of());
+    assertEquals(1, net.leasedIps().size());
+
+    daemon.close();
+    daemon = JcriDaemon.start(config, OpenTelemetry.noop());
+    client.close();
+    client = new CriSocket(paths.socket());
+
+    assertNoLeftovers();
+    assertFalse(cgroups.exists("/jcri/pod-" + id));
+  }
+
   static List<String> mounts() throws IOException {
     return Files.readAllLines(Path.of("/proc/self/mounts"));
   }

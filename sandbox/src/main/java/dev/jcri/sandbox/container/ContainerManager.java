@@ -80,6 +80,42 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     Thread.ofPlatform().name("exit-watch").daemon().start(this::watchExits);
     pods.setContainerReaper(this);
     store.list().forEach(c -> refresh(c.id()));
+    sweepOrphans();
+  }
+
+  /**
+   * Removes what a container creation cut short by a crash left: records are written only once conmon
+   * reports the container, so bundles (with a mounted rootfs, maybe a runtime container) and rootfs
+   * snapshots that no record names go.
+   */
+  private void sweepOrphans() {
+    java.util.Set<String> known = new java.util.HashSet<>();
+    store.list().forEach(c -> known.add(c.id()));
+    try (var bundles = Files.list(containersDir)) {
+      for (Path bundle : bundles.toList()) {
+        String id = bundle.getFileName().toString();
+        if (!known.contains(id)) {
+          runtimes.values().forEach(rt -> {
+            try {
+              rt.delete(id);
+            } catch (RuntimeException ignored) {
+              // not this runtime's
+            }
+          });
+          unmount(bundle.resolve("rootfs"));
+          deleteTree(bundle);
+          LOG.info("removed an unfinished container", "id", id);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("listing container bundles: " + e.getMessage());
+    }
+    for (var s : images.snapshots().list()) {
+      if (s.kind() == dev.jcri.image.snapshot.Snapshot.Kind.ACTIVE && s.key().startsWith("ctr-")
+          && !known.contains(s.key().substring(4))) {
+        images.snapshots().remove(s.key());
+      }
+    }
   }
 
   // ---- create ----
