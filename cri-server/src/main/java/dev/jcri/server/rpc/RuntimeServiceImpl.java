@@ -69,6 +69,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final PodRpcs.Stats podStats;
   private final PodRpcs.ListStats listPodStats;
   private final PodRpcs.UpdateResources updatePodResources;
+  private final ContainerEventsRpc containerEvents;
   private final ContainerRpcs.Create createContainerRpc;
   private final ContainerRpcs.Start startContainerRpc;
   private final ContainerRpcs.Stop stopContainerRpc;
@@ -95,6 +96,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.podStats = new PodRpcs.Stats(pods);
     this.listPodStats = new PodRpcs.ListStats(pods);
     this.updatePodResources = new PodRpcs.UpdateResources(pods);
+    this.containerEvents = new ContainerEventsRpc(containers, pods);
     this.createContainerRpc = new ContainerRpcs.Create(containers);
     this.startContainerRpc = new ContainerRpcs.Start(containers);
     this.stopContainerRpc = new ContainerRpcs.Stop(containers);
@@ -224,5 +226,11 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   @Override
   public void updateContainerResources(UpdateContainerResourcesRequest request, StreamObserver<UpdateContainerResourcesResponse> observer) {
     UnaryRpc.serve(updateContainerResourcesRpc, request, observer);
+  }
+
+  @Override
+  public void getContainerEvents(dev.jcri.cri.v1.GetEventsRequest request,
+      StreamObserver<dev.jcri.cri.v1.ContainerEventResponse> observer) {
+    containerEvents.serve(request, observer);
   }
 }

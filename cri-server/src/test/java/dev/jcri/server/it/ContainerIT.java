@@ -304,6 +304,56 @@ class ContainerIT {
   }
 
   @Test
+  void containerEvents_streamEachLifecycleStepWithStatuses() throws Exception {
+    var events = new java.util.concurrent.LinkedBlockingQueue<dev.jcri.cri.v1.ContainerEventResponse>();
+    var callRef = new java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<
+        dev.jcri.cri.v1.GetEventsRequest>>();
+    dev.jcri.cri.v1.RuntimeServiceGrpc.newStub(client.channel()).getContainerEvents(
+        dev.jcri.cri.v1.GetEventsRequest.getDefaultInstance(),
+        new io.grpc.stub.ClientResponseObserver<dev.jcri.cri.v1.GetEventsRequest,
+            dev.jcri.cri.v1.ContainerEventResponse>() {
+          @Override
+          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.jcri.cri.v1.GetEventsRequest> call) {
+            callRef.set(call);
+          }
+
+          @Override
+          public void onNext(dev.jcri.cri.v1.ContainerEventResponse value) {
+            events.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    try {
+      var pc = podConfig(NamespaceMode.CONTAINER);
+      String pod = runPod(pc, "");
+      String id = run(pod, pc, ctr("evented", "sleep", "3600"));
+      client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(0).build());
+      client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
+      List<dev.jcri.cri.v1.ContainerEventType> seen = new java.util.ArrayList<>();
+      while (seen.size() < 4) {
+        var e = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(e != null, "an event within 10 s; so far " + seen);
+        if (e.getContainerId().equals(id)) {
+          seen.add(e.getContainerEventType());
+          assertEquals(pod, e.getPodSandboxStatus().getId());
+          assertTrue(e.getCreatedAt() > 0);
+        }
+      }
+      assertEquals(List.of(dev.jcri.cri.v1.ContainerEventType.CONTAINER_CREATED_EVENT,
+          dev.jcri.cri.v1.ContainerEventType.CONTAINER_STARTED_EVENT,
+          dev.jcri.cri.v1.ContainerEventType.CONTAINER_STOPPED_EVENT,
+          dev.jcri.cri.v1.ContainerEventType.CONTAINER_DELETED_EVENT), seen);
+    } finally {
+      callRef.get().cancel("test done", null);
+    }
+  }
+
+  @Test
   void exitCodes_andReasons() throws Exception {
     var pc = podConfig(NamespaceMode.CONTAINER);
     String pod = runPod(pc, "");

@@ -59,7 +59,8 @@ class CriSocketIT {
       "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
       "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources",
       "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ListContainers", "ContainerStatus",
-      "ExecSync", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources");
+      "ExecSync", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources",
+      "GetContainerEvents");
 
   @BeforeAll
   static void start() throws IOException {

@@ -57,6 +57,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   private final InfraContainers infra;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final WatchService watcher;
+  private final ContainerEvents events = new ContainerEvents();
 
   public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images,
       Map<String, OciRuntime> runtimes, Path stateDir) {
@@ -116,6 +117,15 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         images.snapshots().remove(s.key());
       }
     }
+  }
+
+  public ContainerEvents events() {
+    return events;
+  }
+
+  /** The container's record if it still exists (events carry the statuses of what is left). */
+  public java.util.Optional<ContainerRecord> find(String id) {
+    return store.find(id).map(c -> refresh(c.id()));
   }
 
   // ---- create ----
@@ -187,6 +197,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);
       store.put(r);
+      events.publish(ContainerEvents.Type.CREATED, id, pod.id(), r.createdAt());
       LOG.info("container created", "id", id, "name", spec.name(), "pod", pod.id(), "pid", pid);
       return r;
     } catch (IOException e) {
@@ -241,6 +252,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         store.put(now.state() == ContainerRecord.State.CREATED ? now.started(startedAt, now.pid())
             : now.withStartedAt(startedAt));
       }
+      events.publish(ContainerEvents.Type.STARTED, c.id(), c.podId(), startedAt);
       LOG.info("container started", "id", c.id(), "pid", c.pid());
     } finally {
       lock.unlock();
@@ -297,6 +309,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       deleteTree(bundle);
       Files.deleteIfExists(exitDir.resolve(c.id()));
       store.delete(c.id());
+      events.publish(ContainerEvents.Type.DELETED, c.id(), c.podId(), Ids.nowNanos());
       LOG.info("container removed", "id", c.id());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -434,6 +447,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         ContainerRecord now = store.find(id).orElse(null);
         if (now != null && now.state() != ContainerRecord.State.EXITED) {
           store.put(exited);
+          events.publish(ContainerEvents.Type.STOPPED, id, c.podId(), exited.finishedAt());
           LOG.info("container exited", "id", id, "exit_code", code, "reason", reason);
         }
       }
