@@ -354,6 +354,35 @@ class ContainerIT {
   }
 
   @Test
+  void containerCreationCutShort_isSweptAtStart() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, ctr("doomed", "sleep", "3600"));
+    Path records = paths.root().resolve("containers");
+    Path bundle = paths.state().resolve("containers").resolve(id);
+    assertTrue(Files.exists(bundle.resolve("config.json")));
+    int pid = Integer.parseInt(new com.fasterxml.jackson.databind.ObjectMapper().readTree(client.runtime()
+        .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build())
+        .getInfoOrThrow("info")).path("pid").asText());
+
+    // A crash before the record was written: the container exists for the runtime and on disk, no record does.
+    daemon.close();
+    Files.delete(records.resolve(id + ".json"));
+    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    client.close();
+    client = new CriSocket(paths.socket());
+
+    assertTrue(!Files.exists(bundle), "the bundle is gone");
+    assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+        .filter(m -> m.contains(bundle.toString())).toList(), "the rootfs is unmounted");
+    for (int i = 0; i < 100 && ProcessHandle.of(pid).isPresent(); i++) {
+      Thread.sleep(20);
+    }
+    assertTrue(ProcessHandle.of(pid).isEmpty(), "the orphan container's process is gone");
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+  }
+
+  @Test
   void exitCodes_andReasons() throws Exception {
     var pc = podConfig(NamespaceMode.CONTAINER);
     String pod = runPod(pc, "");
