@@ -63,6 +63,9 @@ install: deps build
 	@$(call train_aot,$(LIBDIR),$(LIBDIR)/jcri.aot)
 	@if [ ! -f /etc/jcri/jcri.toml ]; then $(BINDIR)/jcri config --config-dir /nonexistent > /etc/jcri/jcri.toml; \
 	  echo "wrote the default /etc/jcri/jcri.toml"; fi
+	install -d /etc/systemd/system
+	install -m 0644 cri-server/src/dist/jcri.service /etc/systemd/system/jcri.service
+	@if [ -d /run/systemd/system ]; then systemctl daemon-reload; echo "enable with: systemctl enable --now jcri"; fi
 
 clean:
 	$(MVN) -q clean

@@ -90,6 +90,7 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jcri-shutdown").unstarted(() -> {
       log.info("stopping: no new calls; containers keep running");
+      SystemdNotify.stopping();
       try {
         daemon.close();
       } catch (IOException e) {
@@ -102,6 +103,7 @@ public final class Main {
     long sinceStart = ProcessClock.millisSinceStart();
     log.info("jcri " + JcriVersion.version() + " serving the CRI", "socket", daemon.socket(),
         "ready_ms_since_process_start", sinceStart);
+    SystemdNotify.ready();
     try {
       daemon.awaitTermination();
     } catch (InterruptedException e) {

@@ -69,6 +69,31 @@ public interface Libc extends Library {
 
   int mkfifo(String path, int mode) throws LastErrorException;
 
+  int bind(int fd, byte[] addr, int len) throws LastErrorException;
+
+  long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrLen) throws LastErrorException;
+
+  long recv(int fd, byte[] buf, long len, int flags) throws LastErrorException;
+
+  int AF_UNIX = 1;
+  int SOCK_DGRAM = 2;
+
+  /** A {@code struct sockaddr_un} for {@code path}; a leading '@' names an abstract socket. */
+  static byte[] sockaddrUn(String path) {
+    byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (p.length > 107) {
+      throw new IllegalArgumentException("unix socket path too long: " + path);
+    }
+    byte[] addr = new byte[2 + p.length + 1];
+    addr[0] = (byte) AF_UNIX;
+    System.arraycopy(p, 0, addr, 2, p.length);
+    if (path.startsWith("@")) {
+      addr[2] = 0;
+      return java.util.Arrays.copyOf(addr, 2 + p.length);
+    }
+    return addr;
+  }
+
   int kill(int pid, int signal) throws LastErrorException;
 
   int ioctl(int fd, long request, byte[] arg) throws LastErrorException;

@@ -24,14 +24,21 @@ public final class JcriProcess implements AutoCloseable {
   }
 
   public static JcriProcess start(Path workDir, String... args) throws IOException {
+    return start(workDir, java.util.Map.of(), args);
+  }
+
+  /** Starts jcri with extra environment variables. */
+  public static JcriProcess start(Path workDir, java.util.Map<String, String> env, String... args) throws IOException {
     Files.createDirectories(workDir);
     Path out = Files.createTempFile(workDir, "jcri-", ".log");
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
         "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
     return new JcriProcess(p, out);
   }
 

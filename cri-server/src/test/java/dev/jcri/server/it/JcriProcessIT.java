@@ -48,6 +48,33 @@ class JcriProcessIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void systemdNotify_readyWhenServing_stoppingOnSigterm() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("notify"));
+    Path notify = dir.resolve("notify.sock");
+    dev.jcri.common.Libc c = dev.jcri.common.Libc.INSTANCE;
+    int fd = c.socket(dev.jcri.common.Libc.AF_UNIX, dev.jcri.common.Libc.SOCK_DGRAM, 0);
+    try {
+      byte[] addr = dev.jcri.common.Libc.sockaddrUn(notify.toString());
+      c.bind(fd, addr, addr.length);
+      try (JcriProcess jcri = JcriProcess.start(dir, java.util.Map.of("NOTIFY_SOCKET", notify.toString()),
+          serve(config(paths, "")))) {
+        jcri.awaitSocket(paths.socket(), START);
+        byte[] buf = new byte[512];
+        long n = c.recv(fd, buf, buf.length, 0);
+        String msg = new String(buf, 0, (int) n, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(msg.startsWith("READY=1\n"), msg);
+        assertTrue(msg.contains("MAINPID=" + jcri.process().pid()), msg);
+        assertEquals(0, jcri.terminate());
+        n = c.recv(fd, buf, buf.length, 0);
+        assertEquals("STOPPING=1", new String(buf, 0, (int) n, java.nio.charset.StandardCharsets.UTF_8));
+      }
+    } finally {
+      c.close(fd);
+    }
+  }
+
+  @Test
   void secondJcri_onALiveSocket_isRefusedAndLeavesItAlone() throws Exception {
     TestPaths first = new TestPaths(dir.resolve("first"));
     try (JcriProcess jcri = JcriProcess.start(dir, serve(config(first, "")))) {
