@@ -70,6 +70,8 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final PodRpcs.ListStats listPodStats;
   private final PodRpcs.UpdateResources updatePodResources;
   private final ContainerEventsRpc containerEvents;
+  private final MetricsRpcs.Descriptors metricDescriptors = new MetricsRpcs.Descriptors();
+  private final MetricsRpcs.PodMetrics podMetrics;
   private final ContainerRpcs.Create createContainerRpc;
   private final ContainerRpcs.Start startContainerRpc;
   private final ContainerRpcs.Stop stopContainerRpc;
@@ -97,6 +99,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.listPodStats = new PodRpcs.ListStats(pods);
     this.updatePodResources = new PodRpcs.UpdateResources(pods);
     this.containerEvents = new ContainerEventsRpc(containers, pods);
+    this.podMetrics = new MetricsRpcs.PodMetrics(pods, containers);
     this.createContainerRpc = new ContainerRpcs.Create(containers);
     this.startContainerRpc = new ContainerRpcs.Start(containers);
     this.stopContainerRpc = new ContainerRpcs.Stop(containers);
@@ -232,5 +235,17 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   public void getContainerEvents(dev.jcri.cri.v1.GetEventsRequest request,
       StreamObserver<dev.jcri.cri.v1.ContainerEventResponse> observer) {
     containerEvents.serve(request, observer);
+  }
+
+  @Override
+  public void listMetricDescriptors(dev.jcri.cri.v1.ListMetricDescriptorsRequest request,
+      StreamObserver<dev.jcri.cri.v1.ListMetricDescriptorsResponse> observer) {
+    UnaryRpc.serve(metricDescriptors, request, observer);
+  }
+
+  @Override
+  public void listPodSandboxMetrics(dev.jcri.cri.v1.ListPodSandboxMetricsRequest request,
+      StreamObserver<dev.jcri.cri.v1.ListPodSandboxMetricsResponse> observer) {
+    UnaryRpc.serve(podMetrics, request, observer);
   }
 }

@@ -383,6 +383,32 @@ class ContainerIT {
   }
 
   @Test
+  void podSandboxMetrics_useCadvisorNamesAndLabels() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, ctr("metered", "sleep", "3600"));
+    var descriptors = client.runtime().listMetricDescriptors(
+        dev.jcri.cri.v1.ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList();
+    java.util.Map<String, Integer> labelCount = new java.util.HashMap<>();
+    descriptors.forEach(d -> labelCount.put(d.getName(), d.getLabelKeysCount()));
+    assertTrue(labelCount.containsKey("container_memory_working_set_bytes"));
+    assertTrue(labelCount.containsKey("container_network_receive_bytes_total"));
+
+    var metrics = client.runtime().listPodSandboxMetrics(
+        dev.jcri.cri.v1.ListPodSandboxMetricsRequest.getDefaultInstance()).getPodMetricsList().stream()
+        .filter(m -> m.getPodSandboxId().equals(pod)).findFirst().orElseThrow();
+    var container = metrics.getContainerMetricsList().stream().filter(c -> c.getContainerId().equals(id))
+        .findFirst().orElseThrow();
+    for (var m : container.getMetricsList()) {
+      assertEquals(labelCount.get(m.getName()), m.getLabelValuesCount(), m.getName());
+    }
+    assertTrue(container.getMetricsList().stream().anyMatch(m -> m.getName().equals("container_memory_working_set_bytes")
+        && m.getValue().getValue() > 0));
+    assertTrue(metrics.getMetricsList().stream().anyMatch(m -> m.getName().equals("container_network_receive_bytes_total")
+        && m.getLabelValues(0).equals("eth0")));
+  }
+
+  @Test
   void exitCodes_andReasons() throws Exception {
     var pc = podConfig(NamespaceMode.CONTAINER);
     String pod = runPod(pc, "");

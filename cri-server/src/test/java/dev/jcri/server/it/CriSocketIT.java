@@ -60,7 +60,7 @@ class CriSocketIT {
       "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources",
       "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ListContainers", "ContainerStatus",
       "ExecSync", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources",
-      "GetContainerEvents");
+      "GetContainerEvents", "ListMetricDescriptors", "ListPodSandboxMetrics");
 
   @BeforeAll
   static void start() throws IOException {
