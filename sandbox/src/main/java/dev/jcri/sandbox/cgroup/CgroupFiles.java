@@ -52,6 +52,29 @@ final class CgroupFiles {
     return 0;
   }
 
+  /**
+   * Removes the cgroups {@code create} made, deepest first, each in every directory {@code dirsOf} gives for
+   * it. A parent jcri made stays while other cgroups use it; the cgroup itself must go, or this fails.
+   */
+  static void removeCreated(java.util.List<String> created,
+      java.util.function.Function<String, java.util.List<Path>> dirsOf) {
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    for (int i = created.size() - 1; i >= 0; i--) {
+      for (Path dir : dirsOf.apply(clean(created.get(i)))) {
+        try {
+          Files.deleteIfExists(dir);
+        } catch (IOException e) {
+          if (i == created.size() - 1) {
+            problems.add(dir + ": " + e.getMessage() + " (tasks or child cgroups still inside)");
+          }
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new FailedPreconditionException("removing cgroups failed: " + problems);
+    }
+  }
+
   static String clean(String path) {
     String p = path.startsWith("/") ? path.substring(1) : path;
     if (p.contains("..")) {

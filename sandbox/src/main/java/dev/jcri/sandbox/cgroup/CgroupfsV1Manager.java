@@ -98,24 +98,7 @@ final class CgroupfsV1Manager implements CgroupManager {
 
   @Override
   public void remove(List<String> created) {
-    List<String> problems = new ArrayList<>();
-    for (int i = created.size() - 1; i >= 0; i--) {
-      String rel = CgroupFiles.clean(created.get(i));
-      for (Path root : hierarchies) {
-        Path dir = root.resolve(rel);
-        try {
-          Files.deleteIfExists(dir);
-        } catch (IOException e) {
-          // A parent jcri made for this cgroup stays while other cgroups use it; the cgroup itself must go.
-          if (i == created.size() - 1) {
-            problems.add(dir + ": " + e.getMessage() + " (tasks or child cgroups still inside)");
-          }
-        }
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new FailedPreconditionException("removing cgroups failed (tasks still inside?): " + problems);
-    }
+    CgroupFiles.removeCreated(created, rel -> hierarchies.stream().map(h -> h.resolve(rel)).toList());
   }
 
   @Override

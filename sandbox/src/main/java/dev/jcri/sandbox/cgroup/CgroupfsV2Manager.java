@@ -88,21 +88,7 @@ final class CgroupfsV2Manager implements CgroupManager {
 
   @Override
   public void remove(List<String> created) {
-    List<String> problems = new ArrayList<>();
-    for (int i = created.size() - 1; i >= 0; i--) {
-      Path dir = root.resolve(CgroupFiles.clean(created.get(i)));
-      try {
-        Files.deleteIfExists(dir);
-      } catch (IOException e) {
-        // A parent jcri made for this cgroup stays while other cgroups use it; the cgroup itself must go.
-        if (i == created.size() - 1) {
-          problems.add(dir + ": " + e.getMessage() + " (tasks or child cgroups still inside)");
-        }
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new FailedPreconditionException("removing cgroups failed (tasks still inside?): " + problems);
-    }
+    CgroupFiles.removeCreated(created, rel -> List.of(root.resolve(rel)));
   }
 
   @Override
