@@ -80,7 +80,7 @@ public final class JcriDaemon implements AutoCloseable {
       config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name, Path.of(h.path()),
           Path.of(h.root()), Path.of(config.conmon()))));
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
-          runtimes, config.statePath());
+          runtimes, config.statePath(), openTelemetry.getTracer("dev.jcri.sandbox"));
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(
           new VersionRpc(),
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),

@@ -17,6 +17,7 @@ import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.trace.Timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -58,9 +59,11 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final WatchService watcher;
   private final ContainerEvents events = new ContainerEvents();
+  private final io.opentelemetry.api.trace.Tracer tracer;
 
   public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images,
-      Map<String, OciRuntime> runtimes, Path stateDir) {
+      Map<String, OciRuntime> runtimes, Path stateDir, io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
     this.store = store;
     this.pods = pods;
     this.images = images;
@@ -157,21 +160,25 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     store.reserve(key, id);
     Deque<Runnable> undo = new ArrayDeque<>();
     undo.push(() -> store.release(key, id));
+    Timeline timeline = new Timeline(tracer, "jcri.container_id", id);
     try {
       Path bundle = containersDir.resolve(id);
       Path rootfs = bundle.resolve("rootfs");
-      Files.createDirectories(rootfs);
-      undo.push(() -> deleteTree(bundle));
-      String snapshotKey = snapshotKey(id);
-      images.snapshots().prepare(snapshotKey, image.topChainId());
-      undo.push(() -> images.snapshots().remove(snapshotKey));
-      images.snapshots().mount(snapshotKey, rootfs);
-      undo.push(() -> unmount(rootfs));
+      timeline.step("rootfs", () -> {
+        try {
+          Files.createDirectories(rootfs);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        undo.push(() -> deleteTree(bundle));
+        images.snapshots().prepare(snapshotKey(id), image.topChainId());
+        undo.push(() -> images.snapshots().remove(snapshotKey(id)));
+        images.snapshots().mount(snapshotKey(id), rootfs);
+        undo.push(() -> unmount(rootfs));
+      });
 
-      String infraNs = null;
-      if (spec.pid() == NamespaceMode.POD) {
-        infraNs = "/proc/" + infra.ensure(pod, runtime) + "/ns/pid";
-      }
+      String infraNs = spec.pid() != NamespaceMode.POD ? null
+          : timeline.step("infra", () -> "/proc/" + infra.ensure(pod, runtime) + "/ns/pid");
       String targetNs = null;
       if (spec.pid() == NamespaceMode.TARGET) {
         ContainerRecord target = store.get(spec.targetId());
@@ -180,25 +187,33 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         }
         targetNs = "/proc/" + target.pid() + "/ns/pid";
       }
-      UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
-          spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
       String cgroupPath = pod.cgroupPath() + "/ctr-" + id;
-      Path podFiles = pods.podFilesDir(pod.id());
-      OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, spec, pod, image.config(), rootfs, podFiles,
-          user, cgroupPath, infraNs, targetNs, ownOomScoreAdj()));
-      Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
+      String pidNs = infraNs;
+      String target = targetNs;
+      timeline.step("spec", () -> {
+        UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
+            spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
+        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, spec, pod, image.config(), rootfs,
+            pods.podFilesDir(pod.id()), user, cgroupPath, pidNs, target, ownOomScoreAdj()));
+        try {
+          Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
 
       Path logPath = logPath(pod, spec);
       String stopSignal = image.config().stopSignal().isEmpty() ? "SIGTERM" : image.config().stopSignal();
-      int pid = runtime.create(new OciRuntime.CreateRequest(id, spec.name(), bundle, logPath, exitDir, attachDir,
-          spec.stdin(), spec.stdinOnce(), spec.tty()));
+      int pid = timeline.step("conmon_create", () -> runtime.create(new OciRuntime.CreateRequest(id, spec.name(),
+          bundle, logPath, exitDir, attachDir, spec.stdin(), spec.stdinOnce(), spec.tty())));
       undo.push(() -> runtime.delete(id));
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);
       store.put(r);
       events.publish(ContainerEvents.Type.CREATED, id, pod.id(), r.createdAt());
-      LOG.info("container created", "id", id, "name", spec.name(), "pod", pod.id(), "pid", pid);
+      LOG.info("container created", "id", id, "name", spec.name(), "pod", pod.id(), "pid", pid,
+          "timeline", timeline.steps());
       return r;
     } catch (IOException e) {
       throw rollback(undo, new UncheckedIOException("creating container " + spec.name() + ": " + e.getMessage(), e));

@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.pod;
 
+import dev.jcri.sandbox.trace.Timeline;
 import java.util.List;
 import java.util.Map;
 
@@ -24,14 +25,11 @@ public record PodSandbox(
     List<String> createdCgroups,
     boolean shmMounted,
     String network,
-    List<Step> timeline) {
+    List<Timeline.Step> timeline) {
 
   public static final int VERSION = 1;
 
   public enum State { READY, NOTREADY }
-
-  /** One step of creating a pod and how long it took. */
-  public record Step(String name, double ms) {}
 
   public PodSandbox {
     ips = List.copyOf(ips);

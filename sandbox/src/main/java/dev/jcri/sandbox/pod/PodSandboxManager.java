@@ -10,6 +10,7 @@ import dev.jcri.sandbox.cni.CniResult;
 import dev.jcri.sandbox.ns.Loopback;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.ns.NamespacePinner;
+import dev.jcri.sandbox.trace.Timeline;
 import io.opentelemetry.api.trace.Tracer;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -86,7 +87,7 @@ public final class PodSandboxManager {
     store.reserve(spec.reservationKey(), id);
     Undo undo = new Undo();
     undo.push("release name", () -> store.release(spec.reservationKey(), id));
-    Timeline timeline = new Timeline(tracer, id);
+    Timeline timeline = new Timeline(tracer, "jcri.pod_sandbox_id", id);
     ReentrantLock lock = lock(id);
     lock.lock();
     try {

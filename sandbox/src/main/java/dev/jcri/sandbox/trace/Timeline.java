@@ -1,4 +1,4 @@
-package dev.jcri.sandbox.pod;
+package dev.jcri.sandbox.trace;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -9,19 +9,25 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /** Times each step of a creation, keeps name and milliseconds, and traces it as a child span of the RPC. */
-final class Timeline {
+public final class Timeline {
 
   private final Tracer tracer;
   private final String podId;
-  private final List<PodSandbox.Step> steps = new ArrayList<>();
+  private final String idAttribute;
+  private final List<Step> steps = new ArrayList<>();
 
-  Timeline(Tracer tracer, String podId) {
+  /** One step and how long it took. */
+  public record Step(String name, double ms) {}
+
+  /** @param idAttribute the span attribute naming the object ({@code jcri.pod_sandbox_id}, ...) */
+  public Timeline(Tracer tracer, String idAttribute, String id) {
     this.tracer = tracer;
-    this.podId = podId;
+    this.idAttribute = idAttribute;
+    this.podId = id;
   }
 
-  <T> T step(String name, Supplier<T> work) {
-    Span span = tracer.spanBuilder(name).setAttribute("jcri.pod_sandbox_id", podId).startSpan();
+  public <T> T step(String name, Supplier<T> work) {
+    Span span = tracer.spanBuilder(name).setAttribute(idAttribute, podId).startSpan();
     long t0 = System.nanoTime();
     try (Scope _ = span.makeCurrent()) {
       return work.get();
@@ -29,19 +35,19 @@ final class Timeline {
       span.setStatus(StatusCode.ERROR, e.getMessage());
       throw e;
     } finally {
-      steps.add(new PodSandbox.Step(name, Math.round((System.nanoTime() - t0) / 10_000.0) / 100.0));
+      steps.add(new Step(name, Math.round((System.nanoTime() - t0) / 10_000.0) / 100.0));
       span.end();
     }
   }
 
-  void step(String name, Runnable work) {
+  public void step(String name, Runnable work) {
     step(name, () -> {
       work.run();
       return null;
     });
   }
 
-  List<PodSandbox.Step> steps() {
+  public List<Step> steps() {
     return List.copyOf(steps);
   }
 }
