@@ -142,6 +142,9 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     if (spec.name().isEmpty()) {
       throw new InvalidArgumentException("container metadata needs a name");
     }
+    if (spec.name().length() > 253 || spec.name().chars().anyMatch(ch -> ch < 0x20 || ch == '/')) {
+      throw new InvalidArgumentException("container name must be at most 253 printable characters without '/'");
+    }
     if (spec.runAsGroup() != null && spec.runAsUser() == null && spec.runAsUsername().isEmpty()) {
       throw new InvalidArgumentException("run_as_group is set without run_as_user or run_as_username");
     }

@@ -169,6 +169,18 @@ public final class PodSandboxManager {
       throw new InvalidArgumentException("pod metadata needs name, namespace and uid (got name \"" + spec.name()
           + "\", namespace \"" + spec.namespace() + "\", uid \"" + spec.uid() + "\")");
     }
+    if (!spec.logDirectory().isEmpty() && (!spec.logDirectory().startsWith("/")
+        || Path.of(spec.logDirectory()).normalize().toString().length() != spec.logDirectory().replaceAll("/+$", "")
+            .length() || spec.logDirectory().indexOf('\0') >= 0)) {
+      throw new InvalidArgumentException("log_directory \"" + spec.logDirectory() + "\" must be an absolute, normalised"
+          + " path");
+    }
+    for (String label : List.of(spec.name(), spec.namespace(), spec.uid())) {
+      if (label.length() > 253 || label.chars().anyMatch(ch -> ch < 0x20)) {
+        throw new InvalidArgumentException("pod metadata name, namespace and uid are at most 253 printable"
+            + " characters");
+      }
+    }
     if (!spec.runtimeHandler().isEmpty() && !runtimeHandlers.contains(spec.runtimeHandler())) {
       throw new InvalidArgumentException("runtime handler \"" + spec.runtimeHandler() + "\" is not configured"
           + " (configured: " + String.join(", ", runtimeHandlers.stream().sorted().toList()) + ")");

@@ -1,0 +1,152 @@
+package dev.jcri.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jcri.cri.v1.ContainerConfig;
+import dev.jcri.cri.v1.ContainerMetadata;
+import dev.jcri.cri.v1.ContainerStatusRequest;
+import dev.jcri.cri.v1.CreateContainerRequest;
+import dev.jcri.cri.v1.ImageSpec;
+import dev.jcri.cri.v1.ListContainersRequest;
+import dev.jcri.cri.v1.ListPodSandboxRequest;
+import dev.jcri.cri.v1.Mount;
+import dev.jcri.cri.v1.PodSandboxConfig;
+import dev.jcri.cri.v1.PodSandboxMetadata;
+import dev.jcri.cri.v1.PodSandboxStatusRequest;
+import dev.jcri.cri.v1.PullImageRequest;
+import dev.jcri.cri.v1.RemovePodSandboxRequest;
+import dev.jcri.cri.v1.RunPodSandboxRequest;
+import dev.jcri.cri.v1.StopContainerRequest;
+import dev.jcri.image.testing.LocalRegistry;
+import dev.jcri.image.testing.RegistryPusher;
+import dev.jcri.image.testing.TestImage;
+import dev.jcri.server.JcriDaemon;
+import dev.jcri.server.config.ConfigLoader;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hostile requests get a clear status and change nothing. */
+class HostileInputIT {
+
+  @TempDir static Path dir;
+  static LocalRegistry registry;
+  static TestPaths paths;
+  static JcriDaemon daemon;
+  static CriSocket client;
+  static PodNetworkFixture net;
+  static String image;
+  static String pod;
+  static PodSandboxConfig podConfig;
+
+  @BeforeAll
+  static void start() throws Exception {
+    registry = LocalRegistry.start(dir.resolve("registry"));
+    new RegistryPusher(registry).push("h/busybox", "1", new TestImage().busyboxLayer().build());
+    image = registry.host() + "/h/busybox:1";
+    paths = new TestPaths(dir.resolve("jcri"));
+    net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
+    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    client = new CriSocket(paths.socket());
+    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    podConfig = PodSandboxConfig.newBuilder()
+        .setMetadata(PodSandboxMetadata.newBuilder().setName("target").setNamespace("h").setUid("u-target"))
+        .setLogDirectory(dir.resolve("logs").toString()).build();
+    pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig).build())
+        .getPodSandboxId();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      for (var p : client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+      }
+      client.close();
+      daemon.close();
+    } finally {
+      net.close();
+      registry.close();
+      Sweeper.sweep(dir, pod == null ? List.of() : List.of(pod));
+    }
+  }
+
+  static void assertRefused(Status.Code code, String fragment, Supplier<?> call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::get);
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains(fragment), e.getStatus().getDescription());
+  }
+
+  static ContainerConfig.Builder ctr(String name) {
+    return ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
+        .setImage(ImageSpec.newBuilder().setImage(image)).addCommand("sleep").addCommand("60");
+  }
+
+  static String create(ContainerConfig.Builder c) {
+    return client.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
+        .setSandboxConfig(podConfig).build()).getContainerId();
+  }
+
+  @Test
+  void ids_withPathsNulOrMegabytes_areInvalid() {
+    for (String id : List.of("../../etc/passwd", "abc/def", "abc\0def", "a".repeat(1 << 20) + "g")) {
+      assertRefused(Status.Code.INVALID_ARGUMENT, "hexadecimal", () -> client.runtime().podSandboxStatus(
+          PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()));
+      assertRefused(Status.Code.INVALID_ARGUMENT, "hexadecimal", () -> client.runtime().containerStatus(
+          ContainerStatusRequest.newBuilder().setContainerId(id).build()));
+      assertRefused(Status.Code.INVALID_ARGUMENT, "hexadecimal", () -> client.runtime().stopContainer(
+          StopContainerRequest.newBuilder().setContainerId(id).build()));
+    }
+  }
+
+  @Test
+  void podMetadataAndLogDirectory_mustBeSane() {
+    assertRefused(Status.Code.INVALID_ARGUMENT, "log_directory", () -> client.runtime().runPodSandbox(
+        RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder().setLogDirectory("relative/logs")
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("x").setNamespace("h").setUid("u-x"))).build()));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "log_directory", () -> client.runtime().runPodSandbox(
+        RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder().setLogDirectory("/var/log/../../etc")
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("y").setNamespace("h").setUid("u-y"))).build()));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "253", () -> client.runtime().runPodSandbox(
+        RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("n".repeat(100_000)).setNamespace("h")
+                .setUid("u-z"))).build()));
+    assertEquals(1, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+  }
+
+  @Test
+  void containerPathsThatEscape_areRefusedAndLeaveNothing() throws Exception {
+    assertRefused(Status.Code.INVALID_ARGUMENT, "leaves the pod's log directory",
+        () -> create(ctr("log").setLogPath("../../../etc/evil.log")));
+    assertFalse(Files.exists(Path.of("/etc/evil.log")));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "/proc/self/fd", () -> create(ctr("cwd").setWorkingDir("/proc/self/fd/7")));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "mount target", () -> create(ctr("mnt").addMounts(
+        Mount.newBuilder().setContainerPath("/data/../../etc").setHostPath(dir.toString()))));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "absolute host path", () -> create(ctr("src").addMounts(
+        Mount.newBuilder().setContainerPath("/data").setHostPath("relative/dir"))));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "container name", () -> create(ctr("a/b")));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "unknown capability", () -> create(ctr("cap").setLinux(
+        dev.jcri.cri.v1.LinuxContainerConfig.newBuilder().setSecurityContext(
+            dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setCapabilities(
+                dev.jcri.cri.v1.Capability.newBuilder().addAddCapabilities("CAP_EVERYTHING"))))));
+    assertRefused(Status.Code.NOT_FOUND, "pull it first", () -> create(ctr("img").setImage(
+        ImageSpec.newBuilder().setImage(registry.host() + "/h/absent:1"))));
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+    try (var bundles = Files.list(paths.state().resolve("containers"))) {
+      assertEquals(0, bundles.count(), "no half-made container bundle");
+    }
+    assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+        .filter(m -> m.contains(paths.state().resolve("containers").toString())).toList());
+  }
+}
