@@ -29,6 +29,7 @@ import dev.jcri.server.rpc.RuntimeServiceImpl;
 import dev.jcri.server.rpc.StatusRpc;
 import dev.jcri.server.rpc.UpdateRuntimeConfigRpc;
 import dev.jcri.server.rpc.VersionRpc;
+import dev.jcri.server.telemetry.JcriMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,12 +51,19 @@ public final class JcriDaemon implements AutoCloseable {
   private final SocketGuard guard;
   private final CriServer server;
   private final ContainerManager containers;
+  private final JcriMetrics metrics;
   private boolean closed;
 
-  private JcriDaemon(SocketGuard guard, CriServer server, ContainerManager containers) {
+  private JcriDaemon(SocketGuard guard, CriServer server, ContainerManager containers, JcriMetrics metrics) {
     this.guard = guard;
     this.server = server;
     this.containers = containers;
+    this.metrics = metrics;
+  }
+
+  /** The metrics endpoint's port, or -1 when metrics are off. */
+  public int metricsPort() {
+    return metrics == null ? -1 : metrics.port();
   }
 
   public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry) throws IOException {
@@ -86,10 +94,16 @@ public final class JcriDaemon implements AutoCloseable {
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
           new UpdateRuntimeConfigRpc(podCidr, defaultNetwork::install),
           new RuntimeConfigRpc(driver), pods, containers, images.snapshotsDir().toString());
+      RpcInstrumentationInterceptor instrumentation = new RpcInstrumentationInterceptor(openTelemetry);
+      JcriMetrics metrics = config.metrics().address().isEmpty() ? null
+          : JcriMetrics.start(config.metrics().address(), pods, containers, images);
+      if (metrics != null) {
+        instrumentation.setMetrics(metrics.rpcObserver());
+      }
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
-          List.of(new ErrorMappingInterceptor(), new RpcInstrumentationInterceptor(openTelemetry)));
+          List.of(new ErrorMappingInterceptor(), instrumentation));
       guard.restrictSocket();
-      return new JcriDaemon(guard, server, containers);
+      return new JcriDaemon(guard, server, containers, metrics);
     } catch (IOException | RuntimeException e) {
       guard.close();
       throw e;
@@ -142,6 +156,9 @@ public final class JcriDaemon implements AutoCloseable {
     }
     closed = true;
     server.shutdown(SHUTDOWN_GRACE);
+    if (metrics != null) {
+      metrics.close();
+    }
     containers.close();
     guard.close();
   }

@@ -109,6 +109,18 @@ public final class ImageService {
     return settings.root().resolve("snapshots");
   }
 
+  /** Told of every completed pull: bytes of its blobs and seconds it took (for metrics). */
+  @FunctionalInterface
+  public interface PullObserver {
+    void pulled(long bytes, double seconds);
+  }
+
+  private volatile PullObserver pullObserver = (bytes, seconds) -> { };
+
+  public void setPullObserver(PullObserver observer) {
+    this.pullObserver = observer;
+  }
+
   public OverlaySnapshotter snapshots() {
     return snapshots;
   }
@@ -211,6 +223,7 @@ public final class ImageService {
           config, pin, Instant.now()));
       LOG.info("pulled", "image", ref, "id", record.id(), "layers", n, "bytes", size,
           "ms", (System.nanoTime() - start) / 1_000_000);
+      pullObserver.pulled(size, (System.nanoTime() - start) / 1e9);
       return record;
     } finally {
       leased.forEach(this::release);

@@ -41,7 +41,9 @@ public final class ConfigRenderer {
       Map.entry("registry.pinned_images", "Images never collected and reported pinned (e.g. the pause image)."),
       Map.entry("tracing", "OpenTelemetry traces over OTLP; the standard OTEL_* variables switch it on too."),
       Map.entry("tracing.enabled", "Export a span per RPC and per step."),
-      Map.entry("tracing.endpoint", "The OTLP/gRPC collector endpoint."));
+      Map.entry("tracing.endpoint", "The OTLP/gRPC collector endpoint."),
+      Map.entry("metrics", "Prometheus metrics: RPC latency and errors, start steps, pulls, pods, containers, JVM."),
+      Map.entry("metrics.address", "host:port to serve /metrics on, e.g. \"127.0.0.1:9090\"; empty is off."));
 
   private static final Map<String, List<String>> EXAMPLES = Map.of(
       "registry.mirrors", List.of("[registry.mirrors.\"registry.k8s.io\"]",

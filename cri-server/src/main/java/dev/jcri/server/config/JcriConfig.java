@@ -24,7 +24,8 @@ public record JcriConfig(
     Cni cni,
     Stream stream,
     Registry registry,
-    Tracing tracing) {
+    Tracing tracing,
+    Metrics metrics) {
 
   public static final String DEFAULT_CONFIG = "/etc/jcri/jcri.toml";
   public static final String DEFAULT_DROP_IN_DIR = "/etc/jcri/jcri.d";
@@ -51,7 +52,8 @@ public record JcriConfig(
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true),
         new Stream("127.0.0.1", 0),
         new Registry(Map.of(), List.of(), 3, 64L << 30, List.of()),
-        new Tracing(false, "http://127.0.0.1:4317"));
+        new Tracing(false, "http://127.0.0.1:4317"),
+        new Metrics(""));
   }
 
   public Path socketPath() {
@@ -98,6 +100,9 @@ public record JcriConfig(
       endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
     }
   }
+
+  /** The Prometheus endpoint, {@code host:port}; empty means off. */
+  public record Metrics(String address) {}
 
   /** OpenTelemetry export; the standard OTEL_* environment variables switch it on too. */
   public record Tracing(boolean enabled, String endpoint) {}

@@ -46,9 +46,16 @@ public final class RpcInstrumentationInterceptor implements ServerInterceptor {
   };
 
   private final Tracer tracer;
+  private volatile dev.jcri.server.telemetry.JcriMetrics.RpcObserver metrics =
+      dev.jcri.server.telemetry.JcriMetrics.RpcObserver.NONE;
 
   public RpcInstrumentationInterceptor(OpenTelemetry openTelemetry) {
     this.tracer = openTelemetry.getTracer("dev.jcri.server");
+  }
+
+  /** Where finished RPCs are counted when metrics are on. */
+  public void setMetrics(dev.jcri.server.telemetry.JcriMetrics.RpcObserver observer) {
+    this.metrics = observer;
   }
 
   @Override
@@ -122,8 +129,9 @@ public final class RpcInstrumentationInterceptor implements ServerInterceptor {
     };
   }
 
-  private static void finish(String method, Object request, Status status, long start, Span span) {
+  private void finish(String method, Object request, Status status, long start, Span span) {
     long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+    metrics.rpcDone(method, status.getCode().name(), micros / 1e6);
     if (status.isOk()) {
       span.setStatus(StatusCode.OK);
     } else {

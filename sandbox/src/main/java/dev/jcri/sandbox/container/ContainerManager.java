@@ -122,6 +122,12 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     }
   }
 
+  private volatile dev.jcri.sandbox.trace.StepObserver steps = dev.jcri.sandbox.trace.StepObserver.NONE;
+
+  public void setStepObserver(dev.jcri.sandbox.trace.StepObserver observer) {
+    this.steps = observer;
+  }
+
   public ContainerEvents events() {
     return events;
   }
@@ -163,7 +169,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     store.reserve(key, id);
     Deque<Runnable> undo = new ArrayDeque<>();
     undo.push(() -> store.release(key, id));
-    Timeline timeline = new Timeline(tracer, "jcri.container_id", id);
+    Timeline timeline = new Timeline(tracer, steps, "container", "jcri.container_id", id);
     try {
       Path bundle = containersDir.resolve(id);
       Path rootfs = bundle.resolve("rootfs");

@@ -68,6 +68,12 @@ public final class PodSandboxManager {
     this.tracer = tracer;
   }
 
+  private volatile dev.jcri.sandbox.trace.StepObserver steps = dev.jcri.sandbox.trace.StepObserver.NONE;
+
+  public void setStepObserver(dev.jcri.sandbox.trace.StepObserver observer) {
+    this.steps = observer;
+  }
+
   public void setContainerReaper(ContainerReaper reaper) {
     this.reaper = reaper;
   }
@@ -87,7 +93,7 @@ public final class PodSandboxManager {
     store.reserve(spec.reservationKey(), id);
     Undo undo = new Undo();
     undo.push("release name", () -> store.release(spec.reservationKey(), id));
-    Timeline timeline = new Timeline(tracer, "jcri.pod_sandbox_id", id);
+    Timeline timeline = new Timeline(tracer, steps, "pod", "jcri.pod_sandbox_id", id);
     ReentrantLock lock = lock(id);
     lock.lock();
     try {

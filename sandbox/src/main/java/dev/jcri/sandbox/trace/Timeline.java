@@ -19,9 +19,17 @@ public final class Timeline {
   /** One step and how long it took. */
   public record Step(String name, double ms) {}
 
-  /** @param idAttribute the span attribute naming the object ({@code jcri.pod_sandbox_id}, ...) */
-  public Timeline(Tracer tracer, String idAttribute, String id) {
+  private final String kind;
+  private final StepObserver observer;
+
+  /**
+   * @param kind what is being made ("pod", "container"), for the observer
+   * @param idAttribute the span attribute naming the object ({@code jcri.pod_sandbox_id}, ...)
+   */
+  public Timeline(Tracer tracer, StepObserver observer, String kind, String idAttribute, String id) {
     this.tracer = tracer;
+    this.observer = observer;
+    this.kind = kind;
     this.idAttribute = idAttribute;
     this.podId = id;
   }
@@ -35,7 +43,9 @@ public final class Timeline {
       span.setStatus(StatusCode.ERROR, e.getMessage());
       throw e;
     } finally {
-      steps.add(new Step(name, Math.round((System.nanoTime() - t0) / 10_000.0) / 100.0));
+      long nanos = System.nanoTime() - t0;
+      steps.add(new Step(name, Math.round(nanos / 10_000.0) / 100.0));
+      observer.stepDone(kind, name, nanos / 1e9);
       span.end();
     }
   }
