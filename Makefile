@@ -36,7 +36,8 @@ $(AOT): $(JAR)
 JCRI_HOME_BUILD := $(TARGET)
 define train_aot
 	set -e; home=$(1); out=$(2); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	printf 'socket = "%s/jcri.sock"\nstate = "%s/run"\nroot = "%s/lib"\n' "$$tmp" "$$tmp" "$$tmp" > "$$tmp/jcri.toml"; \
+	printf 'socket = "%s/jcri.sock"\nstate = "%s/run"\nroot = "%s/lib"\n[cni]\nconf_dir = "%s/net.d"\ndefault_network = false\n' \
+	  "$$tmp" "$$tmp" "$$tmp" "$$tmp" > "$$tmp/jcri.toml"; \
 	rm -f "$$out"; \
 	JCRI_HOME="$$home" JCRI_JAVA_OPTS="-XX:AOTCacheOutput=$$out -Xlog:aot=warning" $(LAUNCHER) \
 	  --config "$$tmp/jcri.toml" --config-dir "$$tmp/none" > "$$tmp/train.log" 2>&1 & pid=$$!; \

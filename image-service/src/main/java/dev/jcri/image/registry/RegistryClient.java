@@ -48,21 +48,39 @@ public final class RegistryClient {
   /** How long a response may take to start, and a body may go without a byte. */
   static final Duration STALL_LIMIT = Duration.ofSeconds(60);
 
-  private final HttpClient http;
+  /** Made on first use: building an HTTP client loads the TLS trust store, ~0.4 s that start-up need not pay. */
+  private final java.util.function.Supplier<HttpClient> http;
   private final RegistryHosts hosts;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
   public RegistryClient(RegistryHosts hosts) {
-    this(hosts, HttpClient.newBuilder()
+    this.hosts = hosts;
+    this.http = memoize(() -> HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(15))
         .followRedirects(HttpClient.Redirect.NEVER)
         .build());
   }
 
-  RegistryClient(RegistryHosts hosts, HttpClient http) {
-    this.hosts = hosts;
-    this.http = http;
+  private static <T> java.util.function.Supplier<T> memoize(java.util.function.Supplier<T> make) {
+    return new java.util.function.Supplier<>() {
+      private volatile T value;
+
+      @Override
+      public T get() {
+        T v = value;
+        if (v == null) {
+          synchronized (this) {
+            v = value;
+            if (v == null) {
+              v = make.get();
+              value = v;
+            }
+          }
+        }
+        return v;
+      }
+    };
   }
 
   /** A manifest as the registry sent it, with the digest of its bytes. */
@@ -227,7 +245,7 @@ public final class RegistryClient {
       }
       HttpResponse<InputStream> r;
       try {
-        r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        r = http.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted", e);
@@ -281,7 +299,7 @@ public final class RegistryClient {
     }
     HttpResponse<InputStream> r;
     try {
-      r = http.send(b.header("User-Agent", "jcri").timeout(STALL_LIMIT).build(),
+      r = http.get().send(b.header("User-Agent", "jcri").timeout(STALL_LIMIT).build(),
           HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
