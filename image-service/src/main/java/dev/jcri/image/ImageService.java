@@ -404,7 +404,24 @@ public final class ImageService {
   /** Bytes and inodes used under a directory. */
   public record Usage(Path mountpoint, long bytes, long inodes, Instant at) {}
 
+  /** kubelet asks every few seconds; walking a large snapshot tree that often is wasted work. */
+  private static final long USAGE_CACHE_NANOS = 5_000_000_000L;
+  private volatile Usage cachedUsage;
+  private volatile long cachedAt;
+
+  /** Usage of the snapshot directory, measured at most every few seconds. */
   public Usage usage() {
+    Usage u = cachedUsage;
+    if (u != null && System.nanoTime() - cachedAt < USAGE_CACHE_NANOS) {
+      return u;
+    }
+    u = measureUsage();
+    cachedUsage = u;
+    cachedAt = System.nanoTime();
+    return u;
+  }
+
+  private Usage measureUsage() {
     Path dir = settings.root().resolve("snapshots");
     long[] totals = new long[2];
     try {

@@ -45,6 +45,7 @@ public final class NodeChecker {
     List<Finding> findings = new ArrayList<>();
     runtimes.forEach((handler, path) -> findings.add(binary(handler, path, debianPackage(path))));
     findings.add(binary("conmon", conmon, "conmon"));
+    findings.add(binary("catatonit", Path.of("/usr/bin/catatonit"), "catatonit"));
     findings.add(cniPlugins());
     findings.add(overlay());
     findings.addAll(cgroups());
