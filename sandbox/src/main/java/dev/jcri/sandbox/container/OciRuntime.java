@@ -78,7 +78,8 @@ public final class OciRuntime {
     if (r.tty()) {
       cmd.add("-t");
     }
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    // conmon writes an "oom" marker into its working directory as well as into -0: keep it in the bundle.
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(r.bundle().toFile());
     pb.environment().put("_OCI_SYNCPIPE", "3");
     pb.environment().put("JCRI_SYNC_FIFO", fifo.toString());
     Process p;
