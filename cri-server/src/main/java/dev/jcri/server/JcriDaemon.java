@@ -84,6 +84,7 @@ public final class JcriDaemon implements AutoCloseable {
           openTelemetry.getTracer("dev.jcri.sandbox"));
       OrphanSweeper.sweep(pods, config.statePath(), root.resolve("cni-results"), network);
       ImageService images = new ImageService(imageSettings(config));
+      images.setTracer(openTelemetry.getTracer("dev.jcri.image"));
       Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
       config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name, Path.of(h.path()),
           Path.of(h.root()), Path.of(config.conmon()))));

@@ -116,6 +116,28 @@ public final class ImageService {
   }
 
   private volatile PullObserver pullObserver = (bytes, seconds) -> { };
+  private volatile io.opentelemetry.api.trace.Tracer tracer =
+      io.opentelemetry.api.OpenTelemetry.noop().getTracer("dev.jcri.image");
+
+  /** Spans for a pull and its layers' downloads and unpacking go to {@code tracer}. */
+  public void setTracer(io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
+  }
+
+  /** Runs {@code work} in a span named {@code name}, child of {@code parent}. */
+  private <T> T traced(io.opentelemetry.context.Context parent, String name, String key, String value,
+      java.util.function.Supplier<T> work) {
+    io.opentelemetry.api.trace.Span span = tracer.spanBuilder(name).setParent(parent).setAttribute(key, value)
+        .startSpan();
+    try (io.opentelemetry.context.Scope _ = span.makeCurrent()) {
+      return work.get();
+    } catch (RuntimeException e) {
+      span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
 
   public void setPullObserver(PullObserver observer) {
     this.pullObserver = observer;
@@ -138,7 +160,8 @@ public final class ImageService {
       return await(running);
     }
     try {
-      ImageRecord r = doPull(ref, creds);
+      ImageRecord r = traced(io.opentelemetry.context.Context.current(), "pull", "jcri.image", key,
+          () -> doPull(ref, creds));
       mine.complete(r);
       return r;
     } catch (RuntimeException | Error e) {
@@ -188,6 +211,7 @@ public final class ImageService {
       image.layers().forEach(l -> lease(leased, l.digest().toString()));
 
       int n = image.layers().size();
+      io.opentelemetry.context.Context pullContext = io.opentelemetry.context.Context.current();
       Semaphore slots = new Semaphore(Math.max(1, settings.maxConcurrentDownloads()));
       CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
       for (int i = 0; i < n; i++) {
@@ -201,16 +225,19 @@ public final class ImageService {
             : downloads.computeIfAbsent(layer.digest(), d -> CompletableFuture.supplyAsync(() -> {
                 slots.acquireUninterruptibly();
                 try {
-                  return download(ref, layer, creds, label);
+                  return traced(pullContext, "download", "jcri.digest", layer.digest().toString(),
+                      () -> download(ref, layer, creds, label));
                 } finally {
                   slots.release();
                 }
               }, Workers.EXECUTOR));
         blob.whenComplete((p, e) -> downloads.remove(layer.digest(), blob));
         CompletableFuture<Void> before = previous;
-        CompletableFuture<Void> done = blob.thenCombine(before, (p, v) -> p).thenAcceptAsync(p -> {
-          unpack(chainId, parent, layer, config.diffIds().get(index), label);
-        }, Workers.EXECUTOR);
+        CompletableFuture<Void> done = blob.thenCombine(before, (p, v) -> p).thenAcceptAsync(p ->
+            traced(pullContext, "unpack", "jcri.chain_id", chainId, () -> {
+              unpack(chainId, parent, layer, config.diffIds().get(index), label);
+              return null;
+            }), Workers.EXECUTOR);
         previous = done;
       }
       await(previous);

@@ -113,6 +113,25 @@ class ImageServiceIT {
   }
 
   @Test
+  void pull_isTracedWithDownloadAndUnpackSpansPerLayer() throws Exception {
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("a", "a", 0644))
+        .layer(TestImage.Compression.GZIP, t -> t.file("b", "b", 0644)).build();
+    pusher.push("test/traced", "v1", image);
+    var spans = io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+    var sdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(
+        io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+            .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(spans)).build()).build();
+    images.setTracer(sdk.getTracer("test"));
+    images.pull(ref("test/traced", "v1"), Credentials.NONE);
+    var finished = spans.getFinishedSpanItems();
+    var pull = finished.stream().filter(s -> s.getName().equals("pull")).findFirst().orElseThrow();
+    assertEquals(2, finished.stream().filter(s -> s.getName().equals("download")
+        && s.getParentSpanId().equals(pull.getSpanId())).count());
+    assertEquals(2, finished.stream().filter(s -> s.getName().equals("unpack")
+        && s.getParentSpanId().equals(pull.getSpanId())).count());
+  }
+
+  @Test
   void pull_index_picksThisNodesPlatform() throws Exception {
     TestImage.Built amd64 = new TestImage().architecture("amd64")
         .layer(TestImage.Compression.GZIP, t -> t.file("arch", "amd64", 0644)).build();
