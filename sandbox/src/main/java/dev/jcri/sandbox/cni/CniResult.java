@@ -11,8 +11,4 @@ public record CniResult(String network, List<String> ips, String rawResult) {
   public CniResult {
     ips = List.copyOf(ips);
   }
-
-  public String primaryIp() {
-    return ips.isEmpty() ? "" : ips.getFirst();
-  }
 }

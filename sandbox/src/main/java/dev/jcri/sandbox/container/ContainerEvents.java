@@ -59,8 +59,4 @@ public final class ContainerEvents {
       }
     }
   }
-
-  public int subscriberCount() {
-    return subscribers.size();
-  }
 }

@@ -132,11 +132,6 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     return events;
   }
 
-  /** The container's record if it still exists (events carry the statuses of what is left). */
-  public java.util.Optional<ContainerRecord> find(String id) {
-    return store.find(id).map(c -> refresh(c.id()));
-  }
-
   // ---- create ----
 
   public ContainerRecord create(String podId, ContainerSpec spec) {
@@ -165,7 +160,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
           + "\" is not configured");
     }
     String id = Ids.newId();
-    String key = pod.id() + "/" + spec.name() + "/" + spec.attempt();
+    String key = ContainerRecord.reservationKey(pod.id(), spec);
     store.reserve(key, id);
     Deque<Runnable> undo = new ArrayDeque<>();
     undo.push(() -> store.release(key, id));
@@ -213,9 +208,9 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
       Path logPath = logPath(pod, spec);
       String stopSignal = image.config().stopSignal().isEmpty() ? "SIGTERM" : image.config().stopSignal();
+      undo.push(() -> runtime.delete(id));
       int pid = timeline.step("conmon_create", () -> runtime.create(new OciRuntime.CreateRequest(id, spec.name(),
           bundle, logPath, exitDir, attachDir, spec.stdin(), spec.stdinOnce(), spec.tty())));
-      undo.push(() -> runtime.delete(id));
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);

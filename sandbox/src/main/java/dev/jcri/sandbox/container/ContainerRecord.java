@@ -50,6 +50,11 @@ public record ContainerRecord(
   }
 
   public String reservationKey() {
+    return reservationKey(podId, spec);
+  }
+
+  /** The name a container is reserved under: its pod, name and attempt. */
+  public static String reservationKey(String podId, ContainerSpec spec) {
     return podId + "/" + spec.name() + "/" + spec.attempt();
   }
 }

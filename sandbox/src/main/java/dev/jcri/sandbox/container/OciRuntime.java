@@ -192,19 +192,6 @@ public final class OciRuntime {
     }
   }
 
-  /** The runtime's state of a container: "created", "running", "stopped", or null when it does not know it. */
-  public String state(String id) {
-    Result r = exec(List.of("state", id), 30);
-    if (r.code() != 0) {
-      return null;
-    }
-    try {
-      return JSON.readTree(r.output()).path("status").asText(null);
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
   /** What {@code exec} gave: exit code, stdout, stderr, and whether the timeout killed it. */
   public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {}
 

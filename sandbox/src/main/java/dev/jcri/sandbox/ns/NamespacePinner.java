@@ -154,18 +154,6 @@ public final class NamespacePinner {
     deleteQuietly(pin);
   }
 
-  /** Whether a namespace is pinned at {@code pin}: the file is a mount of an nsfs. */
-  public static boolean isPinned(Path pin) {
-    try {
-      String target = pin.toAbsolutePath().toString();
-      return Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8).stream()
-          .map(l -> l.split(" "))
-          .anyMatch(f -> f.length > 4 && f[4].equals(target));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static void deleteQuietly(Path p) {
     try {
       Files.deleteIfExists(p);
