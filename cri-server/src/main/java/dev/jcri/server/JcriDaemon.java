@@ -29,6 +29,7 @@ import dev.jcri.server.rpc.RuntimeServiceImpl;
 import dev.jcri.server.rpc.StatusRpc;
 import dev.jcri.server.rpc.UpdateRuntimeConfigRpc;
 import dev.jcri.server.rpc.VersionRpc;
+import dev.jcri.server.stream.StreamServer;
 import dev.jcri.server.telemetry.JcriMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
@@ -50,13 +51,16 @@ public final class JcriDaemon implements AutoCloseable {
 
   private final SocketGuard guard;
   private final CriServer server;
+  private final StreamServer streams;
   private final ContainerManager containers;
   private final JcriMetrics metrics;
   private boolean closed;
 
-  private JcriDaemon(SocketGuard guard, CriServer server, ContainerManager containers, JcriMetrics metrics) {
+  private JcriDaemon(SocketGuard guard, CriServer server, StreamServer streams, ContainerManager containers,
+      JcriMetrics metrics) {
     this.guard = guard;
     this.server = server;
+    this.streams = streams;
     this.containers = containers;
     this.metrics = metrics;
   }
@@ -90,11 +94,20 @@ public final class JcriDaemon implements AutoCloseable {
           Path.of(h.root()), Path.of(config.conmon()))));
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
           runtimes, config.statePath(), openTelemetry.getTracer("dev.jcri.sandbox"));
+      CriServer.EventLoops loops = CriServer.newEventLoops();
+      StreamServer streams;
+      try {
+        streams = StreamServer.start(config.stream(), loops.workers(), containers, pods);
+      } catch (IOException | RuntimeException e) {
+        loops.boss().shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+        loops.workers().shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+        throw e;
+      }
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(
           new VersionRpc(),
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
           new UpdateRuntimeConfigRpc(podCidr, defaultNetwork::install),
-          new RuntimeConfigRpc(driver), pods, containers, images.snapshotsDir().toString());
+          new RuntimeConfigRpc(driver), pods, containers, images.snapshotsDir().toString(), streams);
       RpcInstrumentationInterceptor instrumentation = new RpcInstrumentationInterceptor(openTelemetry);
       JcriMetrics metrics = config.metrics().address().isEmpty() ? null
           : JcriMetrics.start(config.metrics().address(), pods, containers, images);
@@ -102,9 +115,9 @@ public final class JcriDaemon implements AutoCloseable {
         instrumentation.setMetrics(metrics.rpcObserver());
       }
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
-          List.of(new ErrorMappingInterceptor(), instrumentation));
+          List.of(new ErrorMappingInterceptor(), instrumentation), loops);
       guard.restrictSocket();
-      return new JcriDaemon(guard, server, containers, metrics);
+      return new JcriDaemon(guard, server, streams, containers, metrics);
     } catch (IOException | RuntimeException e) {
       guard.close();
       throw e;
@@ -145,6 +158,11 @@ public final class JcriDaemon implements AutoCloseable {
     return server.socket();
   }
 
+  /** Where streaming URLs point: scheme, host and port. */
+  public String streamBase() {
+    return streams.base();
+  }
+
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
   }
@@ -156,6 +174,7 @@ public final class JcriDaemon implements AutoCloseable {
       return;
     }
     closed = true;
+    streams.close();
     server.shutdown(SHUTDOWN_GRACE);
     if (metrics != null) {
       metrics.close();

@@ -76,7 +76,36 @@ public interface Libc extends Library {
   long recv(int fd, byte[] buf, long len, int flags) throws LastErrorException;
 
   int AF_UNIX = 1;
+  int SOCK_STREAM = 1;
   int SOCK_DGRAM = 2;
+  int SOCK_SEQPACKET = 5;
+  int SOCK_CLOEXEC = 02000000;
+  int SHUT_WR = 1;
+  int SHUT_RDWR = 2;
+  int O_PATH = 010000000;
+  int O_DIRECTORY = 0200000;
+  int EINTR = 4;
+  int EIO = 5;
+  int EAGAIN = 11;
+  /** Sets a terminal's window size (struct winsize: rows, columns, x and y pixels as unsigned shorts). */
+  long TIOCSWINSZ = 0x5414;
+
+  int connect(int fd, byte[] addr, int len) throws LastErrorException;
+
+  int listen(int fd, int backlog) throws LastErrorException;
+
+  int accept4(int fd, com.sun.jna.Pointer addr, com.sun.jna.Pointer len, int flags) throws LastErrorException;
+
+  int shutdown(int fd, int how) throws LastErrorException;
+
+  long read(int fd, byte[] buf, long len) throws LastErrorException;
+
+  long write(int fd, byte[] buf, long len) throws LastErrorException;
+
+  long recvmsg(int fd, com.sun.jna.Pointer msg, int flags) throws LastErrorException;
+
+  /** poll(2) over {@code fds}, an array of struct pollfd (int fd, short events, short revents). */
+  int poll(com.sun.jna.Pointer fds, long nfds, int timeoutMillis) throws LastErrorException;
 
   /** A {@code struct sockaddr_un} for {@code path}; a leading '@' names an abstract socket. */
   static byte[] sockaddrUn(String path) {

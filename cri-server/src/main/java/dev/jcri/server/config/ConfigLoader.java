@@ -234,6 +234,10 @@ public final class ConfigLoader {
     if (c.stream().port() < 0 || c.stream().port() > 65535) {
       problems.add("key 'stream.port': expected 0 (any free port) to 65535, got " + c.stream().port());
     }
+    if (c.stream().tlsCert().isEmpty() != c.stream().tlsKey().isEmpty()) {
+      problems.add("keys 'stream.tls_cert' and 'stream.tls_key': give both, or neither for a self-signed"
+          + " certificate");
+    }
     if (c.stream().address().isBlank()) {
       problems.add("key 'stream.address': expected an IP address such as 127.0.0.1");
     }

@@ -50,7 +50,7 @@ public record JcriConfig(
         runtimes,
         "/usr/bin/conmon",
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true),
-        new Stream("127.0.0.1", 0),
+        new Stream("127.0.0.1", 0, false, "", ""),
         new Registry(Map.of(), List.of(), 3, 64L << 30, List.of()),
         new Tracing(false, "http://127.0.0.1:4317"),
         new Metrics(""));
@@ -78,8 +78,17 @@ public record JcriConfig(
     }
   }
 
-  /** The streaming server for exec, attach and port-forward; port 0 picks a free port. */
-  public record Stream(String address, int port) {}
+  /**
+   * The streaming server for exec, attach and port-forward; port 0 picks a free port. With {@code tls} it
+   * serves HTTPS with {@code tlsCert}/{@code tlsKey} (PEM), or with a self-signed certificate made at start
+   * when both are empty.
+   */
+  public record Stream(String address, int port, boolean tls, String tlsCert, String tlsKey) {
+    public Stream {
+      tlsCert = tlsCert == null ? "" : tlsCert;
+      tlsKey = tlsKey == null ? "" : tlsKey;
+    }
+  }
 
   /**
    * Registries and pulls: mirrors per registry host, hosts reached over plain HTTP, layer downloads at once

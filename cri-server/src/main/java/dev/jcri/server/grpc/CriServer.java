@@ -51,8 +51,22 @@ public final class CriServer {
    */
   public static CriServer start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
       throws IOException {
-    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    return start(socket, services, interceptors, newEventLoops());
+  }
+
+  /** The boss and worker event loops jcri's servers share; {@link #shutdown} releases them. */
+  public record EventLoops(EventLoopGroup boss, EventLoopGroup workers) {}
+
+  public static EventLoops newEventLoops() {
+    return new EventLoops(new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()),
+        new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory()));
+  }
+
+  /** Like {@link #start(Path, List, List)}, on event loops shared with other servers. */
+  public static CriServer start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors,
+      EventLoops loops) throws IOException {
+    EventLoopGroup boss = loops.boss();
+    EventLoopGroup workers = loops.workers();
     ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .channelType(EpollServerDomainSocketChannel.class)

@@ -83,9 +83,13 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   private final ContainerRpcs.Stats containerStatsRpc;
   private final ContainerRpcs.ListStats listContainerStatsRpc;
   private final ContainerRpcs.UpdateResources updateContainerResourcesRpc;
+  private final StreamRpcs.Exec execRpc;
+  private final StreamRpcs.Attach attachRpc;
+  private final StreamRpcs.PortForward portForwardRpc;
 
   public RuntimeServiceImpl(VersionRpc version, StatusRpc status, UpdateRuntimeConfigRpc updateRuntimeConfig,
-      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, String mountpoint) {
+      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, String mountpoint,
+      dev.jcri.server.stream.StreamServer streams) {
     this.version = version;
     this.status = status;
     this.updateRuntimeConfig = updateRuntimeConfig;
@@ -111,6 +115,26 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
     this.containerStatsRpc = new ContainerRpcs.Stats(containers, mountpoint);
     this.listContainerStatsRpc = new ContainerRpcs.ListStats(containers, mountpoint);
     this.updateContainerResourcesRpc = new ContainerRpcs.UpdateResources(containers);
+    this.execRpc = new StreamRpcs.Exec(containers, streams);
+    this.attachRpc = new StreamRpcs.Attach(containers, streams);
+    this.portForwardRpc = new StreamRpcs.PortForward(pods, streams);
+  }
+
+  @Override
+  public void exec(dev.jcri.cri.v1.ExecRequest request, StreamObserver<dev.jcri.cri.v1.ExecResponse> observer) {
+    UnaryRpc.serve(execRpc, request, observer);
+  }
+
+  @Override
+  public void attach(dev.jcri.cri.v1.AttachRequest request,
+      StreamObserver<dev.jcri.cri.v1.AttachResponse> observer) {
+    UnaryRpc.serve(attachRpc, request, observer);
+  }
+
+  @Override
+  public void portForward(dev.jcri.cri.v1.PortForwardRequest request,
+      StreamObserver<dev.jcri.cri.v1.PortForwardResponse> observer) {
+    UnaryRpc.serve(portForwardRpc, request, observer);
   }
 
   @Override

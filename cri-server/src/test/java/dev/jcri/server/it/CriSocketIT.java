@@ -59,7 +59,7 @@ class CriSocketIT {
       "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
       "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources",
       "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ListContainers", "ContainerStatus",
-      "ExecSync", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources",
+      "ExecSync", "Exec", "Attach", "PortForward", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources",
       "GetContainerEvents", "ListMetricDescriptors", "ListPodSandboxMetrics");
 
   @BeforeAll

@@ -383,6 +383,40 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     return runtime(c).execSync(c.id(), containersDir.resolve(c.id()), command, timeoutSeconds, EXEC_OUTPUT_LIMIT);
   }
 
+  /**
+   * Starts {@code command} in a running container for a streaming session (exec); see
+   * {@link OciRuntime#execInteractive}.
+   */
+  public InteractiveExec execInteractive(String idOrPrefix, List<String> command, boolean tty, TerminalSize size,
+      boolean stdin, boolean stdout, boolean stderr) {
+    ContainerRecord c = running(idOrPrefix);
+    if (command.isEmpty()) {
+      throw new InvalidArgumentException("exec needs a command");
+    }
+    return runtime(c).execInteractive(c.id(), containersDir.resolve(c.id()), attachDir, command, tty, size, stdin,
+        stdout, stderr);
+  }
+
+  /** Attaches to a running container's stdio through its conmon. */
+  public AttachConnection attach(String idOrPrefix) {
+    ContainerRecord c = running(idOrPrefix);
+    try {
+      return AttachConnection.open(containersDir.resolve(c.id()));
+    } catch (java.io.IOException e) {
+      throw new FailedPreconditionException("attaching to " + c.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The container, which must be running. */
+  public ContainerRecord running(String idOrPrefix) {
+    ContainerRecord c = get(idOrPrefix);
+    if (c.state() != ContainerRecord.State.RUNNING) {
+      throw new FailedPreconditionException("container " + c.id() + " is not running (" + c.state().name()
+          .toLowerCase(java.util.Locale.ROOT) + ")");
+    }
+    return c;
+  }
+
   /** Makes conmon reopen the log file (after kubelet rotated it). */
   public void reopenLog(String idOrPrefix) {
     ContainerRecord c = get(idOrPrefix);

@@ -200,7 +200,7 @@ public final class OciRuntime {
    * of each stream (the rest is read and dropped, so a chatty command cannot fill the node's memory).
    */
   public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes) {
-    Path process = processFor(bundle, command);
+    Path process = processFor(bundle, command, null);
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--pid-file",
         pidFile.toString(), "--process", process.toString(), id));
@@ -244,17 +244,91 @@ public final class OciRuntime {
     }
   }
 
+  /** How long the runtime may take to hand over an exec's terminal. */
+  private static final java.time.Duration TERMINAL_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Starts {@code command} in the container with its streams held by the caller: with {@code tty}, a terminal
+   * whose master the runtime sends to a console socket in {@code socketDir}; otherwise the runtime process's
+   * pipes, for the streams asked for (the others go to /dev/null). {@code size} is the terminal's initial size,
+   * if known.
+   */
+  public InteractiveExec execInteractive(String id, Path bundle, Path socketDir, List<String> command, boolean tty,
+      TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
+    Path process = processFor(bundle, command, tty ? (size == null ? new TerminalSize(0, 0) : size) : null);
+    Path pidFile = bundle.resolve(process.getFileName() + ".pid");
+    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--pid-file",
+        pidFile.toString(), "--process", process.toString()));
+    Runnable killer = () -> killFromPidFile(pidFile);
+    Runnable cleanup = () -> {
+      try {
+        Files.deleteIfExists(process);
+        Files.deleteIfExists(pidFile);
+      } catch (IOException ignored) {
+        // the bundle goes with the container
+      }
+    };
+    java.io.File devNull = new java.io.File("/dev/null");
+    if (!tty) {
+      cmd.add(id);
+      ProcessBuilder pb = new ProcessBuilder(cmd)
+          .redirectInput(stdin ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(devNull))
+          .redirectOutput(stdout ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD)
+          .redirectError(stderr ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD);
+      try {
+        return InteractiveExec.withPipes(pb.start(), stdin, stdout, stderr, killer, cleanup);
+      } catch (IOException e) {
+        cleanup.run();
+        throw new FailedPreconditionException("running " + binary + " exec: " + e.getMessage(), e);
+      }
+    }
+    Path socket = socketDir.resolve("console-" + dev.jcri.common.Ids.newId().substring(0, 16) + ".sock");
+    try (dev.jcri.sandbox.io.UnixSockets.FdReceiver receiver = dev.jcri.sandbox.io.UnixSockets.FdReceiver.listen(
+        socket)) {
+      cmd.addAll(List.of("--tty", "--console-socket", socket.toString(), id));
+      Path errors = bundle.resolve(process.getFileName() + ".err");
+      Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(devNull))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errors.toFile()).start();
+      dev.jcri.sandbox.io.Fd master;
+      try {
+        master = receiver.receive(TERMINAL_TIMEOUT, p::isAlive);
+      } catch (IOException e) {
+        p.destroyForcibly();
+        String why = Files.exists(errors) ? Files.readString(errors).strip() : "";
+        Files.deleteIfExists(errors);
+        cleanup.run();
+        throw new FailedPreconditionException(handler + " exec with a terminal in " + id + " failed: "
+            + (why.isEmpty() ? e.getMessage() : why), e);
+      }
+      Runnable cleanupAll = () -> {
+        cleanup.run();
+        try {
+          Files.deleteIfExists(errors);
+        } catch (IOException ignored) {
+          // the bundle goes with the container
+        }
+      };
+      return InteractiveExec.withTerminal(p, master, killer, cleanupAll);
+    } catch (IOException e) {
+      cleanup.run();
+      throw new FailedPreconditionException("starting " + binary + " exec with a terminal: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * The container's own process (user, groups, env, cwd, capabilities, no_new_privs) with other args, as
    * exec'd processes get it in containerd, written to a file for {@code exec --process}.
    */
-  private static Path processFor(Path bundle, List<String> command) {
+  private static Path processFor(Path bundle, List<String> command, TerminalSize terminal) {
     try {
       JsonNode config = JSON.readTree(bundle.resolve("config.json").toFile());
       com.fasterxml.jackson.databind.node.ObjectNode process = (com.fasterxml.jackson.databind.node.ObjectNode)
           config.path("process").deepCopy();
       process.set("args", JSON.valueToTree(command));
-      process.put("terminal", false);
+      process.put("terminal", terminal != null);
+      if (terminal != null && terminal.valid()) {
+        process.putObject("consoleSize").put("height", terminal.rows()).put("width", terminal.columns());
+      }
       process.remove("oomScoreAdj");
       Path file = Files.createTempFile(bundle, "exec-", ".json");
       Files.write(file, JSON.writeValueAsBytes(process));

@@ -329,6 +329,56 @@ public final class PodSandboxManager {
     }
   }
 
+  /**
+   * Opens a TCP connection to {@code port} on the pod's loopback: the socket is made by a thread inside the
+   * pod's network namespace (the node's, for a host-network pod), then connected from here. IPv4 first, then
+   * IPv6, as a server may listen on either.
+   */
+  public java.nio.channels.SocketChannel dialPort(String idOrPrefix, int port) throws java.io.IOException {
+    if (port < 1 || port > 65535) {
+      throw new dev.jcri.common.InvalidArgumentException("port " + port + " is out of range 1-65535");
+    }
+    PodSandbox pod = get(idOrPrefix);
+    if (pod.state() != PodSandbox.State.READY) {
+      throw new dev.jcri.common.FailedPreconditionException("pod sandbox " + pod.id() + " is not ready");
+    }
+    String pin = pod.pins().get(NamespaceKind.NET.procName());
+    java.io.IOException last = null;
+    for (java.net.InetAddress loopback : List.of(java.net.InetAddress.getByName("127.0.0.1"),
+        java.net.InetAddress.getByName("::1"))) {
+      java.nio.channels.SocketChannel ch = openSocket(pin, loopback instanceof java.net.Inet6Address);
+      try {
+        ch.connect(new java.net.InetSocketAddress(loopback, port));
+        return ch;
+      } catch (java.io.IOException e) {
+        ch.close();
+        if (last != null) {
+          e.addSuppressed(last);
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  private static java.nio.channels.SocketChannel openSocket(String netnsPin, boolean ipv6) throws java.io.IOException {
+    java.net.ProtocolFamily family = ipv6 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET;
+    if (netnsPin == null) {
+      return java.nio.channels.SocketChannel.open(family);
+    }
+    try {
+      return NamespacePinner.inNamespace(Path.of(netnsPin), NamespaceKind.NET, () -> {
+        try {
+          return java.nio.channels.SocketChannel.open(family);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
   /** Where a pod's hostname, hosts, resolv.conf and shm live. */
   public Path podFilesDir(String podId) {
     return podsDir.resolve(podId);

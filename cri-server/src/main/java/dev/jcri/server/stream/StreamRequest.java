@@ -1,0 +1,41 @@
+package dev.jcri.server.stream;
+
+import java.util.List;
+
+/** What a streaming URL was issued for; the session behind the URL does exactly this. */
+public sealed interface StreamRequest {
+
+  /** The first path segment of the URL. */
+  String kind();
+
+  record Exec(String containerId, List<String> command, boolean tty, boolean stdin, boolean stdout,
+      boolean stderr) implements StreamRequest {
+    public Exec {
+      command = List.copyOf(command);
+    }
+
+    @Override
+    public String kind() {
+      return "exec";
+    }
+  }
+
+  record Attach(String containerId, boolean tty, boolean stdin, boolean stdout, boolean stderr)
+      implements StreamRequest {
+    @Override
+    public String kind() {
+      return "attach";
+    }
+  }
+
+  record PortForward(String podId, List<Integer> ports) implements StreamRequest {
+    public PortForward {
+      ports = List.copyOf(ports);
+    }
+
+    @Override
+    public String kind() {
+      return "portforward";
+    }
+  }
+}
