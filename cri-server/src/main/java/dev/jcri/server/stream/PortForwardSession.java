@@ -18,11 +18,15 @@ final class PortForwardSession {
   }
 
   /**
-   * Connects to {@code port} in the pod and copies both ways until the pod's side ends; a failure to
-   * connect is written to {@code error}. Closes {@code toClient} and {@code error} when done.
+   * Connects to {@code port} in the pod and copies both ways; a failure to connect is written to
+   * {@code error}. Closes {@code toClient} and {@code error} when done.
+   *
+   * @param halfClose whether the client's protocol can end its direction on its own (SPDY's FIN): then the
+   *     session lasts until both directions ended, so an upload is not cut short by the pod's side ending
+   *     first; otherwise (WebSocket) it ends with the pod's side
    */
   void forward(String podId, int port, InputStream fromClient, OutputStream toClient, OutputStream error,
-      ClientConnection client) {
+      ClientConnection client, boolean halfClose) {
     SocketChannel socket;
     try {
       socket = pods.dialPort(podId, port);
@@ -38,7 +42,7 @@ final class PortForwardSession {
       return;
     }
     client.onClientGone(() -> StreamIo.closeQuietly(socket));
-    StreamIo.THREADS.execute(() -> {
+    java.util.concurrent.Future<?> upstream = StreamIo.THREADS.submit(() -> {
       try {
         StreamIo.copy(fromClient, socket.socket().getOutputStream());
       } catch (IOException ignored) {
@@ -55,8 +59,19 @@ final class PortForwardSession {
     } catch (IOException ignored) {
       // closed already
     }
-    StreamIo.closeQuietly(socket);
+    // The pod's side is done: say so on both streams (clients take the error stream's end as the signal to
+    // close their local connection), but keep taking what the client still sends until it ends too.
     StreamIo.closeQuietly(toClient);
     StreamIo.closeQuietly(error);
+    if (halfClose) {
+      try {
+        upstream.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException ignored) {
+        // the copy itself never throws
+      }
+    }
+    StreamIo.closeQuietly(socket);
   }
 }

@@ -69,7 +69,7 @@ final class SpdyPortForwardListener implements SpdyConnection.Listener {
       fail(pair, "invalid port header \"" + pair.data.header("port") + "\"");
       return;
     }
-    session.forward(request.podId(), port, pair.data.in(), pair.data.out(), pair.error.out(), client);
+    session.forward(request.podId(), port, pair.data.in(), pair.data.out(), pair.error.out(), client, true);
   }
 
   private void expire(String key) {

@@ -206,7 +206,7 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       int index = i;
       StreamIo.THREADS.execute(() -> {
         forwards.forward(request.podId(), port, conn.in(2 * index), conn.out(2 * index), conn.out(2 * index + 1),
-            client);
+            client, false);
         if (running.decrementAndGet() == 0) {
           client.end();
         }

@@ -45,7 +45,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +61,6 @@ class ContainerIT {
   static CriSocket client;
   static PodNetworkFixture net;
   static String image;
-  static final AtomicInteger n = new AtomicInteger();
   static final List<String> pods = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
@@ -74,6 +72,7 @@ class ContainerIT {
     net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
     daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
     client = new CriSocket(paths.socket());
+    w = new Workloads(client, image, dir, pods);
     client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
   }
 
@@ -101,59 +100,38 @@ class ContainerIT {
     assertEquals(List.of(), net.attachedLinks());
   }
 
+  static Workloads w;
+
   static PodSandboxConfig.Builder podConfig(NamespaceMode pid) {
-    String name = "p" + n.incrementAndGet();
-    return PodSandboxConfig.newBuilder()
-        .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("test").setUid("uid-" + name))
-        .setHostname(name).setLogDirectory(dir.resolve("logs").resolve(name).toString())
-        .setLinux(dev.jcri.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
-            dev.jcri.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
-                NamespaceOption.newBuilder().setPid(pid))));
+    return w.podConfig(pid);
   }
 
   static String runPod(PodSandboxConfig.Builder config, String handler) {
-    String id = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
-        .setRuntimeHandler(handler).build()).getPodSandboxId();
-    pods.add(id);
-    return id;
+    return w.runPod(config, handler);
   }
 
   static ContainerConfig.Builder ctr(String name, String... command) {
-    return ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName(name))
-        .setImage(ImageSpec.newBuilder().setImage(image)).addAllCommand(List.of(command)).setLogPath(name + ".log")
-        .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
-            .setNamespaceOptions(NamespaceOption.newBuilder().setPid(NamespaceMode.CONTAINER))));
+    return w.ctr(name, command);
   }
 
   static String create(String pod, PodSandboxConfig.Builder podConfig, ContainerConfig.Builder c) {
-    return client.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
-        .setSandboxConfig(podConfig).build()).getContainerId();
+    return w.create(pod, podConfig, c);
   }
 
   static String run(String pod, PodSandboxConfig.Builder podConfig, ContainerConfig.Builder c) {
-    String id = create(pod, podConfig, c);
-    client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
-    return id;
+    return w.run(pod, podConfig, c);
   }
 
   static ContainerStatus status(String id) {
-    return client.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    return w.status(id);
   }
 
   static ExecSyncResponse exec(String id, String... cmd) {
-    return client.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
-        .setTimeout(20).build());
+    return w.exec(id, cmd);
   }
 
   static ContainerStatus awaitExit(String id) throws InterruptedException {
-    for (int i = 0; i < 500; i++) {
-      ContainerStatus s = status(id);
-      if (s.getState() == ContainerState.CONTAINER_EXITED) {
-        return s;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("container " + id + " did not exit");
+    return w.awaitExit(id);
   }
 
   @Test
@@ -272,7 +250,7 @@ class ContainerIT {
     var pc = podConfig(NamespaceMode.CONTAINER);
     String pod = runPod(pc, "");
     java.util.function.Function<dev.jcri.cri.v1.SecurityProfile, ContainerConfig.Builder> withSeccomp = profile -> {
-      var c = ctr("s" + n.incrementAndGet(), "sleep", "3600");
+      var c = ctr("s" + w.next(), "sleep", "3600");
       c.setLinux(c.getLinux().toBuilder().setSecurityContext(c.getLinux().getSecurityContext().toBuilder()
           .setSeccomp(profile)));
       return c;
