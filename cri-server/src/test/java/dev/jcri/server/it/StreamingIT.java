@@ -179,6 +179,22 @@ class StreamingIT {
   }
 
   @Test
+  void spdyExec_slowReaderHoldsTheWriterBack() throws Exception {
+    try (SpdyTestClient c = SpdyTestClient.connect(execUrl(sleeper, false, false, true, false, "sh", "-c",
+        "rm -f /tmp/wrote; head -c 67108864 /dev/zero; touch /tmp/wrote"), V4)) {
+      int error = c.open("error");
+      int out = c.open("stdout");
+      c.channel.config().setAutoRead(false);
+      Thread.sleep(3000);
+      assertEquals(1, w.exec(sleeper, "sh", "-c", "test -e /tmp/wrote").getExitCode(),
+          "with nobody reading, 64 MiB cannot all have been written: jcri does not buffer a whole stream");
+      c.channel.config().setAutoRead(true);
+      assertEquals(64 << 20, c.readAll(out, Duration.ofSeconds(120)).length);
+      assertEquals("Success", status(c.readAll(error, Duration.ofSeconds(30))).path("status").asText());
+    }
+  }
+
+  @Test
   void spdyExec_terminalWithResize() throws Exception {
     try (SpdyTestClient c = SpdyTestClient.connect(execUrl(sleeper, true, true, true, false, "sh", "-c",
         "stty size; tty; read x; stty size; exit 0"), V4)) {
@@ -352,6 +368,21 @@ class StreamingIT {
       client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(1).build());
       c.awaitClose();
       assertEquals("Success", JSON.readTree(c.received(3)).path("status").asText());
+    }
+  }
+
+  @Test
+  void attach_terminalResizeThroughConmon() throws Exception {
+    String id = w.run(pod, podConfig, w.ctr("tty", "/bin/sh", "-c",
+        "while true; do stty size; sleep 0.1; done").setTty(true).setStdin(true));
+    String url = client.runtime().attach(AttachRequest.newBuilder().setContainerId(id).setTty(true)
+        .setStdout(true).build()).getUrl();
+    try (SpdyTestClient c = SpdyTestClient.connect(url, V4)) {
+      c.open("error");
+      int out = c.open("stdout");
+      int resize = c.open("resize");
+      c.send(resize, "{\"Width\":111,\"Height\":22}".getBytes(StandardCharsets.UTF_8));
+      awaitContains(() -> new String(c.soFar(out), StandardCharsets.UTF_8), "22 111");
     }
   }
 
