@@ -72,7 +72,7 @@ class ContainerIT {
     net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
     daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
     client = new CriSocket(paths.socket());
-    w = new Workloads(client, image, dir, pods);
+    w = new Workloads(() -> client, image, dir, pods);
     client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
   }
 

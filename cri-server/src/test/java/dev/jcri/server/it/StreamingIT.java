@@ -77,7 +77,7 @@ class StreamingIT {
     daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
     client = new CriSocket(paths.socket());
     client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    w = new Workloads(client, image, dir, pods);
+    w = new Workloads(() -> client, image, dir, pods);
     podConfig = w.podConfig(NamespaceMode.CONTAINER);
     pod = w.runPod(podConfig, "");
     sleeper = w.run(pod, podConfig, w.ctr("sleeper", "/bin/sleep", "3600"));

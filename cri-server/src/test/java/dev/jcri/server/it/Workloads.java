@@ -27,14 +27,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Workloads {
 
-  private final CriSocket client;
+  private final java.util.function.Supplier<CriSocket> clients;
   private final String image;
   private final Path dir;
   private final List<String> pods;
   private final AtomicInteger n = new AtomicInteger();
 
-  Workloads(CriSocket client, String image, Path dir, List<String> pods) {
-    this.client = client;
+  /** @param clients the current client (a test that restarts jcri replaces it) */
+  Workloads(java.util.function.Supplier<CriSocket> clients, String image, Path dir, List<String> pods) {
+    this.clients = clients;
     this.image = image;
     this.dir = dir;
     this.pods = pods;
@@ -55,7 +56,7 @@ final class Workloads {
   }
 
   String runPod(PodSandboxConfig.Builder config, String handler) {
-    String id = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
+    String id = clients.get().runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
         .setRuntimeHandler(handler).build()).getPodSandboxId();
     pods.add(id);
     return id;
@@ -69,22 +70,22 @@ final class Workloads {
   }
 
   String create(String pod, PodSandboxConfig.Builder podConfig, ContainerConfig.Builder c) {
-    return client.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
+    return clients.get().runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod).setConfig(c)
         .setSandboxConfig(podConfig).build()).getContainerId();
   }
 
   String run(String pod, PodSandboxConfig.Builder podConfig, ContainerConfig.Builder c) {
     String id = create(pod, podConfig, c);
-    client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    clients.get().runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     return id;
   }
 
   ContainerStatus status(String id) {
-    return client.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    return clients.get().runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
   }
 
   ExecSyncResponse exec(String id, String... cmd) {
-    return client.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
+    return clients.get().runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
         .setTimeout(20).build());
   }
 
