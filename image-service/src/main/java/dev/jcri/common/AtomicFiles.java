@@ -23,6 +23,23 @@ public final class AtomicFiles {
 
   private AtomicFiles() {}
 
+  /** Deletes the temp files a crash left in {@code dir} (not below it); returns how many. */
+  public static int sweepTemps(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int n = 0;
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().contains(TEMP_INFIX)).toList()) {
+        Files.deleteIfExists(f);
+        n++;
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("sweeping temp files in " + dir, e);
+    }
+    return n;
+  }
+
   public static void write(Path target, byte[] content) {
     Path dir = target.toAbsolutePath().getParent();
     Path temp = dir.resolve(target.getFileName() + TEMP_INFIX

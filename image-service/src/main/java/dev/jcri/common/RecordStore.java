@@ -41,6 +41,7 @@ public class RecordStore<T> {
     this.keyOf = keyOf;
     try {
       Files.createDirectories(dir);
+      AtomicFiles.sweepTemps(dir);
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
           T r = JSON.readValue(f.toFile(), type);

@@ -42,6 +42,7 @@ public final class ContentStore {
     this.ingest = root.resolve("ingest");
     try {
       Files.createDirectories(blobs);
+      dev.jcri.common.AtomicFiles.sweepTemps(blobs.resolve("sha256"));
       Files.createDirectories(ingest);
     } catch (IOException e) {
       throw new UncheckedIOException("creating the content store under " + root, e);

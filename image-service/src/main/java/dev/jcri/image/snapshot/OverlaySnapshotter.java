@@ -45,6 +45,7 @@ public final class OverlaySnapshotter {
     this.meta = root.resolve("meta");
     try {
       Files.createDirectories(meta);
+      AtomicFiles.sweepTemps(meta);
       load();
     } catch (IOException e) {
       throw new UncheckedIOException("opening the snapshot store " + root, e);

@@ -40,6 +40,7 @@ public final class CniNetwork {
     this.confDir = confDir;
     this.binDirs = List.copyOf(binDirs);
     this.cacheDir = cacheDir;
+    AtomicFiles.sweepTemps(cacheDir);
   }
 
   /** Identity of a pod as CNI_ARGS passes it to plugins. */
