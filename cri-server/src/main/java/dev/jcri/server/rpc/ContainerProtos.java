@@ -31,10 +31,13 @@ final class ContainerProtos {
         c.getCommandList(), c.getArgsList(), c.getWorkingDir(),
         c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue().toStringUtf8()).toList(),
         c.getMountsList().stream().map(m -> new ContainerSpec.MountSpec(m.getContainerPath(), m.getHostPath(),
-            m.getReadonly(), switch (m.getPropagation()) {
-              case PROPAGATION_HOST_TO_CONTAINER -> ContainerSpec.Propagation.HOST_TO_CONTAINER;
-              case PROPAGATION_BIDIRECTIONAL -> ContainerSpec.Propagation.BIDIRECTIONAL;
-              default -> ContainerSpec.Propagation.PRIVATE;
+            m.getReadonly(), switch (m.getPropagationValue()) {
+              case 0 -> ContainerSpec.Propagation.PRIVATE;
+              case 1 -> ContainerSpec.Propagation.HOST_TO_CONTAINER;
+              case 2 -> ContainerSpec.Propagation.BIDIRECTIONAL;
+              default -> throw new dev.jcri.common.InvalidArgumentException("mount " + m.getContainerPath()
+                  + ": unknown propagation " + m.getPropagationValue()
+                  + " (expected PRIVATE=0, HOST_TO_CONTAINER=1, BIDIRECTIONAL=2)");
             })).toList(),
         c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
         PodProtos.resources(c.getLinux().getResources()), c.getLinux().getResources().getOomScoreAdj(),
@@ -53,10 +56,13 @@ final class ContainerProtos {
    */
   static ContainerSpec.Seccomp seccomp(LinuxContainerSecurityContext sc) {
     if (sc.hasSeccomp()) {
-      return switch (sc.getSeccomp().getProfileType()) {
-        case RuntimeDefault -> ContainerSpec.Seccomp.RUNTIME_DEFAULT;
-        case Localhost -> ContainerSpec.Seccomp.LOCALHOST;
-        default -> ContainerSpec.Seccomp.UNCONFINED;
+      // An unknown profile type is refused rather than read as Unconfined.
+      return switch (sc.getSeccomp().getProfileTypeValue()) {
+        case 0 -> ContainerSpec.Seccomp.RUNTIME_DEFAULT;
+        case 1 -> ContainerSpec.Seccomp.UNCONFINED;
+        case 2 -> ContainerSpec.Seccomp.LOCALHOST;
+        default -> throw new dev.jcri.common.InvalidArgumentException("unknown seccomp profile type "
+            + sc.getSeccomp().getProfileTypeValue() + " (expected RuntimeDefault=0, Unconfined=1, Localhost=2)");
       };
     }
     @SuppressWarnings("deprecation")

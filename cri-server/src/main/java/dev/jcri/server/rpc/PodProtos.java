@@ -27,7 +27,6 @@ import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSpec;
 import java.util.List;
-import java.util.Locale;
 
 /** Conversions between the CRI's pod messages and the sandbox module's records. */
 final class PodProtos {
@@ -38,8 +37,8 @@ final class PodProtos {
     NamespaceOption ns = c.getLinux().getSecurityContext().getNamespaceOptions();
     List<PortMapping> ports = c.getPortMappingsList().stream()
         .filter(p -> p.getHostPort() > 0)
-        .map(p -> new PortMapping(p.getHostPort(), p.getContainerPort(),
-            p.getProtocol().name().toLowerCase(Locale.ROOT), p.getHostIp()))
+        .map(p -> new PortMapping(p.getHostPort(), p.getContainerPort(), protocol(p.getProtocolValue()),
+            p.getHostIp()))
         .toList();
     return new PodSpec(
         c.getMetadata().getName(), c.getMetadata().getNamespace(), c.getMetadata().getUid(),
@@ -50,6 +49,16 @@ final class PodProtos {
         mode(ns.getNetworkValue()), mode(ns.getPidValue()), mode(ns.getIpcValue()),
         c.getLinux().getSysctlsMap(), runtimeHandler,
         resources(c.getLinux().getOverhead()), resources(c.getLinux().getResources()));
+  }
+
+  static String protocol(int value) {
+    return switch (value) {
+      case 0 -> "tcp";
+      case 1 -> "udp";
+      case 2 -> "sctp";
+      default -> throw new dev.jcri.common.InvalidArgumentException("unknown port mapping protocol " + value
+          + " (expected TCP=0, UDP=1, SCTP=2)");
+    };
   }
 
   static NamespaceMode mode(int value) {

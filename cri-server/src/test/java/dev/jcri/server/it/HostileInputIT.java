@@ -49,11 +49,15 @@ class HostileInputIT {
   static String image;
   static String pod;
   static PodSandboxConfig podConfig;
+  /** Where a symlink in the test image points: a host path no container may reach. */
+  static final String OUTSIDE = "/tmp/jcri-escape-" + ProcessHandle.current().pid();
 
   @BeforeAll
   static void start() throws Exception {
     registry = LocalRegistry.start(dir.resolve("registry"));
-    new RegistryPusher(registry).push("h/busybox", "1", new TestImage().busyboxLayer().build());
+    new RegistryPusher(registry).push("h/busybox", "1", new TestImage().busyboxLayer()
+        .layer(TestImage.Compression.GZIP, t -> t.symlink("escape", "../../../../../../../../" + OUTSIDE.substring(1)))
+        .build());
     image = registry.host() + "/h/busybox:1";
     paths = new TestPaths(dir.resolve("jcri"));
     net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
@@ -148,5 +152,49 @@ class HostileInputIT {
     }
     assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()
         .filter(m -> m.contains(paths.state().resolve("containers").toString())).toList());
+  }
+
+  @Test
+  void unknownEnumValues_areInvalidNotGuessed() {
+    assertRefused(Status.Code.INVALID_ARGUMENT, "unknown namespace mode", () -> client.runtime().runPodSandbox(
+        RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("e1").setNamespace("h").setUid("u-e1"))
+            .setLinux(dev.jcri.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+                dev.jcri.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                    dev.jcri.cri.v1.NamespaceOption.newBuilder().setNetworkValue(42))))).build()));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "unknown port mapping protocol", () -> client.runtime()
+        .runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("e2").setNamespace("h").setUid("u-e2"))
+            .addPortMappings(dev.jcri.cri.v1.PortMapping.newBuilder().setContainerPort(80).setHostPort(18080)
+                .setProtocolValue(7))).build()));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "unknown propagation", () -> create(ctr("prop").addMounts(
+        Mount.newBuilder().setContainerPath("/data").setHostPath(dir.toString()).setPropagationValue(9))));
+    assertRefused(Status.Code.INVALID_ARGUMENT, "unknown seccomp profile type", () -> create(ctr("sec").setLinux(
+        dev.jcri.cri.v1.LinuxContainerConfig.newBuilder().setSecurityContext(
+            dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setSeccomp(
+                dev.jcri.cri.v1.SecurityProfile.newBuilder().setProfileTypeValue(5))))));
+    assertEquals(1, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+  }
+
+  @Test
+  void mountTargetThroughASymlinkInTheImage_staysInsideTheContainer() throws Exception {
+    String id = null;
+    try {
+      id = create(ctr("symlink").addMounts(Mount.newBuilder().setContainerPath("/escape/data")
+          .setHostPath(dir.toString()).setReadonly(true)));
+      client.runtime().startContainer(dev.jcri.cri.v1.StartContainerRequest.newBuilder().setContainerId(id).build());
+    } catch (StatusRuntimeException refused) {
+      // refusing is as good as keeping it inside (crun resolves the target in the root and finds nothing)
+      assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode(), refused.getStatus().toString());
+    }
+    assertFalse(Files.exists(Path.of(OUTSIDE)), "nothing was made on the host through the image's symlink");
+    assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+        .filter(m -> m.contains(OUTSIDE)).toList(), "no mount on the host through the image's symlink");
+    if (id != null) {
+      client.runtime().removeContainer(dev.jcri.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(id)
+          .build());
+    }
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
   }
 }

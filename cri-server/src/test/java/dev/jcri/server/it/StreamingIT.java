@@ -256,6 +256,42 @@ class StreamingIT {
     }
   }
 
+  @Test
+  void spdyExec_terminalCommandsThatFail_leakNoThreadFdOrProcess() throws Exception {
+    Runnable once = () -> {
+      try (SpdyTestClient c = SpdyTestClient.connect(execUrl(sleeper, true, true, true, false,
+          "/no/such/command"), V4)) {
+        int error = c.open("error");
+        c.open("stdin");
+        c.open("stdout");
+        c.open("resize");
+        JsonNode st = status(c.readAll(error, Duration.ofSeconds(30)));
+        assertEquals("Failure", st.path("status").asText(), st.toString());
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+    once.run();
+    Thread.sleep(500);
+    long fds = openFds();
+    int threads = Thread.getAllStackTraces().size();
+    for (int i = 0; i < 20; i++) {
+      once.run();
+    }
+    Thread.sleep(1000);
+    assertTrue(openFds() <= fds + 3, "fds before " + fds + ", after " + openFds());
+    assertTrue(Thread.getAllStackTraces().size() <= threads + 3, "threads before " + threads + ", after "
+        + Thread.getAllStackTraces().size());
+    assertEquals("", PodNetworkFixture.run("sh", "-c", "ps -eo args | grep '[c]run --root=.* exec' || true").strip(),
+        "no runtime exec process left");
+  }
+
+  static long openFds() throws Exception {
+    try (var s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
   // ---- tokens and protocol negotiation ----
 
   @Test
