@@ -306,6 +306,11 @@ public final class ImageService {
           LOG.debug("unpacked", "what", label, "chain_id", chainId, "ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException e) {
           snapshots.remove(key);
+          dev.jcri.common.ResourceExhaustedException full = dev.jcri.common.DiskFull.explain(e,
+              snapshots.fs(s.id()).getParent(), "unpacking " + label);
+          if (full != null) {
+            throw full;
+          }
           throw new UncheckedIOException("unpacking " + label + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
           snapshots.remove(key);

@@ -126,9 +126,10 @@ public final class ContentStore {
         out.flush();
         ch.force(true);
       } catch (IOException e) {
-        if (e.getMessage() != null && e.getMessage().contains("No space left")) {
-          throw new ResourceExhaustedException("no space left on the device of " + ingest + " while writing blob "
-              + expected.digest(), e);
+        ResourceExhaustedException full = dev.jcri.common.DiskFull.explain(e, ingest, "writing blob "
+            + expected.digest());
+        if (full != null) {
+          throw full;
         }
         throw e;
       }
