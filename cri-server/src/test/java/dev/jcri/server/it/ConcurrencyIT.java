@@ -154,6 +154,45 @@ class ConcurrencyIT {
   }
 
   @Test
+  void sameNameAtOnce_oneWinsTheOtherHearsAlreadyExists() throws Exception {
+    var pc = w.podConfig(NamespaceMode.CONTAINER);
+    List<String> outcomes = race(() -> w.runPod(pc, ""));
+    assertEquals(List.of("ALREADY_EXISTS", "ok"), outcomes.stream().sorted().toList());
+    String pod = pods.get(pods.size() - 1);
+    var cc = w.ctr("twin", "/bin/sleep", "3600");
+    List<String> created = race(() -> w.create(pod, pc, cc));
+    assertEquals(List.of("ALREADY_EXISTS", "ok"), created.stream().sorted().toList());
+  }
+
+  /** Runs {@code call} twice at once; returns "ok" or the status code of each. */
+  static List<String> race(java.util.concurrent.Callable<String> call) throws Exception {
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<String>> fs = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        fs.add(two.submit(() -> {
+          go.await();
+          try {
+            call.call();
+            return "ok";
+          } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode().name();
+          }
+        }));
+      }
+      go.countDown();
+      List<String> out = new ArrayList<>();
+      for (Future<String> f : fs) {
+        out.add(f.get(60, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      two.shutdownNow();
+    }
+  }
+
+  @Test
   void listsAndStatusesDoNotWaitBehindAStalledPull() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     HttpServer stalled = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
