@@ -20,7 +20,7 @@ BINDIR := $(PREFIX)/bin
 RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables
 TEST_DEBS := maven docker-registry busybox-static apache2-utils
 
-.PHONY: build run test install clean deps test-deps
+.PHONY: build run test fuzz install clean deps test-deps
 
 build: $(JAR) $(AOT)
 
@@ -50,6 +50,14 @@ endef
 # Builds if needed, then runs jcri in the foreground with its embedded defaults (no config file needed).
 run: deps build
 	JCRI_HOME=$(TARGET) $(LAUNCHER) serve
+
+# The property-based fuzz tests (tar extraction, image references, TOML config) with many more tries than
+# the short run every build does. FUZZ_TRIES raises or lowers it.
+FUZZ_TRIES ?= 20000
+fuzz: deps test-deps
+	$(MVN) -q -DskipTests install
+	$(MVN) test -pl image-service,cri-server -Dtest='*FuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Djqwik.tries.default=$(FUZZ_TRIES)
 
 # All tests: unit tests (surefire) and integration tests against the real kernel and socket (failsafe).
 test: deps test-deps

@@ -204,10 +204,21 @@ public final class LayerUnpacker {
       xattrs(target, e);
       int mode = e.getMode() & 07777;
       FileTime mtime = FileTime.from(e.getModTime().toInstant());
+      Object made = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
       directoryFinish.add(() -> {
+        // Later entries may have replaced this directory, even with a symlink out of the layer: finish it
+        // only if the path still names the very directory made here (same inode, not followed through a link).
         try {
+          var now = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          if (!now.isDirectory() || !java.util.Objects.equals(now.fileKey(), made)) {
+            return;
+          }
           Libc.INSTANCE.chmod(target.toString(), mode);
           Files.setLastModifiedTime(target, mtime);
+        } catch (java.nio.file.FileSystemException gone) {
+          // replaced or removed by a later entry
         } catch (IOException x) {
           throw new UncheckedIOException(x);
         }

@@ -152,4 +152,18 @@ class LayerUnpackerTest {
     assertArrayEquals(v, v);
     return new String(v);
   }
+
+  @Test
+  void directoryReplacedByALinkOut_isNotChmodedThroughTheLink() throws IOException {
+    Path outside = Files.createDirectories(tmp.resolve("outside-dir"));
+    Files.setPosixFilePermissions(outside, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    unpack(TestImage.Compression.NONE, t -> {
+      t.dir("x", 0777);
+      t.symlink("x", outside.toString());
+      t.dir("y/z", 0777);
+      t.file("y", "now a file", 0644);
+    });
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(outside)), "the deferred chmod of x did not follow x's replacement out");
+  }
 }
