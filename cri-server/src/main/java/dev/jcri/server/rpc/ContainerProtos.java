@@ -47,7 +47,9 @@ final class ContainerProtos {
         sc.getCapabilities().getAddCapabilitiesList(), sc.getCapabilities().getDropCapabilitiesList(),
         sc.getNoNewPrivs(), PodProtos.mode(sc.getNamespaceOptions().getPidValue()),
         sc.getNamespaceOptions().getTargetId(), sc.getMaskedPathsList(), sc.getReadonlyPathsList(),
-        seccomp(sc), seccompLocalhost(sc));
+        seccomp(sc), seccompLocalhost(sc),
+        c.getDevicesList().stream().map(d -> new ContainerSpec.DeviceSpec(d.getContainerPath(), d.getHostPath(),
+            d.getPermissions())).toList());
   }
 
   /**

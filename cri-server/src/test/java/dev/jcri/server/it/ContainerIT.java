@@ -451,4 +451,15 @@ class ContainerIT {
     ContainerStatus s = awaitExit(run(pod2, pc, hog));
     assertEquals("OOMKilled", s.getReason(), "exit " + s.getExitCode());
   }
+
+  @Test
+  void hostDevice_isThereWithItsPermissions_andOthersAreNot() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, ctr("dev", "/bin/sleep", "3600").addDevices(dev.jcri.cri.v1.Device.newBuilder()
+        .setHostPath("/dev/null").setContainerPath("/dev/jcri-null").setPermissions("rw")));
+    assertEquals(0, exec(id, "sh", "-c", "echo x > /dev/jcri-null && test -c /dev/jcri-null").getExitCode());
+    assertNotEquals(0, exec(id, "sh", "-c", "mknod /tmp/mem c 1 1; head -c 1 /tmp/mem").getExitCode(),
+        "other devices stay denied by the cgroup");
+  }
 }

@@ -178,6 +178,15 @@ class HostileInputIT {
   }
 
   @Test
+  void devicesOutsideDev_areRefusedAndLeaveNothing() {
+    for (String host : List.of("/etc/shadow", "/dev/../etc/shadow", "/dev/stdin")) {
+      assertRefused(Status.Code.INVALID_ARGUMENT, "device host path", () -> create(ctr("dev").addDevices(
+          dev.jcri.cri.v1.Device.newBuilder().setHostPath(host).setContainerPath("/dev/x").setPermissions("r"))));
+    }
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+  }
+
+  @Test
   void mountTargetThroughASymlinkInTheImage_staysInsideTheContainer() throws Exception {
     String id = null;
     try {

@@ -45,7 +45,8 @@ public record ContainerSpec(
     List<String> maskedPaths,
     List<String> readonlyPaths,
     Seccomp seccomp,
-    String seccompLocalhost) {
+    String seccompLocalhost,
+    List<DeviceSpec> devices) {
 
   public ContainerSpec {
     command = List.copyOf(command);
@@ -62,7 +63,11 @@ public record ContainerSpec(
     readonlyPaths = readonlyPaths == null ? List.of() : List.copyOf(readonlyPaths);
     seccomp = seccomp == null ? Seccomp.UNCONFINED : seccomp;
     seccompLocalhost = seccompLocalhost == null ? "" : seccompLocalhost;
+    devices = devices == null ? List.of() : List.copyOf(devices);
   }
+
+  /** A host device made available in the container; {@code permissions} is a subset of "rwm". */
+  public record DeviceSpec(String containerPath, String hostPath, String permissions) {}
 
   /** Which seccomp profile: none, jcri's default, or a file on the node. */
   public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }

@@ -220,8 +220,11 @@ final class OciSpecFactory {
         r.cpuQuotaMicros() > 0 ? r.cpuQuotaMicros() : null, r.cpuPeriodMicros() > 0 ? r.cpuPeriodMicros() : null,
         r.cpusetCpus().isEmpty() ? null : r.cpusetCpus(), r.cpusetMems().isEmpty() ? null : r.cpusetMems());
     OciSpec.Memory mem = r.memoryLimitBytes() > 0 ? new OciSpec.Memory(r.memoryLimitBytes(), null) : null;
-    OciSpec.Resources resources = new OciSpec.Resources(c.privileged()
-        ? List.of(new OciSpec.DeviceRule(true, null, null, null, "rwm")) : OciDefaults.DENY_ALL_DEVICES, mem, cpu,
+    HostDevices.Resolved devices = HostDevices.resolve(c.devices());
+    List<OciSpec.DeviceRule> deviceRules = new ArrayList<>(c.privileged()
+        ? List.of(new OciSpec.DeviceRule(true, null, null, null, "rwm")) : OciDefaults.DENY_ALL_DEVICES);
+    deviceRules.addAll(devices.rules());
+    OciSpec.Resources resources = new OciSpec.Resources(deviceRules, mem, cpu,
         r.pidsLimit() > 0 ? new OciSpec.Pids(r.pidsLimit()) : null);
     boolean shared = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.BIDIRECTIONAL);
     boolean slave = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.HOST_TO_CONTAINER);
@@ -229,6 +232,6 @@ final class OciSpecFactory {
         c.privileged() ? List.of() : c.maskedPaths().isEmpty() ? OciDefaults.MASKED_PATHS : c.maskedPaths(),
         c.privileged() ? List.of() : c.readonlyPaths().isEmpty() ? OciDefaults.READONLY_PATHS : c.readonlyPaths(),
         shared ? "rshared" : slave ? "rslave" : null,
-        List.of(), seccomp(c));
+        devices.nodes(), seccomp(c));
   }
 }
