@@ -19,8 +19,10 @@ BINDIR := $(PREFIX)/bin
 # Debian packages jcri runs with, and those its tests need on top.
 RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables
 TEST_DEBS := maven docker-registry busybox-static apache2-utils
+# What `make bench` compares against and draws with.
+BENCH_DEBS := containerd gnuplot-nox
 
-.PHONY: build run test fuzz install clean deps test-deps
+.PHONY: build run test fuzz bench install clean deps test-deps
 
 build: $(JAR) $(AOT)
 
@@ -58,6 +60,15 @@ fuzz: deps test-deps
 	$(MVN) -q -DskipTests install
 	$(MVN) test -pl image-service,cri-server -Dtest='*FuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Djqwik.tries.default=$(FUZZ_TRIES)
+
+# jcri against containerd 1.6 + crun, same client, alternating; results in bench/results (Markdown + PNG).
+bench: deps test-deps build
+	@$(call apt_install,$(BENCH_DEBS))
+	$(MVN) -q -pl cri-server test-compile dependency:build-classpath -Dmdep.includeScope=test \
+	  -Dmdep.outputFile=$(TARGET)/bench.cp
+	$(JAVA) --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC \
+	  -cp $(TARGET)/test-classes:$(TARGET)/classes:$$(cat $(TARGET)/bench.cp) \
+	  dev.jcri.server.bench.Bench $(LAUNCHER) $(TARGET) $(CURDIR)/bench/results
 
 # All tests: unit tests (surefire) and integration tests against the real kernel and socket (failsafe).
 test: deps test-deps

@@ -1,0 +1,161 @@
+package dev.jcri.server.bench;
+
+import dev.jcri.server.it.CriSocket;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * One CRI runtime the bench drives: jcri through its launcher, or containerd with its CRI plugin and crun,
+ * each with its own socket, state, and a bridge network configured alike.
+ */
+final class RuntimeUnderTest implements AutoCloseable {
+
+  final String name;
+  final Path socket;
+  final Process process;
+  final double readyMs;
+  final CriSocket client;
+  /** The per-pod and per-container helper processes this runtime leaves running. */
+  final Predicate<Procs.Proc> helpers;
+  final String sandboxImage;
+
+  private RuntimeUnderTest(String name, Path socket, Process process, double readyMs, Predicate<Procs.Proc> helpers,
+      String sandboxImage) {
+    this.name = name;
+    this.socket = socket;
+    this.process = process;
+    this.readyMs = readyMs;
+    this.client = new CriSocket(socket);
+    this.helpers = helpers;
+    this.sandboxImage = sandboxImage;
+  }
+
+  static String bridgeConf(String net, String bridge, String subnet) {
+    return """
+        {"cniVersion": "1.0.0", "name": "%s", "plugins": [
+          {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+           "ipam": {"type": "host-local", "ranges": [[{"subnet": "%s"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+          {"type": "portmap", "capabilities": {"portMappings": true}}]}
+        """.formatted(net, bridge, subnet);
+  }
+
+  static RuntimeUnderTest jcri(Path launcher, Path home, Path dir) throws Exception {
+    Path netd = Files.createDirectories(dir.resolve("net.d"));
+    Files.writeString(netd.resolve("10-bench.conflist"), bridgeConf("jbench", "jbench0", "10.201.0.0/16"));
+    Path socket = dir.resolve("jcri.sock");
+    Path config = dir.resolve("jcri.toml");
+    Files.writeString(config, """
+        socket = "%s"
+        state = "%s"
+        root = "%s"
+        [cni]
+        conf_dir = "%s"
+        default_network = false
+        """.formatted(socket, dir.resolve("run"), dir.resolve("lib"), netd));
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve", "--config", config.toString(),
+        "--config-dir", dir.resolve("none").toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("jcri.log").toFile());
+    pb.environment().put("JCRI_HOME", home.toString());
+    String state = dir.resolve("run").toString();
+    return start("jcri", pb, socket, p -> p.comm().equals("conmon") && String.join(" ", p.args()).contains(state),
+        "");
+  }
+
+  static RuntimeUnderTest containerd(Path dir, String registryHost, String sandboxImage) throws Exception {
+    Path netd = Files.createDirectories(dir.resolve("net.d"));
+    Files.writeString(netd.resolve("10-bench.conflist"), bridgeConf("cbench", "cbench0", "10.202.0.0/16"));
+    Path socket = dir.resolve("containerd.sock");
+    Path config = dir.resolve("config.toml");
+    Files.writeString(config, """
+        version = 2
+        root = "%s"
+        state = "%s"
+        [grpc]
+          address = "%s"
+        [plugins."io.containerd.grpc.v1.cri"]
+          sandbox_image = "%s"
+          restrict_oom_score_adj = true
+          [plugins."io.containerd.grpc.v1.cri".containerd]
+            default_runtime_name = "runc"
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+              runtime_type = "io.containerd.runc.v2"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                BinaryName = "/usr/bin/crun"
+          [plugins."io.containerd.grpc.v1.cri".cni]
+            bin_dir = "/usr/lib/cni"
+            conf_dir = "%s"
+          [plugins."io.containerd.grpc.v1.cri".registry.mirrors."%s"]
+            endpoint = ["http://%s"]
+        """.formatted(dir.resolve("root"), dir.resolve("state"), socket, sandboxImage, netd, registryHost,
+        registryHost));
+    ProcessBuilder pb = new ProcessBuilder("/usr/bin/containerd", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
+    String address = socket.toString();
+    return start("containerd", pb, socket, p -> p.comm().startsWith("containerd-shim")
+        && String.join(" ", p.args()).contains(address), sandboxImage);
+  }
+
+  private static RuntimeUnderTest start(String name, ProcessBuilder pb, Path socket, Predicate<Procs.Proc> helpers,
+      String sandboxImage) throws Exception {
+    Files.deleteIfExists(socket);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    while (!Files.exists(socket)) {
+      if (!p.isAlive()) {
+        throw new IllegalStateException(name + " exited before serving");
+      }
+      if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(60)) {
+        throw new IllegalStateException(name + " did not serve within 60 s");
+      }
+      Thread.sleep(2);
+    }
+    RuntimeUnderTest r = new RuntimeUnderTest(name, socket, p, 0, helpers, sandboxImage);
+    // Ready means answering: the first Version call.
+    while (true) {
+      try {
+        r.client.runtime().version(dev.jcri.cri.v1.VersionRequest.getDefaultInstance());
+        break;
+      } catch (io.grpc.StatusRuntimeException notYet) {
+        Thread.sleep(2);
+      }
+    }
+    double ready = (System.nanoTime() - t0) / 1e6;
+    return new RuntimeUnderTest(name, socket, p, ready, helpers, sandboxImage).replacing(r);
+  }
+
+  private RuntimeUnderTest replacing(RuntimeUnderTest first) {
+    first.client.close();
+    return this;
+  }
+
+  double rssMib() {
+    return Procs.rssMib(process.pid());
+  }
+
+  double[] helpersRss() throws IOException {
+    return Procs.rssOf(helpers);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void run(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+    p.waitFor(60, TimeUnit.SECONDS);
+  }
+}
