@@ -113,23 +113,25 @@ final class RuntimeUnderTest implements AutoCloseable {
       }
       Thread.sleep(2);
     }
-    RuntimeUnderTest r = new RuntimeUnderTest(name, socket, p, 0, helpers, sandboxImage);
-    // Ready means answering: the first Version call.
+    // Ready means the socket accepts a connection (a raw connect, so the bench's own gRPC start-up is not counted).
     while (true) {
-      try {
-        r.client.runtime().version(dev.jcri.cri.v1.VersionRequest.getDefaultInstance());
+      try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+          java.net.UnixDomainSocketAddress.of(socket))) {
         break;
-      } catch (io.grpc.StatusRuntimeException notYet) {
+      } catch (IOException notYet) {
         Thread.sleep(2);
       }
     }
     double ready = (System.nanoTime() - t0) / 1e6;
-    return new RuntimeUnderTest(name, socket, p, ready, helpers, sandboxImage).replacing(r);
-  }
-
-  private RuntimeUnderTest replacing(RuntimeUnderTest first) {
-    first.client.close();
-    return this;
+    RuntimeUnderTest r = new RuntimeUnderTest(name, socket, p, ready, helpers, sandboxImage);
+    while (true) {
+      try {
+        r.client.runtime().version(dev.jcri.cri.v1.VersionRequest.getDefaultInstance());
+        return r;
+      } catch (io.grpc.StatusRuntimeException notYet) {
+        Thread.sleep(2);
+      }
+    }
   }
 
   double rssMib() {
