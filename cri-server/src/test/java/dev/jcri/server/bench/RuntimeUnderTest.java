@@ -115,8 +115,8 @@ final class RuntimeUnderTest implements AutoCloseable {
     }
     // Ready means the socket accepts a connection (a raw connect, so the bench's own gRPC start-up is not counted).
     while (true) {
-      try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
-          java.net.UnixDomainSocketAddress.of(socket))) {
+      try {
+        java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket)).close();
         break;
       } catch (IOException notYet) {
         Thread.sleep(2);
