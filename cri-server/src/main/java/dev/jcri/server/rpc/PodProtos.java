@@ -73,8 +73,10 @@ final class PodProtos {
   }
 
   static CgroupResources resources(LinuxContainerResources r) {
+    java.util.Map<String, Long> hugepages = new java.util.LinkedHashMap<>();
+    r.getHugepageLimitsList().forEach(h -> hugepages.put(h.getPageSize(), h.getLimit()));
     return new CgroupResources(r.getCpuShares(), r.getCpuQuota(), r.getCpuPeriod(), r.getMemoryLimitInBytes(),
-        r.getCpusetCpus(), r.getCpusetMems(), 0);
+        r.getCpusetCpus(), r.getCpusetMems(), 0, hugepages, r.getMemorySwapLimitInBytes(), r.getUnifiedMap());
   }
 
   static PodSandboxMetadata metadata(PodSpec s) {

@@ -462,4 +462,43 @@ class ContainerIT {
     assertNotEquals(0, exec(id, "sh", "-c", "mknod /tmp/mem c 1 1; head -c 1 /tmp/mem").getExitCode(),
         "other devices stay denied by the cgroup");
   }
+
+  @Test
+  void hugepagesSwapAndUnified_asThisNodeAllows() throws Exception {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    var res = LinuxContainerResources.newBuilder().setMemoryLimitInBytes(64L << 20)
+        .setMemorySwapLimitInBytes(128L << 20)
+        .addHugepageLimits(dev.jcri.cri.v1.HugepageLimit.newBuilder().setPageSize("2MB").setLimit(4L << 20));
+    var c = ctr("huge", "/bin/sleep", "3600");
+    c.setLinux(c.getLinux().toBuilder().setResources(res));
+    String id = run(pod, pc, c);
+    Path hugetlb = Path.of("/sys/fs/cgroup/hugetlb");
+    String cgroup = "/jcri/pod-" + pod + "/ctr-" + id;
+    assertEquals("4194304", Files.readString(hugetlb.resolve(cgroup.substring(1)).resolve(
+        "hugetlb.2MB.limit_in_bytes")).strip(), "the hugepage limit reached the container's cgroup");
+    Path memsw = Path.of("/sys/fs/cgroup/memory", cgroup.substring(1), "memory.memsw.limit_in_bytes");
+    if (Files.exists(memsw)) {
+      assertEquals("134217728", Files.readString(memsw).strip(), "memory plus swap, where the node accounts swap");
+    }
+    client.runtime().updateContainerResources(dev.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder()
+        .setContainerId(id).setLinux(LinuxContainerResources.newBuilder().addHugepageLimits(
+            dev.jcri.cri.v1.HugepageLimit.newBuilder().setPageSize("2MB").setLimit(2L << 20))).build());
+    assertEquals("2097152", Files.readString(hugetlb.resolve(cgroup.substring(1)).resolve(
+        "hugetlb.2MB.limit_in_bytes")).strip(), "and an update changes it");
+    StatusRuntimeException unified = assertThrows(StatusRuntimeException.class, () -> {
+      var u = ctr("unified", "/bin/sleep", "3600");
+      u.setLinux(u.getLinux().toBuilder().setResources(LinuxContainerResources.newBuilder()
+          .putUnified("memory.high", "50000000")));
+      create(pod, pc, u);
+    });
+    assertEquals(Status.Code.FAILED_PRECONDITION, unified.getStatus().getCode(), "unified needs cgroup v2 (hybrid here)");
+    StatusRuntimeException badSize = assertThrows(StatusRuntimeException.class, () -> {
+      var b = ctr("badsize", "/bin/sleep", "3600");
+      b.setLinux(b.getLinux().toBuilder().setResources(LinuxContainerResources.newBuilder().addHugepageLimits(
+          dev.jcri.cri.v1.HugepageLimit.newBuilder().setPageSize("2MB/../x").setLimit(1))));
+      create(pod, pc, b);
+    });
+    assertEquals(Status.Code.INVALID_ARGUMENT, badSize.getStatus().getCode());
+  }
 }

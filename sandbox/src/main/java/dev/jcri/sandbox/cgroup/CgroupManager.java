@@ -27,6 +27,16 @@ public interface CgroupManager {
   /** Whether the cgroup exists. */
   boolean exists(String path);
 
+  /** Whether this is the cgroup v2 (unified) hierarchy, where {@code unified} resources apply. */
+  default boolean isUnified() {
+    return false;
+  }
+
+  /** Whether memory plus swap can be limited (v1 needs the kernel's swap accounting). */
+  default boolean swapAccounting() {
+    return isUnified();
+  }
+
   /** The cgroupfs manager for this host's layout. */
   static CgroupManager forHost(CgroupLayout layout) {
     return layout.mode() == CgroupLayout.Mode.V2

@@ -10,15 +10,47 @@ package dev.jcri.sandbox.cgroup;
  * @param cpusetCpus cpus allowed, e.g. "0-1", empty for the parent's
  * @param cpusetMems memory nodes allowed, empty for the parent's
  * @param pidsLimit most tasks, 0 for none
+ * @param hugepageLimits page size as the kernel names it ("2MB", "1GB") to the most bytes of such pages
+ * @param memorySwapBytes memory plus swap (v1 memsw semantics), 0 for unset
+ * @param unified cgroup v2 files to write as they are, e.g. memory.high; only on cgroup v2
  */
 public record CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPeriodMicros, long memoryLimitBytes,
-    String cpusetCpus, String cpusetMems, long pidsLimit) {
+    String cpusetCpus, String cpusetMems, long pidsLimit, java.util.Map<String, Long> hugepageLimits,
+    long memorySwapBytes, java.util.Map<String, String> unified) {
 
   public static final CgroupResources NONE = new CgroupResources(0, 0, 0, 0, "", "", 0);
 
   public CgroupResources {
     cpusetCpus = cpusetCpus == null ? "" : cpusetCpus;
     cpusetMems = cpusetMems == null ? "" : cpusetMems;
+    hugepageLimits = hugepageLimits == null ? java.util.Map.of()
+        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(hugepageLimits));
+    unified = unified == null ? java.util.Map.of()
+        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(unified));
+    for (String size : hugepageLimits.keySet()) {
+      if (!size.matches("[0-9]+[KMG]B")) {
+        throw new dev.jcri.common.InvalidArgumentException("hugepage size \"" + size
+            + "\" is not a size such as 2MB or 1GB");
+      }
+    }
+    for (String key : unified.keySet()) {
+      if (!key.matches("[a-z_]+\\.[a-z0-9_.]+") || key.startsWith("cgroup.")) {
+        throw new dev.jcri.common.InvalidArgumentException("unified resource \"" + key
+            + "\" is not a cgroup v2 controller file such as memory.high");
+      }
+    }
+  }
+
+  /** The settings kubelet sent before hugepages, swap and unified existed. */
+  public CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPeriodMicros, long memoryLimitBytes,
+      String cpusetCpus, String cpusetMems, long pidsLimit) {
+    this(cpuShares, cpuQuotaMicros, cpuPeriodMicros, memoryLimitBytes, cpusetCpus, cpusetMems, pidsLimit, null, 0,
+        null);
+  }
+
+  public CgroupResources withoutSwap() {
+    return new CgroupResources(cpuShares, cpuQuotaMicros, cpuPeriodMicros, memoryLimitBytes, cpusetCpus, cpusetMems,
+        pidsLimit, hugepageLimits, 0, unified);
   }
 
   /** Adds the limits of {@code other} (a pod's overhead on top of its resources). */
@@ -31,7 +63,9 @@ public record CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPerio
             : Math.max(memoryLimitBytes, other.memoryLimitBytes),
         cpusetCpus.isEmpty() ? other.cpusetCpus : cpusetCpus,
         cpusetMems.isEmpty() ? other.cpusetMems : cpusetMems,
-        Math.max(pidsLimit, other.pidsLimit));
+        Math.max(pidsLimit, other.pidsLimit), hugepageLimits.isEmpty() ? other.hugepageLimits : hugepageLimits,
+        memorySwapBytes > 0 && other.memorySwapBytes > 0 ? memorySwapBytes + other.memorySwapBytes
+            : Math.max(memorySwapBytes, other.memorySwapBytes), unified.isEmpty() ? other.unified : unified);
   }
 
   /** cgroup v2 cpu.weight from v1 cpu.shares, as runc and crun convert it. */

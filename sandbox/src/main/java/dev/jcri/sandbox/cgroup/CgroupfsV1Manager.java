@@ -23,6 +23,7 @@ final class CgroupfsV1Manager implements CgroupManager {
   private final Path memory;
   private final Path cpuset;
   private final Path pids;
+  private final Path hugetlb;
 
   CgroupfsV1Manager(CgroupLayout layout) {
     Set<Path> roots = new LinkedHashSet<>(layout.v1Controllers().values());
@@ -35,6 +36,12 @@ final class CgroupfsV1Manager implements CgroupManager {
     this.memory = layout.v1Controllers().get("memory");
     this.cpuset = layout.v1Controllers().get("cpuset");
     this.pids = layout.v1Controllers().get("pids");
+    this.hugetlb = layout.v1Controllers().get("hugetlb");
+  }
+
+  @Override
+  public boolean swapAccounting() {
+    return memory != null && Files.exists(memory.resolve("memory.memsw.limit_in_bytes"));
   }
 
   @Override
@@ -93,6 +100,22 @@ final class CgroupfsV1Manager implements CgroupManager {
     }
     if (r.pidsLimit() > 0 && pids != null) {
       CgroupFiles.write(pids.resolve(rel).resolve("pids.max"), Long.toString(r.pidsLimit()));
+    }
+    if (r.memorySwapBytes() > 0 && memory != null
+        && Files.exists(memory.resolve(rel).resolve("memory.memsw.limit_in_bytes"))) {
+      CgroupFiles.write(memory.resolve(rel).resolve("memory.memsw.limit_in_bytes"), Long.toString(r.memorySwapBytes()));
+    }
+    r.hugepageLimits().forEach((size, limit) -> {
+      Path file = hugetlb == null ? null : hugetlb.resolve(rel).resolve("hugetlb." + size + ".limit_in_bytes");
+      if (file == null || !Files.exists(file)) {
+        throw new dev.jcri.common.FailedPreconditionException("hugepages of " + size + " cannot be limited on this"
+            + " node (no hugetlb." + size + " in the hugetlb controller)");
+      }
+      CgroupFiles.write(file, Long.toString(limit));
+    });
+    if (!r.unified().isEmpty()) {
+      throw new dev.jcri.common.FailedPreconditionException("unified resources " + r.unified().keySet()
+          + " need cgroup v2; this node runs cgroup v1 controllers");
     }
   }
 

@@ -62,6 +62,11 @@ final class CgroupfsV2Manager implements CgroupManager {
   }
 
   @Override
+  public boolean isUnified() {
+    return true;
+  }
+
+  @Override
   public void apply(String path, CgroupResources r) {
     Path dir = root.resolve(CgroupFiles.clean(path));
     long weight = CgroupResources.weightOf(r.cpuShares());
@@ -84,6 +89,27 @@ final class CgroupfsV2Manager implements CgroupManager {
     if (r.pidsLimit() > 0 && Files.exists(dir.resolve("pids.max"))) {
       CgroupFiles.write(dir.resolve("pids.max"), Long.toString(r.pidsLimit()));
     }
+    // v1's memsw is memory plus swap; v2's swap.max is swap alone.
+    if (r.memorySwapBytes() > 0 && r.memoryLimitBytes() > 0 && Files.exists(dir.resolve("memory.swap.max"))) {
+      CgroupFiles.write(dir.resolve("memory.swap.max"),
+          Long.toString(Math.max(0, r.memorySwapBytes() - r.memoryLimitBytes())));
+    }
+    r.hugepageLimits().forEach((size, limit) -> {
+      Path file = dir.resolve("hugetlb." + size + ".max");
+      if (!Files.exists(file)) {
+        throw new dev.jcri.common.FailedPreconditionException("hugepages of " + size + " cannot be limited on this"
+            + " node (no " + file.getFileName() + ")");
+      }
+      CgroupFiles.write(file, Long.toString(limit));
+    });
+    r.unified().forEach((key, value) -> {
+      Path file = dir.resolve(key);
+      if (!Files.exists(file)) {
+        throw new dev.jcri.common.FailedPreconditionException("unified resource " + key + " does not exist in "
+            + dir + " (is its controller enabled?)");
+      }
+      CgroupFiles.write(file, value);
+    });
   }
 
   @Override

@@ -134,7 +134,23 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
   // ---- create ----
 
-  public ContainerRecord create(String podId, ContainerSpec spec) {
+  /** The spec with what this node cannot do refused (unified on v1) or left out (swap without accounting). */
+  private ContainerSpec fitToHost(ContainerSpec spec) {
+    if (!spec.resources().unified().isEmpty() && !pods.cgroups().isUnified()) {
+      throw new FailedPreconditionException("unified resources " + spec.resources().unified().keySet()
+          + " need cgroup v2; this node runs cgroup v1 controllers");
+    }
+    if (spec.resources().memorySwapBytes() > 0 && !pods.cgroups().swapAccounting()) {
+      // As containerd does: a swap limit the node cannot account for is left out rather than failing the pod.
+      LOG.info("swap limit ignored: this node has no swap accounting", "container", spec.name(), "swap_bytes",
+          spec.resources().memorySwapBytes());
+      return spec.withResources(spec.resources().withoutSwap());
+    }
+    return spec;
+  }
+
+  public ContainerRecord create(String podId, ContainerSpec requested) {
+    ContainerSpec spec = fitToHost(requested);
     PodSandbox pod = pods.get(podId);
     if (pod.state() != PodSandbox.State.READY) {
       throw new FailedPreconditionException("pod sandbox " + pod.id() + " is not ready; a container can only be"

@@ -66,6 +66,13 @@ public record ContainerSpec(
     devices = devices == null ? List.of() : List.copyOf(devices);
   }
 
+  public ContainerSpec withResources(CgroupResources r) {
+    return new ContainerSpec(name, attempt, image, command, args, workingDir, env, mounts, labels, annotations,
+        logPath, stdin, stdinOnce, tty, r, oomScoreAdj, runAsUser, runAsUsername, runAsGroup, supplementalGroups,
+        readonlyRootfs, privileged, capsAdd, capsDrop, noNewPrivs, pid, targetId, maskedPaths, readonlyPaths,
+        seccomp, seccompLocalhost, devices);
+  }
+
   /** A host device made available in the container; {@code permissions} is a subset of "rwm". */
   public record DeviceSpec(String containerPath, String hostPath, String permissions) {}
 

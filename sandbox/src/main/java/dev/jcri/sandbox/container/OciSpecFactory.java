@@ -219,13 +219,16 @@ final class OciSpecFactory {
     OciSpec.Cpu cpu = new OciSpec.Cpu(r.cpuShares() > 0 ? r.cpuShares() : null,
         r.cpuQuotaMicros() > 0 ? r.cpuQuotaMicros() : null, r.cpuPeriodMicros() > 0 ? r.cpuPeriodMicros() : null,
         r.cpusetCpus().isEmpty() ? null : r.cpusetCpus(), r.cpusetMems().isEmpty() ? null : r.cpusetMems());
-    OciSpec.Memory mem = r.memoryLimitBytes() > 0 ? new OciSpec.Memory(r.memoryLimitBytes(), null) : null;
+    OciSpec.Memory mem = r.memoryLimitBytes() > 0 ? new OciSpec.Memory(r.memoryLimitBytes(),
+        r.memorySwapBytes() > 0 ? r.memorySwapBytes() : null) : null;
     HostDevices.Resolved devices = HostDevices.resolve(c.devices());
     List<OciSpec.DeviceRule> deviceRules = new ArrayList<>(c.privileged()
         ? List.of(new OciSpec.DeviceRule(true, null, null, null, "rwm")) : OciDefaults.DENY_ALL_DEVICES);
     deviceRules.addAll(devices.rules());
     OciSpec.Resources resources = new OciSpec.Resources(deviceRules, mem, cpu,
-        r.pidsLimit() > 0 ? new OciSpec.Pids(r.pidsLimit()) : null);
+        r.pidsLimit() > 0 ? new OciSpec.Pids(r.pidsLimit()) : null,
+        r.hugepageLimits().entrySet().stream().map(e -> new OciSpec.HugepageLimit(e.getKey(), e.getValue())).toList(),
+        r.unified());
     boolean shared = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.BIDIRECTIONAL);
     boolean slave = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.HOST_TO_CONTAINER);
     return new OciSpec.Linux(ns, in.cgroupPath(), resources, Map.of(),

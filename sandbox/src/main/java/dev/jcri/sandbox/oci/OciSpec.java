@@ -41,7 +41,10 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
   public record Namespace(String type, String path) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
-  public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids) {}
+  public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids,
+      List<HugepageLimit> hugepageLimits, Map<String, String> unified) {}
+
+  public record HugepageLimit(String pageSize, long limit) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record DeviceRule(boolean allow, String type, Long major, Long minor, String access) {}
