@@ -65,13 +65,7 @@ final class CommandSession {
         s.stdin() != null, s.stdout() != null, s.stderr() != null && !r.tty());
     try (exec) {
       client.onClientGone(exec::kill);
-      sizes.forward(size -> {
-        try {
-          exec.resize(size);
-        } catch (IOException e) {
-          LOG.debug("resize failed", "error", e.getMessage());
-        }
-      });
+      sizes.forward(quietly(exec::resize));
       if (exec.stdin() != null) {
         StreamIo.THREADS.execute(() -> {
           StreamIo.copy(s.stdin(), exec.stdin());
@@ -96,13 +90,7 @@ final class CommandSession {
     try (conn) {
       client.onClientGone(conn::close);
       if (s.resize() != null && r.tty()) {
-        StreamIo.THREADS.execute(() -> readSizes(s.resize(), size -> {
-          try {
-            conn.resize(size);
-          } catch (IOException e) {
-            LOG.debug("resize failed", "error", e.getMessage());
-          }
-        }));
+        StreamIo.THREADS.execute(() -> readSizes(s.resize(), quietly(conn::resize)));
       }
       if (s.stdin() != null) {
         StreamIo.THREADS.execute(() -> {
@@ -133,6 +121,22 @@ final class CommandSession {
   }
 
   private static final long INITIAL_SIZE_WAIT_MS = 250;
+
+  /** Something a terminal size is applied to. */
+  interface Resizer {
+    void resize(TerminalSize size) throws IOException;
+  }
+
+  /** Applies sizes, logging (not failing) when one cannot be: a resize is advice, the session goes on. */
+  static Consumer<TerminalSize> quietly(Resizer target) {
+    return size -> {
+      try {
+        target.resize(size);
+      } catch (IOException e) {
+        LOG.debug("resize failed", "error", e.getMessage());
+      }
+    };
+  }
 
   /** Hands terminal sizes on: the first to whoever waits for it, all later ones (and a missed first) onwards. */
   static final class SizeRelay implements Consumer<TerminalSize> {

@@ -18,7 +18,6 @@ final class SpdyCommandListener implements SpdyConnection.Listener {
   private final StreamRequest request;
   private final String protocol;
   private final CommandSession session;
-  private final Channel channel;
   private final Set<String> expected;
   private final Map<String, SpdyConnection.Stream> streams = new HashMap<>();
   private final NettyClient client;
@@ -29,7 +28,6 @@ final class SpdyCommandListener implements SpdyConnection.Listener {
     this.request = request;
     this.protocol = protocol;
     this.session = session;
-    this.channel = channel;
     boolean stdin;
     boolean stdout;
     boolean stderr;

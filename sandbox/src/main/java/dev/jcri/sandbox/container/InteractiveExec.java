@@ -33,9 +33,42 @@ public interface InteractiveExec extends AutoCloseable {
   @Override
   void close();
 
+  /** What both kinds share: the runtime process, how to kill the command, what to clean up. */
+  abstract class Running implements InteractiveExec {
+    final Process runtime;
+    private final Runnable killer;
+    private final Runnable cleanup;
+
+    Running(Process runtime, Runnable killer, Runnable cleanup) {
+      this.runtime = runtime;
+      this.killer = killer;
+      this.cleanup = cleanup;
+    }
+
+    @Override
+    public int waitFor() throws InterruptedException {
+      return runtime.waitFor();
+    }
+
+    /** Kills the command inside the container (by the pid the runtime recorded), then the runtime process. */
+    @Override
+    public void kill() {
+      killer.run();
+      runtime.destroyForcibly();
+    }
+
+    @Override
+    public void close() {
+      cleanup.run();
+    }
+  }
+
   /** An exec whose terminal master is {@code master}. */
   static InteractiveExec withTerminal(Process runtime, Fd master, Runnable killer, Runnable cleanup) {
-    return new InteractiveExec() {
+    return new Running(runtime, killer, () -> {
+      master.close();
+      cleanup.run();
+    }) {
       private final OutputStream in = new OutputStream() {
         @Override
         public void write(int b) throws IOException {
@@ -75,30 +108,13 @@ public interface InteractiveExec extends AutoCloseable {
           master.setWindowSize(size.columns(), size.rows());
         }
       }
-
-      @Override
-      public int waitFor() throws InterruptedException {
-        return runtime.waitFor();
-      }
-
-      @Override
-      public void kill() {
-        killer.run();
-        runtime.destroyForcibly();
-      }
-
-      @Override
-      public void close() {
-        master.close();
-        cleanup.run();
-      }
     };
   }
 
   /** An exec whose streams are the runtime process's own pipes. */
   static InteractiveExec withPipes(Process runtime, boolean stdin, boolean stdout, boolean stderr, Runnable killer,
       Runnable cleanup) {
-    return new InteractiveExec() {
+    return new Running(runtime, killer, cleanup) {
       @Override
       public OutputStream stdin() {
         return stdin ? runtime.getOutputStream() : null;
@@ -117,22 +133,6 @@ public interface InteractiveExec extends AutoCloseable {
       @Override
       public void resize(TerminalSize size) {
         // no terminal
-      }
-
-      @Override
-      public int waitFor() throws InterruptedException {
-        return runtime.waitFor();
-      }
-
-      @Override
-      public void kill() {
-        killer.run();
-        runtime.destroyForcibly();
-      }
-
-      @Override
-      public void close() {
-        cleanup.run();
       }
     };
   }
