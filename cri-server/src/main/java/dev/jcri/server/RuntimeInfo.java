@@ -29,6 +29,13 @@ public final class RuntimeInfo {
     this.cgroupDriver = cgroupDriver;
   }
 
+  /** The runtime handler names kubelet may ask for; "" is the default handler. */
+  public java.util.List<String> handlerNames() {
+    java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(""));
+    names.addAll(config.runtimes().keySet());
+    return names;
+  }
+
   public Map<String, String> verbose(CniConfigDir.Lookup network) {
     Map<String, String> info = new LinkedHashMap<>();
     info.put("config", json(JSON.valueToTree(config)));

@@ -48,7 +48,25 @@ final class PodProtos {
         ports, c.getLabelsMap(), c.getAnnotationsMap(), c.getLinux().getCgroupParent(),
         mode(ns.getNetworkValue()), mode(ns.getPidValue()), mode(ns.getIpcValue()),
         c.getLinux().getSysctlsMap(), runtimeHandler,
-        resources(c.getLinux().getOverhead()), resources(c.getLinux().getResources()));
+        resources(c.getLinux().getOverhead()), resources(c.getLinux().getResources()), userns(ns));
+  }
+
+  /** The pod's own user namespace when kubelet asks for one (mode POD with mappings), else null. */
+  static PodSpec.UserNamespace userns(NamespaceOption ns) {
+    if (!ns.hasUsernsOptions()) {
+      return null;
+    }
+    var u = ns.getUsernsOptions();
+    return switch (mode(u.getModeValue())) {
+      case NODE -> null;
+      case POD -> new PodSpec.UserNamespace(
+          u.getUidsList().stream().map(m -> new PodSpec.IdMapping(Integer.toUnsignedLong(m.getContainerId()),
+              Integer.toUnsignedLong(m.getHostId()), Integer.toUnsignedLong(m.getLength()))).toList(),
+          u.getGidsList().stream().map(m -> new PodSpec.IdMapping(Integer.toUnsignedLong(m.getContainerId()),
+              Integer.toUnsignedLong(m.getHostId()), Integer.toUnsignedLong(m.getLength()))).toList());
+      default -> throw new dev.jcri.common.InvalidArgumentException("user namespace mode " + u.getMode()
+          + " is not supported; use NODE (the node's users) or POD (a user namespace for the pod)");
+    };
   }
 
   static String protocol(int value) {

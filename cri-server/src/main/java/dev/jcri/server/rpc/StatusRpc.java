@@ -36,6 +36,11 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(RuntimeStatus.newBuilder()
         .addConditions(RuntimeCondition.newBuilder().setType(RUNTIME_READY).setStatus(true))
         .addConditions(networkReady));
+    // Every handler can run pods with a user namespace of their own (kubelet checks this before hostUsers: false).
+    for (String handler : info.handlerNames()) {
+      response.addRuntimeHandlers(dev.jcri.cri.v1.RuntimeHandler.newBuilder().setName(handler)
+          .setFeatures(dev.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder().setUserNamespaces(true)));
+    }
     if (request.getVerbose()) {
       response.putAllInfo(info.verbose(network));
     }

@@ -501,4 +501,34 @@ class ContainerIT {
     });
     assertEquals(Status.Code.INVALID_ARGUMENT, badSize.getStatus().getCode());
   }
+
+  @Test
+  void podUserNamespace_rootInsideIsUnprivilegedOnTheNode() throws Exception {
+    var mapping = dev.jcri.cri.v1.IDMapping.newBuilder().setContainerId(0).setHostId(3_000_000).setLength(65536);
+    // The node's uid 3000000 must reach the bundle below this test's private temporary directory.
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    var pc = podConfig(NamespaceMode.POD);
+    pc.setLinux(pc.getLinux().toBuilder().setSecurityContext(pc.getLinux().getSecurityContext().toBuilder()
+        .setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(dev.jcri.cri.v1.UserNamespace.newBuilder()
+            .setMode(NamespaceMode.POD).addUids(mapping).addGids(mapping)))));
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, ctr("userns", "/bin/sh", "-c", "touch /made-here && exec sleep 3600"));
+    ContainerStatus s = status(id);
+    assertEquals(ContainerState.CONTAINER_RUNNING, s.getState(), s.toString());
+    assertEquals("0", exec(id, "id", "-u").getStdout().toStringUtf8().strip(), "root inside");
+    assertEquals(0, exec(id, "test", "-e", "/made-here").getExitCode(), "root inside can write its root file system");
+    assertEquals("0 3000000 65536", exec(id, "cat", "/proc/self/uid_map").getStdout().toStringUtf8().strip()
+        .replaceAll("\\s+", " "));
+    String pid = client.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id)
+        .setVerbose(true).build()).getInfoMap().get("info").replaceAll("(?s).*\"pid\":(\\d+).*", "$1");
+    String uids = Files.readAllLines(Path.of("/proc", pid, "status")).stream().filter(l -> l.startsWith("Uid:"))
+        .findFirst().orElseThrow();
+    assertTrue(uids.matches("Uid:\\s+3000000\\s+3000000\\s+3000000\\s+3000000"), "on the node: " + uids);
+    Path upper = Files.walk(dir).filter(p -> p.endsWith("made-here")).findFirst().orElseThrow();
+    assertEquals(3_000_000, Files.getAttribute(upper, "unix:uid"), "stored with the pod root's node uid");
+    assertEquals("0", exec(id, "stat", "-c", "%u", "/bin/busybox").getStdout().toStringUtf8().strip(),
+        "the image's root-owned files are root's inside (idmapped layers)");
+    var st = client.runtime().status(dev.jcri.cri.v1.StatusRequest.getDefaultInstance());
+    assertTrue(st.getRuntimeHandlersList().stream().allMatch(h -> h.getFeatures().getUserNamespaces()));
+  }
 }

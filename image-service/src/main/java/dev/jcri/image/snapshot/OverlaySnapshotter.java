@@ -149,6 +149,65 @@ public final class OverlaySnapshotter {
     return lowers;
   }
 
+  /**
+   * Mounts the active snapshot {@code key} at {@code target} for a pod with its own user namespace (pinned at
+   * {@code userns}, its root being {@code hostUid}:{@code hostGid} on the node): the overlay is built on
+   * idmapped mounts of the image's layers, so their root-owned files are root's inside the pod, over a plain
+   * upper directory owned by the pod's root (new files and copy-ups are stored with the pod's ids, which the
+   * kernel maps). The idmapped mounts are detached once the overlay holds them.
+   */
+  public void mount(String key, Path target, Path userns, long hostUid, long hostGid) {
+    if (userns == null) {
+      mount(key, target);
+      return;
+    }
+    Snapshot s = active(key);
+    List<Path> lowers = lowerDirs(s);
+    Path scratch = root.resolve(Long.toString(s.id())).resolve("idmap");
+    List<Path> attached = new ArrayList<>();
+    int fd = Libc.INSTANCE.open(userns.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+    try {
+      java.nio.file.Files.createDirectories(scratch);
+      List<Path> mappedLowers = new ArrayList<>();
+      for (int i = 0; i < lowers.size(); i++) {
+        Path at = java.nio.file.Files.createDirectories(scratch.resolve("l" + i));
+        IdmappedMounts.bind(lowers.get(i), at, fd);
+        attached.add(at);
+        mappedLowers.add(at);
+      }
+      Libc.INSTANCE.lchown(fs(s.id()).toString(), (int) hostUid, (int) hostGid);
+      if (mappedLowers.isEmpty()) {
+        Libc.INSTANCE.mount(fs(s.id()).toString(), target.toString(), null, Libc.MS_BIND, null);
+      } else {
+        OverlayMounter.mount(mappedLowers, fs(s.id()), work(s.id()), target);
+      }
+    } catch (java.io.IOException e) {
+      throw new FailedPreconditionException("preparing idmapped layers of " + key + ": " + e.getMessage(), e);
+    } finally {
+      Libc.INSTANCE.close(fd);
+      for (Path p : attached) {
+        try {
+          Libc.INSTANCE.umount2(p.toString(), Libc.MNT_DETACH);
+        } catch (LastErrorException ignored) {
+          // already gone
+        }
+      }
+      // Never a recursive delete here: a mount point that failed to detach would take a layer with it.
+      for (Path p : attached) {
+        deleteEmpty(p);
+      }
+      deleteEmpty(scratch);
+    }
+  }
+
+  private static void deleteEmpty(Path dir) {
+    try {
+      java.nio.file.Files.deleteIfExists(dir);
+    } catch (java.io.IOException ignored) {
+      // not empty (still mounted) or gone; removing the snapshot takes it
+    }
+  }
+
   /** Mounts the active snapshot {@code key} at {@code target}: an overlay, or a bind of a parentless one. */
   public void mount(String key, Path target) {
     Snapshot s = active(key);

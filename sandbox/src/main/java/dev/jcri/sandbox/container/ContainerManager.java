@@ -134,6 +134,23 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
   // ---- create ----
 
+  /**
+   * A container in a pod with its own user namespace runs as an unprivileged uid of the node, which must be
+   * able to reach its bundle: every directory above it needs search permission for others.
+   */
+  private static void requireSearchableByOthers(Path dir) {
+    for (Path d = dir.toAbsolutePath(); d != null; d = d.getParent()) {
+      try {
+        if (!Files.getPosixFilePermissions(d).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          throw new FailedPreconditionException("pods with their own user namespace need the state directory's"
+              + " parents searchable by other users, and " + d + " is not (chmod o+x " + d + ")");
+        }
+      } catch (IOException e) {
+        throw new FailedPreconditionException("reading the permissions of " + d + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
   /** The spec with what this node cannot do refused (unified on v1) or left out (swap without accounting). */
   private ContainerSpec fitToHost(ContainerSpec spec) {
     if (!spec.resources().unified().isEmpty() && !pods.cgroups().isUnified()) {
@@ -168,6 +185,9 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     if (spec.image().isEmpty()) {
       throw new InvalidArgumentException("container \"" + spec.name() + "\" names no image");
     }
+    if (pod.pins().containsKey(dev.jcri.sandbox.ns.NamespaceKind.USER.procName())) {
+      requireSearchableByOthers(containersDir);
+    }
     ImageRecord image = images.status(spec.image()).orElseThrow(() -> new NotFoundException("image \""
         + spec.image() + "\" is not present; pull it first"));
     OciRuntime runtime = runtimes.get(pod.spec().runtimeHandler());
@@ -193,7 +213,14 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         undo.push(() -> deleteTree(bundle));
         images.snapshots().prepare(snapshotKey(id), image.topChainId());
         undo.push(() -> images.snapshots().remove(snapshotKey(id)));
-        images.snapshots().mount(snapshotKey(id), rootfs);
+        String userns = pod.pins().get(dev.jcri.sandbox.ns.NamespaceKind.USER.procName());
+        if (userns == null) {
+          images.snapshots().mount(snapshotKey(id), rootfs);
+        } else {
+          var mapping = pod.spec().userns();
+          images.snapshots().mount(snapshotKey(id), rootfs, Path.of(userns), mapping.hostRootUid(),
+              mapping.hostRootGid());
+        }
         undo.push(() -> unmount(rootfs));
       });
 

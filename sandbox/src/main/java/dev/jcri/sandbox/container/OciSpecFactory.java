@@ -200,6 +200,9 @@ final class OciSpecFactory {
     Map<String, String> pins = in.pod().pins();
     List<OciSpec.Namespace> ns = new ArrayList<>();
     ns.add(new OciSpec.Namespace("mount", null));
+    if (pins.containsKey("user")) {
+      ns.add(new OciSpec.Namespace("user", pins.get("user")));
+    }
     if (pins.containsKey("net")) {
       ns.add(new OciSpec.Namespace("network", pins.get("net")));
     }

@@ -6,7 +6,9 @@ import dev.jcri.common.Libc;
 public enum NamespaceKind {
   NET("net", "netns", Libc.CLONE_NEWNET),
   IPC("ipc", "ipcns", Libc.CLONE_NEWIPC),
-  UTS("uts", "utsns", Libc.CLONE_NEWUTS);
+  UTS("uts", "utsns", Libc.CLONE_NEWUTS),
+  /** Only for pods with a user namespace of their own; it owns the pod's other namespaces. */
+  USER("user", "userns", 0x10000000);
 
   private final String procName;
   private final String pinDir;

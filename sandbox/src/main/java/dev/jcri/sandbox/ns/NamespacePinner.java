@@ -106,6 +106,114 @@ public final class NamespacePinner {
     return pins;
   }
 
+  /**
+   * Like {@link #create}, for a pod with a user namespace of its own, which then owns the other namespaces.
+   * A multithreaded process such as the JVM may not make or join a user namespace, so a short-lived helper
+   * ({@code unshare}) makes them all; jcri writes the id maps, pins the helper's namespaces and ends it.
+   * {@code inside} runs on a thread that has joined the new (non-user) namespaces: the node's root keeps its
+   * capabilities over namespaces its descendants own.
+   */
+  public Map<NamespaceKind, Path> createInUserNamespace(String podId, Set<NamespaceKind> kinds, String uidMap,
+      String gidMap, Consumer<Set<NamespaceKind>> inside) {
+    Map<NamespaceKind, Path> pins = new LinkedHashMap<>();
+    pins.put(NamespaceKind.USER, pinPath(NamespaceKind.USER, podId));
+    for (NamespaceKind k : kinds) {
+      pins.put(k, pinPath(k, podId));
+    }
+    List<String> cmd = new ArrayList<>(List.of("unshare", "--user"));
+    if (kinds.contains(NamespaceKind.NET)) {
+      cmd.add("--net");
+    }
+    if (kinds.contains(NamespaceKind.IPC)) {
+      cmd.add("--ipc");
+    }
+    if (kinds.contains(NamespaceKind.UTS)) {
+      cmd.add("--uts");
+    }
+    cmd.addAll(List.of("--", "sleep", "300"));
+    List<Path> mounted = new ArrayList<>();
+    Process helper = null;
+    try {
+      helper = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      long pid = helper.pid();
+      Path own = Path.of("/proc/self/ns/user");
+      Path theirs = Path.of("/proc", Long.toString(pid), "ns", "user");
+      for (int i = 0; i < 1000 && helper.isAlive() && Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(own)); i++) {
+        Thread.sleep(1);
+      }
+      if (!helper.isAlive() || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(own))) {
+        throw new FailedPreconditionException("unshare did not make the pod's user namespace: "
+            + new String(helper.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip());
+      }
+      Files.writeString(Path.of("/proc", Long.toString(pid), "uid_map"), uidMap);
+      Files.writeString(Path.of("/proc", Long.toString(pid), "gid_map"), gidMap);
+      for (Map.Entry<NamespaceKind, Path> pin : pins.entrySet()) {
+        Files.createDirectories(pin.getValue().getParent());
+        if (!Files.exists(pin.getValue(), LinkOption.NOFOLLOW_LINKS)) {
+          Files.createFile(pin.getValue());
+        }
+        Libc.INSTANCE.mount("/proc/" + pid + "/ns/" + pin.getKey().procName(), pin.getValue().toString(), null,
+            Libc.MS_BIND, null);
+        mounted.add(pin.getValue());
+      }
+      helper.destroyForcibly();
+      helper.waitFor();
+      if (inside != null) {
+        inAll(pins, kinds, inside);
+      }
+      return pins;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (helper != null) {
+        helper.destroyForcibly();
+      }
+      for (Path p : mounted) {
+        unpin(p);
+      }
+      pins.values().forEach(NamespacePinner::deleteQuietly);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      if (e instanceof dev.jcri.common.JcriException je) {
+        throw je;
+      }
+      throw new FailedPreconditionException("creating the pod's user namespace and " + kinds + " failed: "
+          + (e instanceof LastErrorException le ? Libc.describe(le) : e.getMessage()), e);
+    }
+  }
+
+  /** Runs {@code inside} on a fresh thread that has joined every pinned namespace of {@code kinds}. */
+  private static void inAll(Map<NamespaceKind, Path> pins, Set<NamespaceKind> kinds, Consumer<Set<NamespaceKind>> inside) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread.ofPlatform().name("ns-enter").start(() -> {
+      try {
+        for (NamespaceKind k : kinds) {
+          int fd = Libc.INSTANCE.open(pins.get(k).toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+          try {
+            Libc.INSTANCE.setns(fd, k.cloneFlag());
+          } finally {
+            Libc.INSTANCE.close(fd);
+          }
+        }
+        inside.accept(EnumSet.copyOf(kinds));
+        done.complete(null);
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
   /** Runs {@code action} on a fresh thread that has joined the namespace pinned at {@code pin}. */
   public static <T> T inNamespace(Path pin, NamespaceKind kind, java.util.function.Supplier<T> action) {
     CompletableFuture<T> done = new CompletableFuture<>();

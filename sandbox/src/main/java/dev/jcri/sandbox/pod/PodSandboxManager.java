@@ -121,16 +121,23 @@ public final class PodSandboxManager {
       if (!hostIpc) {
         kinds.add(NamespaceKind.IPC);
       }
+      java.util.function.Consumer<Set<NamespaceKind>> inside = in -> {
+        if (in.contains(NamespaceKind.UTS)) {
+          NamespacePinner.setHostname(hostname);
+        }
+        if (in.contains(NamespaceKind.NET)) {
+          Loopback.up();
+        }
+        sysctls.forEach(NamespacePinner::writeSysctl);
+      };
+      if (spec.ownUserNamespace() && (hostNet || hostIpc)) {
+        throw new InvalidArgumentException("a pod with its own user namespace cannot use the node's network or IPC"
+            + " namespace");
+      }
       Map<NamespaceKind, Path> pins = timeline.step("namespaces", () -> {
-        Map<NamespaceKind, Path> made = pinner.create(id, kinds, in -> {
-          if (in.contains(NamespaceKind.UTS)) {
-            NamespacePinner.setHostname(hostname);
-          }
-          if (in.contains(NamespaceKind.NET)) {
-            Loopback.up();
-          }
-          sysctls.forEach(NamespacePinner::writeSysctl);
-        });
+        Map<NamespaceKind, Path> made = spec.ownUserNamespace()
+            ? pinner.createInUserNamespace(id, kinds, spec.userns().uidMap(), spec.userns().gidMap(), inside)
+            : pinner.create(id, kinds, inside);
         undo.push("unpin namespaces", () -> made.values().forEach(NamespacePinner::unpin));
         return made;
       });
@@ -153,7 +160,7 @@ public final class PodSandboxManager {
       pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
       PodSpec stored = new PodSpec(spec.name(), spec.namespace(), spec.uid(), spec.attempt(), hostname,
           spec.logDirectory(), spec.dns(), spec.portMappings(), spec.labels(), spec.annotations(), cgroupPath,
-          spec.network(), spec.pid(), spec.ipc(), sysctls, handler, spec.overhead(), spec.resources());
+          spec.network(), spec.pid(), spec.ipc(), sysctls, handler, spec.overhead(), spec.resources(), spec.userns());
       PodSandbox pod = new PodSandbox(PodSandbox.VERSION, id, stored, PodSandbox.State.READY, Ids.nowNanos(), ips, pinPaths,
           cgroupPath, createdCgroups, !hostIpc, net == null ? "" : net.network(), timeline.steps());
       store.put(pod);
