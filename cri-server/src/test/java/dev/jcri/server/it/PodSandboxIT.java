@@ -337,8 +337,11 @@ class PodSandboxIT {
     // an IP lease with a veth and a cached CNI result -- all real, and no pod record naming them.
     String id = dev.jcri.common.Ids.newId();
     started.add(id);
-    var pins = new dev.jcri.sandbox.ns.NamespacePinner(paths.state()).create(id,
-        java.util.EnumSet.allOf(dev.jcri.sandbox.ns.NamespaceKind.class), k -> { });
+    // A pod with its own user namespace: four pins.
+    var pins = new dev.jcri.sandbox.ns.NamespacePinner(paths.state()).createInUserNamespace(id,
+        java.util.EnumSet.of(dev.jcri.sandbox.ns.NamespaceKind.NET, dev.jcri.sandbox.ns.NamespaceKind.IPC,
+            dev.jcri.sandbox.ns.NamespaceKind.UTS), "0 4000000 65536\n", "0 4000000 65536\n", k -> { });
+    assertEquals(4, pins.size());
     Path shm = Files.createDirectories(paths.state().resolve("pods").resolve(id).resolve("shm"));
     dev.jcri.common.Libc.INSTANCE.mount("shm", shm.toString(), "tmpfs", 0, "size=1m");
     var cgroups = dev.jcri.sandbox.cgroup.CgroupManager.forHost(dev.jcri.sandbox.node.CgroupLayout.ofHost());
@@ -364,7 +367,7 @@ class PodSandboxIT {
 
   static void assertNoLeftovers() throws Exception {
     assertEquals(List.of(), mounts().stream().filter(m -> m.contains(dir.toString())).toList(), "mounts");
-    for (String kind : List.of("netns", "ipcns", "utsns", "pods")) {
+    for (String kind : List.of("netns", "ipcns", "utsns", "userns", "pods")) {
       Path d = paths.state().resolve(kind);
       if (Files.isDirectory(d)) {
         try (Stream<Path> s = Files.list(d)) {

@@ -45,6 +45,9 @@ public final class NamespacePinner {
    * @return the pin path of each kind
    */
   public Map<NamespaceKind, Path> create(String podId, Set<NamespaceKind> kinds, Consumer<Set<NamespaceKind>> inside) {
+    if (kinds.contains(NamespaceKind.USER)) {
+      throw new IllegalArgumentException("a user namespace is made by createInUserNamespace");
+    }
     if (kinds.isEmpty()) {
       if (inside != null) {
         inside.accept(kinds);
