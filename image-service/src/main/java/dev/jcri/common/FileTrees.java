@@ -14,10 +14,25 @@ public final class FileTrees {
 
   private FileTrees() {}
 
-  /** Deletes {@code dir} and everything below it; a missing tree is fine. Symlinks are removed, not followed. */
+  /**
+   * Deletes {@code dir} and everything below it; a missing tree is fine. Symlinks are removed, not followed.
+   * Mounts inside the tree are detached first, so a bind mount left behind (a volume, a layer) never has its
+   * contents deleted through it; if one cannot be detached, nothing is deleted.
+   */
   public static void delete(Path dir) {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
+    }
+    for (String m : mountsUnder(dir)) {
+      try {
+        Libc.INSTANCE.umount2(m, Libc.MNT_DETACH);
+      } catch (RuntimeException ignored) {
+        // checked below
+      }
+    }
+    java.util.List<String> left = mountsUnder(dir);
+    if (!left.isEmpty()) {
+      throw new UncheckedIOException(new IOException("not removing " + dir + ": still mounted inside: " + left));
     }
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
@@ -27,6 +42,21 @@ public final class FileTrees {
       // removed meanwhile
     } catch (IOException e) {
       throw new UncheckedIOException("removing " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Mount points at or below {@code dir}, deepest first. */
+  static java.util.List<String> mountsUnder(Path dir) {
+    String root = dir.toAbsolutePath().normalize().toString();
+    try {
+      return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+          .map(l -> l.split(" ")[1].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+              .replace("\\134", "\\"))
+          .filter(m -> m.equals(root) || m.startsWith(root + "/"))
+          .sorted(Comparator.comparingInt(String::length).reversed())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading /proc/self/mounts: " + e.getMessage(), e);
     }
   }
 }

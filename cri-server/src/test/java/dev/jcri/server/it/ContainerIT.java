@@ -512,7 +512,12 @@ class ContainerIT {
         .setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(dev.jcri.cri.v1.UserNamespace.newBuilder()
             .setMode(NamespaceMode.POD).addUids(mapping).addGids(mapping)))));
     String pod = runPod(pc, "");
-    String id = run(pod, pc, ctr("userns", "/bin/sh", "-c", "touch /made-here && exec sleep 3600"));
+    Path vol = Files.createDirectories(dir.resolve("userns-volume"));
+    Files.writeString(vol.resolve("hello"), "from the node");
+    var c = ctr("userns", "/bin/sh", "-c", "touch /made-here && exec sleep 3600").addMounts(
+        dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/vol").setHostPath(vol.toString())
+            .addUidMappings(mapping).addGidMappings(mapping));
+    String id = run(pod, pc, c);
     ContainerStatus s = status(id);
     assertEquals(ContainerState.CONTAINER_RUNNING, s.getState(), s.toString());
     assertEquals("0", exec(id, "id", "-u").getStdout().toStringUtf8().strip(), "root inside");
@@ -528,6 +533,12 @@ class ContainerIT {
     assertEquals(3_000_000, Files.getAttribute(upper, "unix:uid"), "stored with the pod root's node uid");
     assertEquals("0", exec(id, "stat", "-c", "%u", "/bin/busybox").getStdout().toStringUtf8().strip(),
         "the image's root-owned files are root's inside (idmapped layers)");
+    assertEquals("0", exec(id, "stat", "-c", "%u", "/vol/hello").getStdout().toStringUtf8().strip(),
+        "an idmapped volume shows the node's root-owned files as root's");
+    assertEquals(0, exec(id, "touch", "/vol/written-inside").getExitCode());
+    assertEquals(0, Files.getAttribute(vol.resolve("written-inside"), "unix:uid"), "and stores root's writes as the node's root");
+    client.runtime().removeContainer(dev.jcri.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    assertEquals("from the node", Files.readString(vol.resolve("hello")), "removing the container keeps the volume");
     var st = client.runtime().status(dev.jcri.cri.v1.StatusRequest.getDefaultInstance());
     assertTrue(st.getRuntimeHandlersList().stream().allMatch(h -> h.getFeatures().getUserNamespaces()));
   }

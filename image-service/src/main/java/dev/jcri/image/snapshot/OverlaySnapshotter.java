@@ -171,7 +171,7 @@ public final class OverlaySnapshotter {
       List<Path> mappedLowers = new ArrayList<>();
       for (int i = 0; i < lowers.size(); i++) {
         Path at = java.nio.file.Files.createDirectories(scratch.resolve("l" + i));
-        IdmappedMounts.bind(lowers.get(i), at, fd);
+        dev.jcri.common.IdmappedMounts.bind(lowers.get(i), at, fd);
         attached.add(at);
         mappedLowers.add(at);
       }

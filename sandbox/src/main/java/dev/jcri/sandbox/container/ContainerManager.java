@@ -151,6 +151,35 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     }
   }
 
+  /**
+   * For a pod with its own user namespace, the volumes kubelet wants idmapped are bound from idmapped mounts
+   * made under the bundle (recorded in {@code made}, detached once the runtime has taken them).
+   */
+  private static ContainerSpec withIdmappedVolumes(ContainerSpec spec, PodSandbox pod, Path bundle, List<Path> made) {
+    String userns = pod.pins().get(dev.jcri.sandbox.ns.NamespaceKind.USER.procName());
+    if (userns == null || spec.mounts().stream().noneMatch(ContainerSpec.MountSpec::idmapped)) {
+      return spec;
+    }
+    List<ContainerSpec.MountSpec> idmapped = spec.mounts().stream().filter(ContainerSpec.MountSpec::idmapped).toList();
+    for (ContainerSpec.MountSpec m : idmapped) {
+      try {
+        Files.createDirectories(Path.of(m.hostPath()));
+      } catch (IOException e) {
+        throw new InvalidArgumentException("mount source " + m.hostPath() + " does not exist and cannot be created: "
+            + e.getMessage());
+      }
+    }
+    List<Path> at = dev.jcri.common.IdmappedMounts.bindAll(idmapped.stream().map(m -> Path.of(m.hostPath())).toList(),
+        bundle.resolve("idmapped"), Path.of(userns));
+    made.addAll(at);
+    List<ContainerSpec.MountSpec> mounts = new java.util.ArrayList<>();
+    int i = 0;
+    for (ContainerSpec.MountSpec m : spec.mounts()) {
+      mounts.add(m.idmapped() ? m.withHostPath(at.get(i++).toString()) : m);
+    }
+    return spec.withMounts(mounts);
+  }
+
   /** The spec with what this node cannot do refused (unified on v1) or left out (swap without accounting). */
   private ContainerSpec fitToHost(ContainerSpec spec) {
     if (!spec.resources().unified().isEmpty() && !pods.cgroups().isUnified()) {
@@ -237,10 +266,13 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       String cgroupPath = pod.cgroupPath() + "/ctr-" + id;
       String pidNs = infraNs;
       String target = targetNs;
+      List<Path> idmappedVolumes = new java.util.ArrayList<>();
+      undo.push(() -> dev.jcri.common.IdmappedMounts.detachAll(idmappedVolumes));
       timeline.step("spec", () -> {
         UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
             spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
-        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, spec, pod, image.config(), rootfs,
+        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withIdmappedVolumes(spec, pod, bundle,
+            idmappedVolumes), pod, image.config(), rootfs,
             pods.podFilesDir(pod.id()), user, cgroupPath, pidNs, target, ownOomScoreAdj()));
         try {
           Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
@@ -254,6 +286,8 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       undo.push(() -> runtime.delete(id));
       int pid = timeline.step("conmon_create", () -> runtime.create(new OciRuntime.CreateRequest(id, spec.name(),
           bundle, logPath, exitDir, attachDir, spec.stdin(), spec.stdinOnce(), spec.tty())));
+      // The container's mount namespace holds its own copies of the idmapped volumes now.
+      dev.jcri.common.IdmappedMounts.detachAll(idmappedVolumes);
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);

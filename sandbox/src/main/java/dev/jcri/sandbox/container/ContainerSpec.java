@@ -79,8 +79,23 @@ public record ContainerSpec(
   /** Which seccomp profile: none, jcri's default, or a file on the node. */
   public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }
 
-  /** A bind mount from the host. */
-  public record MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation) {}
+  /**
+   * A bind mount from the host; {@code idmapped} when kubelet asks for its owners to be mapped into the pod's
+   * user namespace.
+   */
+  public record MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation,
+      boolean idmapped) {
+    public MountSpec withHostPath(String path) {
+      return new MountSpec(containerPath, path, readonly, propagation, idmapped);
+    }
+  }
+
+  public ContainerSpec withMounts(List<MountSpec> m) {
+    return new ContainerSpec(name, attempt, image, command, args, workingDir, env, m, labels, annotations,
+        logPath, stdin, stdinOnce, tty, resources, oomScoreAdj, runAsUser, runAsUsername, runAsGroup,
+        supplementalGroups, readonlyRootfs, privileged, capsAdd, capsDrop, noNewPrivs, pid, targetId, maskedPaths,
+        readonlyPaths, seccomp, seccompLocalhost, devices);
+  }
 
   public enum Propagation { PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL }
 }

@@ -1,16 +1,14 @@
-package dev.jcri.image.snapshot;
+package dev.jcri.common;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.jcri.common.FailedPreconditionException;
-import dev.jcri.common.Libc;
 import java.nio.file.Path;
 
 /**
  * Idmapped bind mounts (Linux 5.12+): a clone of a directory's mount whose file owners are seen through a user
  * namespace's mapping, so files the node's root owns are root's inside a pod with its own user namespace.
  */
-final class IdmappedMounts {
+public final class IdmappedMounts {
 
   private static final long SYS_OPEN_TREE = 428;
   private static final long SYS_MOVE_MOUNT = 429;
@@ -24,8 +22,44 @@ final class IdmappedMounts {
 
   private IdmappedMounts() {}
 
+  /** Idmapped mounts of {@code sources} under {@code dir} (0, 1, ...), through the user namespace pinned at {@code userns}. */
+  public static java.util.List<Path> bindAll(java.util.List<Path> sources, Path dir, Path userns) {
+    java.util.List<Path> made = new java.util.ArrayList<>();
+    int fd = Libc.INSTANCE.open(userns.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+    try {
+      for (Path source : sources) {
+        Path at = dir.resolve(Integer.toString(made.size()));
+        java.nio.file.Files.createDirectories(at);
+        bind(source, at, fd);
+        made.add(at);
+      }
+      return made;
+    } catch (java.io.IOException | RuntimeException e) {
+      detachAll(made);
+      throw e instanceof RuntimeException re ? re : new java.io.UncheckedIOException((java.io.IOException) e);
+    } finally {
+      Libc.INSTANCE.close(fd);
+    }
+  }
+
+  /** Detaches mounts made by {@link #bindAll} and removes their (then empty) directories; never recursive. */
+  public static void detachAll(java.util.List<Path> mounts) {
+    for (Path p : mounts) {
+      try {
+        Libc.INSTANCE.umount2(p.toString(), Libc.MNT_DETACH);
+      } catch (LastErrorException ignored) {
+        // already gone
+      }
+      try {
+        java.nio.file.Files.deleteIfExists(p);
+      } catch (java.io.IOException ignored) {
+        // still busy: left for the bundle's removal
+      }
+    }
+  }
+
   /** Mounts {@code source} at {@code target} with its owners mapped through the user namespace {@code usernsFd}. */
-  static void bind(Path source, Path target, int usernsFd) {
+  public static void bind(Path source, Path target, int usernsFd) {
     Libc c = Libc.INSTANCE;
     int tree;
     try {
