@@ -70,6 +70,34 @@ class PodNetworkDefaultsIT {
       List<String> steps = finished.stream().filter(s -> s.getParentSpanId().equals(rpc.getSpanId()))
           .map(SpanData::getName).toList();
       assertEquals(List.of("pod_files", "shm", "namespaces", "cgroup", "cni_add", "hosts_file"), steps);
+
+      // A pull and a CreateContainer leave their trees too: download and unpack under the pull, the create steps
+      // under the RPC.
+      try (var registry = dev.jcri.image.testing.LocalRegistry.start(dir.resolve("registry"))) {
+        new dev.jcri.image.testing.RegistryPusher(registry).push("t/busybox", "1",
+            new dev.jcri.image.testing.TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build());
+        String image = registry.host() + "/t/busybox:1";
+        client.images().pullImage(dev.jcri.cri.v1.PullImageRequest.newBuilder().setImage(
+            dev.jcri.cri.v1.ImageSpec.newBuilder().setImage(image)).build());
+        client.runtime().createContainer(dev.jcri.cri.v1.CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+            .setConfig(dev.jcri.cri.v1.ContainerConfig.newBuilder()
+                .setMetadata(dev.jcri.cri.v1.ContainerMetadata.newBuilder().setName("traced"))
+                .setImage(dev.jcri.cri.v1.ImageSpec.newBuilder().setImage(image)).setLogPath("traced.log"))
+            .setSandboxConfig(PodSandboxConfig.newBuilder().setLogDirectory(dir.resolve("logs").toString()))
+            .build());
+      }
+      List<SpanData> all = spans.getFinishedSpanItems();
+      SpanData create = all.stream().filter(s -> s.getName().equals("runtime.v1.RuntimeService/CreateContainer"))
+          .findFirst().orElseThrow();
+      assertEquals(List.of("rootfs", "infra", "spec", "conmon_create"), all.stream()
+          .filter(s -> s.getParentSpanId().equals(create.getSpanId())).map(SpanData::getName).toList());
+      SpanData pullRpc = all.stream().filter(s -> s.getName().equals("runtime.v1.ImageService/PullImage"))
+          .findFirst().orElseThrow();
+      List<SpanData> underPull = all.stream().filter(s -> s.getTraceId().equals(pullRpc.getTraceId())
+          && !s.getSpanId().equals(pullRpc.getSpanId())).toList();
+      assertTrue(underPull.stream().anyMatch(s -> s.getName().contains("download"))
+          && underPull.stream().anyMatch(s -> s.getName().contains("unpack")), underPull.stream()
+          .map(SpanData::getName).toList().toString());
       client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
     } finally {
       daemon.close();

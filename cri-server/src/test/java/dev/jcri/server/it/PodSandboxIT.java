@@ -332,6 +332,22 @@ class PodSandboxIT {
   }
 
   @Test
+  void podWhoseNamespacesWentWhileJcriWasDown_isNotReady_andStillStopsCleanly() throws Exception {
+    String id = run(pod("rebooted"));
+    assertEquals(1, net.leasedIps().size());
+    daemon.close();
+    // What a reboot (or a stop cut short after the teardown) leaves: the record says READY, the pins are gone.
+    dev.jcri.sandbox.ns.NamespacePinner.unpin(pin("net", id));
+    daemon = JcriDaemon.start(config, OpenTelemetry.noop());
+    client.close();
+    client = new CriSocket(paths.socket());
+    assertEquals(PodSandboxState.SANDBOX_NOTREADY, status(id, false).getStatus().getState());
+    client.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+    assertEquals(List.of(), net.leasedIps(), "the network was torn down from its cached result");
+    client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
+  }
+
+  @Test
   void leftoversOfACreationCutShort_areRemovedAtStart() throws Exception {
     // What a crash in the middle of RunPodSandbox leaves: pins, pod files with their shm mount, a pod cgroup,
     // an IP lease with a veth and a cached CNI result -- all real, and no pod record naming them.

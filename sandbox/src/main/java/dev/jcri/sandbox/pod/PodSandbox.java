@@ -43,6 +43,11 @@ public record PodSandbox(
         timeline);
   }
 
+  public PodSandbox withPins(Map<String, String> p) {
+    return new PodSandbox(version, id, spec, state, createdAt, ips, p, cgroupPath, createdCgroups, shmMounted, network,
+        timeline);
+  }
+
   public PodSandbox withoutNetwork() {
     Map<String, String> rest = new java.util.LinkedHashMap<>(pins);
     rest.remove("net");

@@ -66,6 +66,26 @@ public final class PodSandboxManager {
     this.runtimeHandlers = Set.copyOf(runtimeHandlers);
     this.defaultHandler = defaultHandler;
     this.tracer = tracer;
+    reconcile();
+  }
+
+  /**
+   * At start: a pod listed READY whose namespace pins are gone (a stop cut short, a reboot) is NOTREADY, and
+   * forgets the pins that are gone, so what is listed is what is there.
+   */
+  private void reconcile() {
+    for (PodSandbox pod : store.list()) {
+      Map<String, String> present = new LinkedHashMap<>();
+      pod.pins().forEach((kind, pin) -> {
+        if (java.nio.file.Files.exists(Path.of(pin))) {
+          present.put(kind, pin);
+        }
+      });
+      if (present.size() != pod.pins().size() && pod.state() == PodSandbox.State.READY) {
+        LOG.info("pod sandbox lost its namespaces while jcri was down; it is NOTREADY", "id", pod.id());
+        store.put(pod.withPins(present).withState(PodSandbox.State.NOTREADY));
+      }
+    }
   }
 
   private volatile dev.jcri.sandbox.trace.StepObserver steps = dev.jcri.sandbox.trace.StepObserver.NONE;
@@ -246,20 +266,28 @@ public final class PodSandboxManager {
     try {
       pod = store.get(pod.id());
       reaper.stopAll(pod.id());
-      if (pod.pins().containsKey("net")) {
-        network.del(pod.id(), podRef(pod.id(), pod.spec()));
-        NamespacePinner.unpin(Path.of(pod.pins().get("net")));
-        pod = pod.withoutNetwork();
-      }
+      // NOTREADY is recorded before anything is torn down: a crash half-way leaves a pod that says it is
+      // stopped and is stopped again (idempotently) by the next StopPodSandbox, never a READY pod without network.
       if (pod.state() != PodSandbox.State.NOTREADY) {
         pod = pod.withState(PodSandbox.State.NOTREADY);
+        store.put(pod);
       }
-      store.put(pod);
+      // DEL goes by the cached result, so it also runs when the namespace is gone (after a reboot) and does
+      // nothing once done.
+      if (pod.spec().network() != NamespaceMode.NODE) {
+        network.del(pod.id(), podRef(pod.id(), pod.spec()));
+      }
+      if (pod.pins().containsKey("net")) {
+        NamespacePinner.unpin(Path.of(pod.pins().get("net")));
+        pod = pod.withoutNetwork();
+        store.put(pod);
+      }
       LOG.info("pod sandbox stopped", "id", pod.id());
     } finally {
       lock.unlock();
     }
   }
+
 
   /** Removes the pod with its containers, stopping it first; removing a missing pod succeeds. */
   public void remove(String idOrPrefix) {
