@@ -33,6 +33,9 @@ public final class SocketGuard implements AutoCloseable {
   /** Takes the lock in {@code stateDir} and clears the way for {@code socket}. */
   public static SocketGuard acquire(Path stateDir, Path socket) throws IOException {
     Files.createDirectories(stateDir);
+    // Searchable, not listable, by others (as containerd's state directory): containers of pods with their own
+    // user namespace run as unprivileged node uids and must reach their bundles below it.
+    Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx--x--x"));
     Path lockFile = stateDir.resolve("jcri.lock");
     FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;

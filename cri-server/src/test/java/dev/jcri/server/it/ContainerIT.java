@@ -507,6 +507,8 @@ class ContainerIT {
     var mapping = dev.jcri.cri.v1.IDMapping.newBuilder().setContainerId(0).setHostId(3_000_000).setLength(65536);
     // The node's uid 3000000 must reach the bundle below this test's private temporary directory.
     Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    assertEquals("rwx--x--x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+        paths.state())), "jcri keeps its state directory searchable, as such pods need");
     var pc = podConfig(NamespaceMode.POD);
     pc.setLinux(pc.getLinux().toBuilder().setSecurityContext(pc.getLinux().getSecurityContext().toBuilder()
         .setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(dev.jcri.cri.v1.UserNamespace.newBuilder()
