@@ -47,42 +47,24 @@ import org.junit.jupiter.api.io.TempDir;
 class ConcurrencyIT {
 
   @TempDir static Path dir;
-  static LocalRegistry registry;
-  static JcriDaemon daemon;
+  static JcriFixture fixture;
   static CriSocket client;
-  static PodNetworkFixture net;
   static Workloads w;
   static String image;
-  static final List<String> pods = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    registry = LocalRegistry.start(dir.resolve("registry"));
-    new RegistryPusher(registry).push("it/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600")
-        .build());
-    image = registry.host() + "/it/busybox:1";
-    TestPaths paths = new TestPaths(dir.resolve("jcri"));
-    net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
-    client = new CriSocket(paths.socket());
-    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    w = new Workloads(() -> client, image, dir, pods);
+    fixture = JcriFixture.start(dir);
+    client = fixture.client;
+    image = fixture.image;
+    w = fixture.workloads;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      for (var p : client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-      }
-      client.close();
-      daemon.close();
-    } finally {
-      net.close();
-      registry.close();
-      Sweeper.sweep(dir, pods);
-    }
+    fixture.close();
   }
+
 
   @Test
   void hundredsOfMixedCallsOverTwentyPods_finishConsistent() throws Exception {
@@ -158,7 +140,7 @@ class ConcurrencyIT {
     var pc = w.podConfig(NamespaceMode.CONTAINER);
     List<String> outcomes = race(() -> w.runPod(pc, ""));
     assertEquals(List.of("ALREADY_EXISTS", "ok"), outcomes.stream().sorted().toList());
-    String pod = pods.get(pods.size() - 1);
+    String pod = fixture.pods.get(fixture.pods.size() - 1);
     var cc = w.ctr("twin", "/bin/sleep", "3600");
     List<String> created = race(() -> w.create(pod, pc, cc));
     assertEquals(List.of("ALREADY_EXISTS", "ok"), created.stream().sorted().toList());

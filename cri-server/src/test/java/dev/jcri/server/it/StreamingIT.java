@@ -52,32 +52,23 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamingIT {
 
   @TempDir static Path dir;
-  static LocalRegistry registry;
-  static JcriDaemon daemon;
+  static JcriFixture fixture;
   static CriSocket client;
-  static PodNetworkFixture net;
   static String image;
   static PodSandboxConfig.Builder podConfig;
   static String pod;
   static String sleeper;
   static Workloads w;
-  static final List<String> pods = new java.util.concurrent.CopyOnWriteArrayList<>();
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> V4 = List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io",
       "channel.k8s.io");
 
   @BeforeAll
   static void start() throws Exception {
-    registry = LocalRegistry.start(dir.resolve("registry"));
-    new RegistryPusher(registry).push("it/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600")
-        .build());
-    image = registry.host() + "/it/busybox:1";
-    TestPaths paths = new TestPaths(dir.resolve("jcri"));
-    net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
-    client = new CriSocket(paths.socket());
-    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    w = new Workloads(() -> client, image, dir, pods);
+    fixture = JcriFixture.start(dir);
+    client = fixture.client;
+    image = fixture.image;
+    w = fixture.workloads;
     podConfig = w.podConfig(NamespaceMode.CONTAINER);
     pod = w.runPod(podConfig, "");
     sleeper = w.run(pod, podConfig, w.ctr("sleeper", "/bin/sleep", "3600"));
@@ -85,18 +76,9 @@ class StreamingIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      for (var p : client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-      }
-      client.close();
-      daemon.close();
-    } finally {
-      net.close();
-      registry.close();
-      Sweeper.sweep(dir, pods);
-    }
+    fixture.close();
   }
+
 
   static String execUrl(String container, boolean tty, boolean stdin, boolean stdout, boolean stderr,
       String... cmd) {

@@ -1,0 +1,73 @@
+package dev.jcri.server.it;
+
+import dev.jcri.cri.v1.ImageSpec;
+import dev.jcri.cri.v1.ListPodSandboxRequest;
+import dev.jcri.cri.v1.PullImageRequest;
+import dev.jcri.cri.v1.RemovePodSandboxRequest;
+import dev.jcri.image.testing.LocalRegistry;
+import dev.jcri.image.testing.RegistryPusher;
+import dev.jcri.image.testing.TestImage;
+import dev.jcri.server.JcriDaemon;
+import dev.jcri.server.config.ConfigLoader;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The usual integration-test set-up in one place: a local registry with a busybox image (pulled), a CNI network
+ * of the test's own, jcri in-process on paths under the test's directory, a client and workloads; closing
+ * removes every pod and sweeps what a failed test left.
+ */
+final class JcriFixture {
+
+  final Path dir;
+  final LocalRegistry registry;
+  final TestPaths paths;
+  final PodNetworkFixture net;
+  final JcriDaemon daemon;
+  final CriSocket client;
+  final String image;
+  final List<String> pods = new CopyOnWriteArrayList<>();
+  final Workloads workloads;
+
+  private JcriFixture(Path dir, LocalRegistry registry, TestPaths paths, PodNetworkFixture net, JcriDaemon daemon,
+      CriSocket client, String image) {
+    this.dir = dir;
+    this.registry = registry;
+    this.paths = paths;
+    this.net = net;
+    this.daemon = daemon;
+    this.client = client;
+    this.image = image;
+    this.workloads = new Workloads(() -> client, image, dir, pods);
+  }
+
+  static JcriFixture start(Path dir) throws Exception {
+    LocalRegistry registry = LocalRegistry.start(dir.resolve("registry"));
+    new RegistryPusher(registry).push("it/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600")
+        .build());
+    String image = registry.host() + "/it/busybox:1";
+    TestPaths paths = new TestPaths(dir.resolve("jcri"));
+    PodNetworkFixture net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
+    JcriDaemon daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    CriSocket client = new CriSocket(paths.socket());
+    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    return new JcriFixture(dir, registry, paths, net, daemon, client, image);
+  }
+
+  /** Removes every pod, stops jcri and sweeps what a failed test left. */
+  void close() throws Exception {
+    try {
+      for (var p : client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+      }
+      client.close();
+      daemon.close();
+    } finally {
+      net.close();
+      registry.close();
+      Sweeper.sweep(dir, pods);
+    }
+  }
+}
