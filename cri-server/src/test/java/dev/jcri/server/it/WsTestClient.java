@@ -85,7 +85,9 @@ final class WsTestClient implements AutoCloseable {
                 });
           }
         }).connect(uri.getHost(), uri.getPort()).sync().channel();
-    hs.handshake(ch).sync();
+    // From the event loop: the handshaker swaps encoders when its request is written, which must happen before
+    // the (fast) answer is read, or the answer's handling finds the pipeline already changed.
+    ch.eventLoop().submit(() -> hs.handshake(ch)).sync().getNow().sync();
     return ready.get(10, TimeUnit.SECONDS);
   }
 
