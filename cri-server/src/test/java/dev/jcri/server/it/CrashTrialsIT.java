@@ -335,7 +335,7 @@ class CrashTrialsIT {
         .filter(m -> m.startsWith(d.toString())).toList();
   }
 
-  /** Container ids of the conmon processes running for this test's jcri. */
+  /** Container ids of the conmon processes (and shells about to become conmon) running for this test's jcri. */
   static List<String> conmons() throws IOException {
     List<String> ids = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
@@ -347,8 +347,10 @@ class CrashTrialsIT {
           continue;
         }
         List<String> args = List.of(cmd.split("\0"));
-        if (!args.isEmpty() && args.get(0).endsWith("conmon") && cmd.contains(dir.toString())) {
-          int c = args.indexOf("-c");
+        if (cmd.contains(dir.toString()) && cmd.contains("conmon")) {
+          // conmon itself, or the shell that execs it (a leftover if it never got to): both name the container
+          // after conmon's own (last) -c.
+          int c = args.lastIndexOf("-c");
           ids.add(c >= 0 && c + 1 < args.size() ? args.get(c + 1) : "?");
         }
       }

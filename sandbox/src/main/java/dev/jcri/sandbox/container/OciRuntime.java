@@ -62,7 +62,9 @@ public final class OciRuntime {
     } catch (IOException | RuntimeException e) {
       throw new FailedPreconditionException("making the conmon sync pipe " + fifo + ": " + e.getMessage(), e);
     }
-    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\" 3>\"$JCRI_SYNC_FIFO\"",
+    // Opened read-write, the FIFO never blocks its opener: if jcri dies before reading, conmon still starts
+    // (and the restart removes the unrecorded container) instead of a shell waiting forever for a reader.
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\" 3<>\"$JCRI_SYNC_FIFO\"",
         conmon.toString(),
         "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", binary.toString(), "-b", r.bundle().toString(),
         "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
