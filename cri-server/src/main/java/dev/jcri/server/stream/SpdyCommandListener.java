@@ -28,33 +28,16 @@ final class SpdyCommandListener implements SpdyConnection.Listener {
     this.request = request;
     this.protocol = protocol;
     this.session = session;
-    boolean stdin;
-    boolean stdout;
-    boolean stderr;
-    boolean tty;
-    switch (request) {
-      case StreamRequest.Exec e -> {
-        stdin = e.stdin();
-        stdout = e.stdout();
-        stderr = e.stderr();
-        tty = e.tty();
-      }
-      case StreamRequest.Attach a -> {
-        stdin = a.stdin();
-        stdout = a.stdout();
-        stderr = a.stderr();
-        tty = a.tty();
-      }
-      case StreamRequest.PortForward p -> throw new IllegalArgumentException("not a command");
-    }
+    StreamRequest.Command command = (StreamRequest.Command) request;
+    boolean tty = command.tty();
     Set<String> want = new java.util.HashSet<>(Set.of("error"));
-    if (stdin) {
+    if (command.stdin()) {
       want.add("stdin");
     }
-    if (stdout) {
+    if (command.stdout()) {
       want.add("stdout");
     }
-    if (stderr && !tty) {
+    if (command.stderr() && !tty) {
       want.add("stderr");
     }
     if (tty && Protocols.resizable(protocol, false)) {

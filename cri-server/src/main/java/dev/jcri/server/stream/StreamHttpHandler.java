@@ -171,22 +171,11 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
   }
 
   private void startCommand(StreamRequest request, String protocol, WsConnection conn, NettyClient client) {
-    boolean stdin;
-    boolean stdout;
-    boolean stderr;
-    boolean tty;
-    if (request instanceof StreamRequest.Exec e) {
-      stdin = e.stdin();
-      stdout = e.stdout();
-      stderr = e.stderr();
-      tty = e.tty();
-    } else {
-      StreamRequest.Attach a = (StreamRequest.Attach) request;
-      stdin = a.stdin();
-      stdout = a.stdout();
-      stderr = a.stderr();
-      tty = a.tty();
-    }
+    StreamRequest.Command c = (StreamRequest.Command) request;
+    boolean stdin = c.stdin();
+    boolean stdout = c.stdout();
+    boolean stderr = c.stderr();
+    boolean tty = c.tty();
     CommandStreams s = new CommandStreams(stdin ? conn.in(STDIN) : null, stdout ? conn.out(STDOUT) : null,
         stderr && !tty ? conn.out(STDERR) : null, tty ? conn.in(RESIZE) : null, conn.out(ERROR),
         Protocols.structuredStatus(protocol));

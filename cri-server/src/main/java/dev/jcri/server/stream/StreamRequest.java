@@ -8,8 +8,19 @@ public sealed interface StreamRequest {
   /** The first path segment of the URL. */
   String kind();
 
+  /** An exec or attach: which of the client's streams it has. */
+  sealed interface Command extends StreamRequest permits Exec, Attach {
+    boolean tty();
+
+    boolean stdin();
+
+    boolean stdout();
+
+    boolean stderr();
+  }
+
   record Exec(String containerId, List<String> command, boolean tty, boolean stdin, boolean stdout,
-      boolean stderr) implements StreamRequest {
+      boolean stderr) implements Command {
     public Exec {
       command = List.copyOf(command);
     }
@@ -21,7 +32,7 @@ public sealed interface StreamRequest {
   }
 
   record Attach(String containerId, boolean tty, boolean stdin, boolean stdout, boolean stderr)
-      implements StreamRequest {
+      implements Command {
     @Override
     public String kind() {
       return "attach";
