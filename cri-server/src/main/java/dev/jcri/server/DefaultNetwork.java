@@ -1,5 +1,6 @@
 package dev.jcri.server;
 
+import dev.jcri.common.Spawn;
 import dev.jcri.common.Log;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.server.config.JcriConfig;
@@ -58,8 +59,11 @@ final class DefaultNetwork {
             "bridge", CniNetwork.DEFAULT_BRIDGE);
         return;
       }
-      Process p = new ProcessBuilder("ip", "link", "del", CniNetwork.DEFAULT_BRIDGE).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
+      Spawn.Child p = Spawn.of("ip", "link", "del", CniNetwork.DEFAULT_BRIDGE).stdoutPipe().stderrToStdout().start();
+      String out;
+      try (java.io.InputStream in = p.stdout()) {
+        out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
       if (p.waitFor() != 0) {
         LOG.warn("could not remove the idle default bridge: " + out.strip());
       }

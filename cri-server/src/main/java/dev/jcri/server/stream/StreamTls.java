@@ -1,5 +1,6 @@
 package dev.jcri.server.stream;
 
+import dev.jcri.common.Spawn;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
 import dev.jcri.server.config.JcriConfig;
@@ -51,12 +52,14 @@ final class StreamTls {
     String san = "dns:localhost,ip:127.0.0.1" + (address.matches("[0-9.]+") && !address.equals("127.0.0.1")
         && !address.equals("0.0.0.0") ? ",ip:" + address : "");
     try {
-      Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "jcri-stream", "-keyalg", "EC",
+      Spawn.Child p = Spawn.of(List.of(keytool, "-genkeypair", "-alias", "jcri-stream", "-keyalg", "EC",
           "-groupname", "secp256r1", "-dname", "CN=jcri streaming server", "-ext", "SAN=" + san, "-validity",
           "365", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", password))
-          .redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          .stdoutPipe().stderrToStdout().start();
+      String out;
+      try (InputStream o = p.stdout()) {
+        out = new String(o.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IOException("keytool failed: " + out.strip());
       }

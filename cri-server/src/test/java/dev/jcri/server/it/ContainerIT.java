@@ -161,6 +161,14 @@ class ContainerIT {
     assertEquals(Status.Code.DEADLINE_EXCEEDED, timeout.getStatus().getCode());
     assertTrue(!exec(id, "ps", "-o", "args").getStdout().toStringUtf8().contains("sleep 30"),
         "the timed-out command is killed inside the container");
+    // A command that leaves a background process holding its output: the call returns what was written,
+    // without waiting for that process.
+    long t0 = System.nanoTime();
+    ExecSyncResponse bg = exec(id, "sh", "-c", "echo before; echo e2 >&2; sleep 40 &");
+    assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000, "ExecSync waited for the background process");
+    assertEquals("before", bg.getStdout().toStringUtf8().strip());
+    assertEquals("e2", bg.getStderr().toStringUtf8().strip());
+    assertEquals(0, bg.getExitCode());
 
     String logText = Files.readString(log, StandardCharsets.UTF_8);
     assertTrue(logText.matches("(?s)\\S+ stdout F out-line\n.*"), logText);

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.AtomicFiles;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
+import dev.jcri.common.Spawn;
 import dev.jcri.sandbox.network.CniConfigDir;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -181,25 +183,24 @@ public final class CniNetwork {
       throw new FailedPreconditionException("CNI plugin \"" + type + "\" not found in " + binDirs
           + " (apt-get install containernetworking-plugins, or set [cni] bin_dirs)");
     }
-    ProcessBuilder pb = new ProcessBuilder(binary.toString());
-    Map<String, String> env = pb.environment();
-    env.put("CNI_COMMAND", command);
-    env.put("CNI_CONTAINERID", pod.podId());
-    env.put("CNI_NETNS", netns == null ? "" : netns.toString());
-    env.put("CNI_IFNAME", IFNAME);
-    env.put("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()));
-    env.put("CNI_ARGS", pod.cniArgs());
-    pb.redirectErrorStream(false);
+    Spawn spawn = Spawn.of(binary.toString()).env("CNI_COMMAND", command).env("CNI_CONTAINERID", pod.podId())
+        .env("CNI_NETNS", netns == null ? "" : netns.toString()).env("CNI_IFNAME", IFNAME)
+        .env("CNI_PATH", String.join(":", binDirs.stream().map(Path::toString).toList()))
+        .env("CNI_ARGS", pod.cniArgs()).stdinPipe().stdoutPipe().stderrPipe();
     long t0 = System.nanoTime();
     try {
-      Process p = pb.start();
-      try (OutputStream in = p.getOutputStream()) {
+      Spawn.Child p = spawn.start();
+      try (OutputStream in = p.stdin()) {
         in.write(JSON.writeValueAsBytes(config));
       }
-      byte[] out = p.getInputStream().readAllBytes();
-      byte[] err = p.getErrorStream().readAllBytes();
+      byte[] out;
+      byte[] err;
+      try (InputStream o = p.stdout(); InputStream e = p.stderr()) {
+        out = o.readAllBytes();
+        err = e.readAllBytes();
+      }
       if (!p.waitFor(PLUGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+        p.kill();
         throw new FailedPreconditionException("CNI plugin " + type + " " + command + " did not finish in "
             + PLUGIN_TIMEOUT_SECONDS + " s");
       }

@@ -1,6 +1,6 @@
 package dev.jcri.sandbox.container;
 
-import dev.jcri.sandbox.io.Fd;
+import dev.jcri.common.Fd;
 import dev.jcri.sandbox.io.UnixSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
 package dev.jcri.sandbox.container;
 
-import dev.jcri.sandbox.io.Fd;
+import dev.jcri.common.Fd;
+import dev.jcri.common.Spawn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,11 +36,11 @@ public interface InteractiveExec extends AutoCloseable {
 
   /** What both kinds share: the runtime process, how to kill the command, what to clean up. */
   abstract class Running implements InteractiveExec {
-    final Process runtime;
+    final Spawn.Child runtime;
     private final Runnable killer;
     private final Runnable cleanup;
 
-    Running(Process runtime, Runnable killer, Runnable cleanup) {
+    Running(Spawn.Child runtime, Runnable killer, Runnable cleanup) {
       this.runtime = runtime;
       this.killer = killer;
       this.cleanup = cleanup;
@@ -54,7 +55,7 @@ public interface InteractiveExec extends AutoCloseable {
     @Override
     public void kill() {
       killer.run();
-      runtime.destroyForcibly();
+      runtime.kill();
     }
 
     @Override
@@ -64,7 +65,7 @@ public interface InteractiveExec extends AutoCloseable {
   }
 
   /** An exec whose terminal master is {@code master}. */
-  static InteractiveExec withTerminal(Process runtime, Fd master, Runnable killer, Runnable cleanup) {
+  static InteractiveExec withTerminal(Spawn.Child runtime, Fd master, Runnable killer, Runnable cleanup) {
     return new Running(runtime, killer, () -> {
       master.close();
       cleanup.run();
@@ -111,23 +112,47 @@ public interface InteractiveExec extends AutoCloseable {
     };
   }
 
-  /** An exec whose streams are the runtime process's own pipes. */
-  static InteractiveExec withPipes(Process runtime, boolean stdin, boolean stdout, boolean stderr, Runnable killer,
-      Runnable cleanup) {
-    return new Running(runtime, killer, cleanup) {
+  /** An exec whose streams are the runtime process's own pipes (those it was started with). */
+  static InteractiveExec withPipes(Spawn.Child runtime, Runnable killer, Runnable cleanup) {
+    Fd in = pipe(runtime::stdinFd);
+    Fd out = pipe(runtime::stdoutFd);
+    Fd err = pipe(runtime::stderrFd);
+    return new Running(runtime, killer, () -> {
+      for (Fd f : new Fd[] {in, out, err}) {
+        if (f != null) {
+          f.close();
+        }
+      }
+      cleanup.run();
+    }) {
       @Override
       public OutputStream stdin() {
-        return stdin ? runtime.getOutputStream() : null;
+        return in == null ? null : new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            in.write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            in.write(b, off, len);
+          }
+
+          @Override
+          public void close() {
+            in.close();
+          }
+        };
       }
 
       @Override
       public InputStream stdout() {
-        return stdout ? runtime.getInputStream() : null;
+        return out == null ? null : out.inputStream();
       }
 
       @Override
       public InputStream stderr() {
-        return stderr ? runtime.getErrorStream() : null;
+        return err == null ? null : err.inputStream();
       }
 
       @Override
@@ -135,5 +160,13 @@ public interface InteractiveExec extends AutoCloseable {
         // no terminal
       }
     };
+  }
+
+  private static Fd pipe(java.util.function.Supplier<Fd> take) {
+    try {
+      return take.get();
+    } catch (IllegalStateException notAsked) {
+      return null;
+    }
   }
 }

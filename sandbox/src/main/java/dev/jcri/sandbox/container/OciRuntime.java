@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Libc;
+import dev.jcri.common.Fd;
 import dev.jcri.common.Log;
+import dev.jcri.common.Spawn;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +30,7 @@ public final class OciRuntime {
   private static final Log LOG = Log.of(OciRuntime.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long CREATE_TIMEOUT_SECONDS = 120;
+  private static final int O_RDWR = 2;
 
   private final String handler;
   private final Path binary;
@@ -62,10 +65,7 @@ public final class OciRuntime {
     } catch (IOException | RuntimeException e) {
       throw new FailedPreconditionException("making the conmon sync pipe " + fifo + ": " + e.getMessage(), e);
     }
-    // Opened read-write, the FIFO never blocks its opener: if jcri dies before reading, conmon still starts
-    // (and the restart removes the unrecorded container) instead of a shell waiting forever for a reader.
-    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\" 3<>\"$JCRI_SYNC_FIFO\"",
-        conmon.toString(),
+    List<String> cmd = new ArrayList<>(List.of(conmon.toString(),
         "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", binary.toString(), "-b", r.bundle().toString(),
         "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
         "--exit-dir", r.exitDir().toString(), "-l", "k8s-file:" + r.logPath(), "--log-level", "error",
@@ -80,16 +80,24 @@ public final class OciRuntime {
     if (r.tty()) {
       cmd.add("-t");
     }
+    // conmon reports the container's pid on fd 3. It gets the FIFO opened read-write, which never blocks: if
+    // jcri dies before reading, conmon still goes on (and the restart removes the unrecorded container).
     // conmon writes an "oom" marker into its working directory as well as into -0: keep it in the bundle.
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(r.bundle().toFile());
-    pb.environment().put("_OCI_SYNCPIPE", "3");
-    pb.environment().put("JCRI_SYNC_FIFO", fifo.toString());
-    Process p;
+    Spawn.Child p;
+    int syncFd;
     try {
-      p = pb.start();
-      p.getOutputStream().close();
+      syncFd = Libc.INSTANCE.open(fifo.toString(), O_RDWR | Libc.O_CLOEXEC);
+    } catch (com.sun.jna.LastErrorException e) {
+      throw new FailedPreconditionException("opening the conmon sync pipe " + fifo + ": " + Libc.describe(e), e);
+    }
+    try {
+      // Its own output goes to a file: the daemonised conmon may hold it long after the first process exits.
+      p = Spawn.of(cmd).env("_OCI_SYNCPIPE", "3").fd(3, syncFd).dir(r.bundle())
+          .stdoutTo(r.bundle().resolve("conmon.out")).stderrToStdout().start();
     } catch (IOException e) {
       throw new FailedPreconditionException("starting conmon (" + conmon + "): " + e.getMessage(), e);
+    } finally {
+      Libc.INSTANCE.close(syncFd);
     }
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(fifo),
@@ -101,7 +109,7 @@ public final class OciRuntime {
     }, SyncReaders.EXECUTOR);
     try {
       String sync = line.get(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      String conmonOutput = drain(p);
+      String conmonOutput = drain(p, r.bundle().resolve("conmon.out"));
       if (sync == null) {
         throw new FailedPreconditionException("conmon exited without reporting on " + r.id() + ": " + conmonOutput);
       }
@@ -113,7 +121,7 @@ public final class OciRuntime {
       }
       return pid;
     } catch (TimeoutException e) {
-      p.destroyForcibly();
+      p.kill();
       throw new FailedPreconditionException("conmon did not report on " + r.id() + " within " + CREATE_TIMEOUT_SECONDS
           + " s", e);
     } catch (ExecutionException e) {
@@ -132,10 +140,13 @@ public final class OciRuntime {
     }
   }
 
-  private static String drain(Process p) {
+  /** Waits for conmon's first process (the daemonised one goes on) and returns what it printed. */
+  private static String drain(Spawn.Child p, Path output) {
     try {
       p.waitFor(10, TimeUnit.SECONDS);
-      return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      String printed = Files.readString(output).strip();
+      Files.deleteIfExists(output);
+      return printed;
     } catch (IOException | InterruptedException e) {
       return "";
     }
@@ -146,31 +157,25 @@ public final class OciRuntime {
    * returns its pid.
    */
   public int runDetached(String id, Path bundle) {
-    List<String> cmd = List.of(binary.toString(), "--root=" + root, "run", "--detach", "--bundle", bundle.toString(),
-        id);
+    Path pidFile = bundle.resolve("init.pid");
+    List<String> cmd = List.of(binary.toString(), "--root=" + root, "run", "--detach", "--pid-file",
+        pidFile.toString(), "--bundle", bundle.toString(), id);
     Path log = bundle.resolve("runtime.log");
     try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
+      Spawn.Child p = Spawn.of(cmd).stderrTo(log).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+        p.kill();
         throw new FailedPreconditionException(handler + " run " + id + " did not finish in 60 s");
       }
       if (p.exitValue() != 0) {
         throw new FailedPreconditionException(handler + " run " + id + " failed: " + Files.readString(log).strip());
       }
-    } catch (IOException e) {
-      throw new FailedPreconditionException("running " + binary + ": " + e.getMessage(), e);
+      return Integer.parseInt(Files.readString(pidFile).strip());
+    } catch (IOException | NumberFormatException e) {
+      throw new FailedPreconditionException(handler + " run " + id + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new FailedPreconditionException("interrupted while running " + id, e);
-    }
-    Result r = exec(List.of("state", id), 30);
-    try {
-      return JSON.readTree(r.output()).path("pid").asInt();
-    } catch (IOException e) {
-      throw new FailedPreconditionException(handler + " state " + id + ": " + r.output(), e);
     }
   }
 
@@ -206,18 +211,20 @@ public final class OciRuntime {
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--pid-file",
         pidFile.toString(), "--process", process.toString(), id));
-    Process p;
+    Spawn.Child p;
     try {
-      p = new ProcessBuilder(cmd).start();
-      p.getOutputStream().close();
+      p = Spawn.of(cmd).stdoutPipe().stderrPipe().start();
     } catch (IOException e) {
+      deleteQuietly(process);
       throw new FailedPreconditionException("running " + binary + " exec: " + e.getMessage(), e);
-    } finally {
-      process.toFile().deleteOnExit();
     }
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> bounded(p.getInputStream(), maxBytes),
+    // A command may leave a background process holding its output open: once it exits, what was written
+    // is read and the pipes closed, instead of waiting for that process.
+    Fd stdoutPipe = p.stdoutFd();
+    Fd stderrPipe = p.stderrFd();
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> bounded(stdoutPipe.inputStream(), maxBytes),
         SyncReaders.EXECUTOR);
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(p.getErrorStream(), maxBytes),
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(stderrPipe.inputStream(), maxBytes),
         SyncReaders.EXECUTOR);
     boolean timedOut = false;
     try {
@@ -226,23 +233,46 @@ public final class OciRuntime {
           timedOut = true;
           // The command runs in the container's PID namespace; kill it by the pid the runtime recorded.
           killFromPidFile(pidFile);
-          p.destroyForcibly();
+          p.kill();
           p.waitFor(10, TimeUnit.SECONDS);
         }
       } else {
         p.waitFor();
       }
-      ExecResult result = new ExecResult(timedOut ? -1 : p.exitValue(), out.get(10, TimeUnit.SECONDS),
-          err.get(10, TimeUnit.SECONDS), timedOut);
+      byte[][] output = collect(out, err, stdoutPipe, stderrPipe);
+      ExecResult result = new ExecResult(timedOut ? -1 : p.exitValue(), output[0], output[1], timedOut);
       Files.deleteIfExists(process);
       Files.deleteIfExists(pidFile);
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      p.destroyForcibly();
+      p.kill();
       throw new FailedPreconditionException("interrupted during exec in " + id, e);
-    } catch (ExecutionException | TimeoutException | IOException e) {
+    } catch (ExecutionException | IOException e) {
       throw new FailedPreconditionException("reading exec output of " + id + ": " + e.getMessage(), e);
+    } finally {
+      stdoutPipe.close();
+      stderrPipe.close();
+    }
+  }
+
+  /**
+   * What the pipes' readers got once the command exited: everything, when the pipes end with it, or what
+   * came within a second, when something left behind still holds a pipe open.
+   */
+  private static byte[][] collect(CompletableFuture<byte[]> out, CompletableFuture<byte[]> err, Fd... pipes)
+      throws InterruptedException, ExecutionException {
+    try {
+      CompletableFuture.allOf(out, err).get(1, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      for (Fd pipe : pipes) {
+        pipe.close();
+      }
+    }
+    try {
+      return new byte[][] {out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS)};
+    } catch (TimeoutException stillBlocked) {
+      return new byte[][] {out.getNow(new byte[0]), err.getNow(new byte[0])};
     }
   }
 
@@ -270,15 +300,20 @@ public final class OciRuntime {
         // the bundle goes with the container
       }
     };
-    java.io.File devNull = new java.io.File("/dev/null");
     if (!tty) {
       cmd.add(id);
-      ProcessBuilder pb = new ProcessBuilder(cmd)
-          .redirectInput(stdin ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(devNull))
-          .redirectOutput(stdout ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD)
-          .redirectError(stderr ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD);
+      Spawn s = Spawn.of(cmd);
+      if (stdin) {
+        s.stdinPipe();
+      }
+      if (stdout) {
+        s.stdoutPipe();
+      }
+      if (stderr) {
+        s.stderrPipe();
+      }
       try {
-        return InteractiveExec.withPipes(pb.start(), stdin, stdout, stderr, killer, cleanup);
+        return InteractiveExec.withPipes(s.start(), killer, cleanup);
       } catch (IOException e) {
         cleanup.run();
         throw new FailedPreconditionException("running " + binary + " exec: " + e.getMessage(), e);
@@ -289,13 +324,12 @@ public final class OciRuntime {
         socket)) {
       cmd.addAll(List.of("--tty", "--console-socket", socket.toString(), id));
       Path errors = bundle.resolve(process.getFileName() + ".err");
-      Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(devNull))
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errors.toFile()).start();
-      dev.jcri.sandbox.io.Fd master;
+      Spawn.Child p = Spawn.of(cmd).stderrTo(errors).start();
+      Fd master;
       try {
         master = receiver.receive(TERMINAL_TIMEOUT, p::isAlive);
       } catch (IOException e) {
-        p.destroyForcibly();
+        p.kill();
         String why = Files.exists(errors) ? Files.readString(errors).strip() : "";
         Files.deleteIfExists(errors);
         cleanup.run();
@@ -337,6 +371,14 @@ public final class OciRuntime {
       return file;
     } catch (IOException e) {
       throw new FailedPreconditionException("preparing the exec process of " + bundle + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // the bundle goes with the container
     }
   }
 
@@ -385,11 +427,13 @@ public final class OciRuntime {
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root));
     cmd.addAll(args);
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
+      Spawn.Child p = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();
+      byte[] out;
+      try (InputStream in = p.stdout()) {
+        out = in.readAllBytes();
+      }
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+        p.kill();
         return new Result(-1, "timed out after " + timeoutSeconds + " s");
       }
       LOG.debug("runtime", "handler", handler, "args", args, "exit", p.exitValue());

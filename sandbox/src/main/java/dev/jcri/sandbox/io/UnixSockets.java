@@ -3,6 +3,7 @@ package dev.jcri.sandbox.io;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import dev.jcri.common.Fd;
 import dev.jcri.common.Libc;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.node;
 
+import dev.jcri.common.Spawn;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,13 +18,15 @@ public final class HelperVersions {
       return "not found at " + binary;
     }
     try {
-      Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-      p.getOutputStream().close();
+      Spawn.Child p = Spawn.of(binary.toString(), "--version").stdoutPipe().stderrToStdout().start();
+      String out;
+      try (java.io.InputStream in = p.stdout()) {
+        out = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+      }
       if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+        p.kill();
         return "no answer from " + binary + " --version within 5 s";
       }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       return out.lines().findFirst().orElse("").strip();
     } catch (IOException e) {
       return "cannot run " + binary + ": " + e.getMessage();

@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.ns;
 
+import dev.jcri.common.Spawn;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Libc;
@@ -135,10 +136,9 @@ public final class NamespacePinner {
     }
     cmd.addAll(List.of("--", "sleep", "300"));
     List<Path> mounted = new ArrayList<>();
-    Process helper = null;
+    Spawn.Child helper = null;
     try {
-      helper = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      helper = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();
       long pid = helper.pid();
       Path own = Path.of("/proc/self/ns/user");
       Path theirs = Path.of("/proc", Long.toString(pid), "ns", "user");
@@ -147,7 +147,7 @@ public final class NamespacePinner {
       }
       if (!helper.isAlive() || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(own))) {
         throw new FailedPreconditionException("unshare did not make the pod's user namespace: "
-            + new String(helper.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip());
+            + new String(helper.stdout().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip());
       }
       Files.writeString(Path.of("/proc", Long.toString(pid), "uid_map"), uidMap);
       Files.writeString(Path.of("/proc", Long.toString(pid), "gid_map"), gidMap);
@@ -160,15 +160,17 @@ public final class NamespacePinner {
             Libc.MS_BIND, null);
         mounted.add(pin.getValue());
       }
-      helper.destroyForcibly();
+      helper.kill();
       helper.waitFor();
+      helper.closePipes();
       if (inside != null) {
         inAll(pins, kinds, inside);
       }
       return pins;
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (helper != null) {
-        helper.destroyForcibly();
+        helper.kill();
+        helper.closePipes();
       }
       for (Path p : mounted) {
         unpin(p);

@@ -1,8 +1,7 @@
-package dev.jcri.sandbox.io;
+package dev.jcri.common;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.jcri.common.Libc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
