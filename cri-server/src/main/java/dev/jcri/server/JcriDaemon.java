@@ -86,7 +86,6 @@ public final class JcriDaemon implements AutoCloseable {
           new NamespacePinner(config.statePath()), CgroupManager.forHost(CgroupLayout.ofHost()), network,
           config.statePath().resolve("pods"), config.runtimes().keySet(), config.defaultRuntime(),
           openTelemetry.getTracer("dev.jcri.sandbox"));
-      OrphanSweeper.sweep(pods, config.statePath(), root.resolve("cni-results"), network);
       ImageService images = new ImageService(imageSettings(config));
       images.setTracer(openTelemetry.getTracer("dev.jcri.image"));
       Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
@@ -94,6 +93,8 @@ public final class JcriDaemon implements AutoCloseable {
           Path.of(h.root()), Path.of(config.conmon()))));
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
           runtimes, config.statePath(), openTelemetry.getTracer("dev.jcri.sandbox"));
+      // After the container service's own sweep, which stops the infra processes of unfinished pods.
+      OrphanSweeper.sweep(pods, config.statePath(), root.resolve("cni-results"), network);
       CriServer.EventLoops loops = CriServer.newEventLoops();
       StreamServer streams;
       try {

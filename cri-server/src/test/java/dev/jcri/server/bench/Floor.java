@@ -12,17 +12,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The floor under any runtime: a network namespace, a CNI bridge ADD into it and {@code crun run -d} of the
- * same rootfs, timed with no runtime in between.
+ * The floor under any runtime: a network namespace, a CNI ADD of the same plugin chain the runtimes are
+ * given (bridge, then portmap with the bridge's result) and {@code crun run -d} of the same rootfs, timed
+ * with no runtime in between.
  */
 final class Floor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CONF = """
-      {"cniVersion": "1.0.0", "name": "fbench", "type": "bridge", "bridge": "fbench0", "isGateway": true,
-       "ipMasq": false, "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.203.0.0/16"}]],
-       "dataDir": "%s"}}
-      """;
+  private static final String CONFLIST = RuntimeUnderTest.bridgeConf("fbench", "fbench0", "10.203.0.0/16");
 
   private final Path dir;
   private final Path bundle;
@@ -56,10 +53,9 @@ final class Floor {
     Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
     Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", id, "CNI_NETNS", "/var/run/netns/" + ns,
         "CNI_IFNAME", "eth0", "CNI_PATH", "/usr/lib/cni");
-    String conf = CONF.formatted(dir.resolve("leases"));
     long t0 = System.nanoTime();
     exec(Map.of(), null, "ip", "netns", "add", ns);
-    exec(env, conf, "/usr/lib/cni/bridge");
+    chain(env, true);
     // The detached container inherits crun's stdio: give it none, or its pipe would never end.
     Process run = new ProcessBuilder("crun", "--root", dir.resolve("crun").toString(), "run", "-d", "--bundle",
         bundle.toString(), id).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -69,17 +65,40 @@ final class Floor {
     }
     double ms = (System.nanoTime() - t0) / 1e6;
     exec(Map.of(), null, "crun", "--root", dir.resolve("crun").toString(), "delete", "-f", id);
-    exec(Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", id, "CNI_NETNS", "/var/run/netns/" + ns, "CNI_IFNAME", "eth0",
-        "CNI_PATH", "/usr/lib/cni"), conf, "/usr/lib/cni/bridge");
+    chain(Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", id, "CNI_NETNS", "/var/run/netns/" + ns, "CNI_IFNAME",
+        "eth0", "CNI_PATH", "/usr/lib/cni"), false);
     exec(Map.of(), null, "ip", "netns", "del", ns);
     return ms;
+  }
+
+  /** Runs the conflist's plugins as a runtime does: in order for ADD, each given the previous result. */
+  private static void chain(Map<String, String> env, boolean add) throws Exception {
+    ObjectNode list = (ObjectNode) JSON.readTree(CONFLIST);
+    List<ObjectNode> plugins = new java.util.ArrayList<>();
+    list.withArray("plugins").forEach(p -> plugins.add((ObjectNode) p));
+    if (!add) {
+      java.util.Collections.reverse(plugins);
+    }
+    String prev = null;
+    for (ObjectNode plugin : plugins) {
+      ObjectNode conf = plugin.deepCopy();
+      conf.put("cniVersion", list.path("cniVersion").asText());
+      conf.put("name", list.path("name").asText());
+      if (prev != null) {
+        conf.set("prevResult", JSON.readTree(prev));
+      }
+      String out = exec(env, JSON.writeValueAsString(conf), "/usr/lib/cni/" + plugin.path("type").asText());
+      if (add) {
+        prev = out.substring(Math.max(0, out.indexOf('{')));
+      }
+    }
   }
 
   void close() throws Exception {
     exec(Map.of(), null, "ip", "link", "del", "fbench0");
   }
 
-  private static void exec(Map<String, String> env, String stdin, String... cmd) throws IOException,
+  private static String exec(Map<String, String> env, String stdin, String... cmd) throws IOException,
       InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
@@ -94,5 +113,6 @@ final class Floor {
         throw new IOException(String.join(" ", cmd) + " failed: " + out);
       }
     }
+    return out;
   }
 }

@@ -5,8 +5,13 @@ import dev.jcri.cri.v1.ContainerMetadata;
 import dev.jcri.cri.v1.CreateContainerRequest;
 import dev.jcri.cri.v1.ExecSyncRequest;
 import dev.jcri.cri.v1.ImageSpec;
+import dev.jcri.cri.v1.LinuxContainerConfig;
+import dev.jcri.cri.v1.LinuxContainerSecurityContext;
 import dev.jcri.cri.v1.LinuxPodSandboxConfig;
+import dev.jcri.cri.v1.LinuxSandboxSecurityContext;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
+import dev.jcri.cri.v1.NamespaceMode;
+import dev.jcri.cri.v1.NamespaceOption;
 import dev.jcri.cri.v1.PodSandboxConfig;
 import dev.jcri.cri.v1.PodSandboxMetadata;
 import dev.jcri.cri.v1.PullImageRequest;
@@ -37,12 +42,20 @@ final class Scenarios {
     this.logs = logs;
   }
 
+  /**
+   * What kubelet sends for a pod that does not ask for shared PIDs (shareProcessNamespace unset): network
+   * and IPC of the pod, each container its own PID namespace.
+   */
+  private static final NamespaceOption KUBELET_NAMESPACES = NamespaceOption.newBuilder()
+      .setNetwork(NamespaceMode.POD).setIpc(NamespaceMode.POD).setPid(NamespaceMode.CONTAINER).build();
+
   PodSandboxConfig pod() {
     String name = rt.name + "-p" + n.incrementAndGet();
     return PodSandboxConfig.newBuilder()
         .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid("uid-" + name))
         .setHostname(name).setLogDirectory(logs.resolve(name).toString())
-        .setLinux(LinuxPodSandboxConfig.getDefaultInstance()).build();
+        .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
+            .setNamespaceOptions(KUBELET_NAMESPACES))).build();
   }
 
   String runPod(PodSandboxConfig config) {
@@ -55,7 +68,9 @@ final class Scenarios {
         .setSandboxConfig(config).setConfig(ContainerConfig.newBuilder()
             .setMetadata(ContainerMetadata.newBuilder().setName("c" + n.incrementAndGet()))
             .setImage(ImageSpec.newBuilder().setImage(image)).addCommand("/bin/sleep").addCommand("3600")
-            .setLogPath("c.log")).build()).getContainerId();
+            .setLogPath("c.log").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
+                LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(KUBELET_NAMESPACES)))).build())
+        .getContainerId();
     rt.client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     return id;
   }

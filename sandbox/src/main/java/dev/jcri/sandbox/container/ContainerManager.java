@@ -83,6 +83,17 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     }
     Thread.ofPlatform().name("exit-watch").daemon().start(this::watchExits);
     pods.setContainerReaper(this);
+    pods.setPodInfra(new PodSandboxManager.PodInfra() {
+      @Override
+      public void start(String podId, String handler, Map<String, String> pins, String cgroupPath) {
+        infra.ensure(podId, pins, cgroupPath, runtimes.get(handler));
+      }
+
+      @Override
+      public void remove(String podId, String handler) {
+        infra.remove(podId, runtimes.get(handler));
+      }
+    });
     store.list().forEach(c -> refresh(c.id()));
     sweepOrphans();
   }
@@ -93,6 +104,12 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
    * snapshots that no record names go.
    */
   private void sweepOrphans() {
+    // Infra processes started for pods whose creation a crash cut short (before the pod's cgroup goes).
+    for (String podId : infra.podIds()) {
+      if (pods.store().find(podId).isEmpty()) {
+        infra.removeOrphan(podId, runtimes.values());
+      }
+    }
     java.util.Set<String> known = new java.util.HashSet<>();
     store.list().forEach(c -> known.add(c.id()));
     try (var bundles = Files.list(containersDir)) {

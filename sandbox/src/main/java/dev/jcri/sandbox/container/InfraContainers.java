@@ -16,8 +16,9 @@ import java.util.Map;
 /**
  * The infra process of a pod whose containers share one PID namespace: the host's catatonit, bind-mounted
  * read-only into an empty root, run as PID 1 of the pod's PID namespace in the pod's other namespaces. It is
- * made the first time such a container is created, so pods that do not share PIDs run no infra at all, and
- * no pause image is pulled.
+ * started while RunPodSandbox sets up a sharing pod's network (and again by a container creation that finds
+ * it gone); pods that do not share PIDs run no infra at all, and no pause image is pulled. Each pod has its
+ * own lock, so pods starting together do not wait for each other's infra.
  */
 final class InfraContainers {
 
@@ -26,18 +27,43 @@ final class InfraContainers {
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
 
   private final Path dir;
+  private final java.util.concurrent.ConcurrentHashMap<String, Object> locks =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   InfraContainers(Path dir) {
     this.dir = dir;
+  }
+
+  private Object lock(String podId) {
+    return locks.computeIfAbsent(podId, k -> new Object());
+  }
+
+  /** Pods that have an infra bundle, for the sweep of what crashed creations left. */
+  List<String> podIds() {
+    try (var bundles = Files.list(dir)) {
+      return bundles.map(b -> b.getFileName().toString()).toList();
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 
   static String containerId(String podId) {
     return "infra-" + podId;
   }
 
+  int ensure(PodSandbox pod, OciRuntime runtime) {
+    return ensure(pod.id(), pod.pins(), pod.cgroupPath(), runtime);
+  }
+
   /** The pid of the pod's infra process, starting it when it does not run yet. */
-  synchronized int ensure(PodSandbox pod, OciRuntime runtime) {
-    Path bundle = dir.resolve(pod.id());
+  int ensure(String podId, Map<String, String> pins, String cgroupPath, OciRuntime runtime) {
+    synchronized (lock(podId)) {
+      return ensureLocked(podId, pins, cgroupPath, runtime);
+    }
+  }
+
+  private int ensureLocked(String podId, Map<String, String> pins, String cgroupPath, OciRuntime runtime) {
+    Path bundle = dir.resolve(podId);
     Path pidFile = bundle.resolve("pid");
     try {
       if (Files.exists(pidFile)) {
@@ -45,7 +71,7 @@ final class InfraContainers {
         if (Files.exists(Path.of("/proc/" + pid))) {
           return pid;
         }
-        runtime.delete(containerId(pod.id()));
+        runtime.delete(containerId(podId));
       }
       if (!Files.isExecutable(CATATONIT)) {
         throw new FailedPreconditionException("the pod shares one PID namespace, which needs " + CATATONIT
@@ -59,7 +85,7 @@ final class InfraContainers {
       }
       List<OciSpec.Namespace> ns = new ArrayList<>(List.of(new OciSpec.Namespace("mount", null),
           new OciSpec.Namespace("pid", null)));
-      pod.pins().forEach((kind, path) -> ns.add(new OciSpec.Namespace(kind.equals("net") ? "network" : kind, path)));
+      pins.forEach((kind, path) -> ns.add(new OciSpec.Namespace(kind.equals("net") ? "network" : kind, path)));
       OciSpec spec = new OciSpec(OciSpec.VERSION,
           new OciSpec.Process(false, new OciSpec.User(0, 0, List.of()), List.of("/catatonit", "-P"),
               List.of("PATH=/"), "/", null, List.of(), true, null),
@@ -67,16 +93,16 @@ final class InfraContainers {
           List.of(new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
               new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "mode=755", "size=64k")),
               new OciSpec.Mount("/catatonit", "bind", CATATONIT.toString(), List.of("rbind", "ro", "rprivate"))),
-          new OciSpec.Linux(ns, pod.cgroupPath() + "/infra", null, Map.of(), List.of(), List.of(), null, List.of(),
+          new OciSpec.Linux(ns, cgroupPath + "/infra", null, Map.of(), List.of(), List.of(), null, List.of(),
               null),
           Map.of());
       Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
       int pid;
       try {
-        pid = runtime.runDetached(containerId(pod.id()), bundle);
+        pid = runtime.runDetached(containerId(podId), bundle);
       } catch (RuntimeException e) {
         try {
-          runtime.delete(containerId(pod.id()));
+          runtime.delete(containerId(podId));
         } catch (RuntimeException suppressed) {
           e.addSuppressed(suppressed);
         }
@@ -84,27 +110,44 @@ final class InfraContainers {
         throw e;
       }
       Files.writeString(pidFile, Integer.toString(pid));
-      LOG.info("pod infra process started", "pod", pod.id(), "pid", pid);
+      LOG.info("pod infra process started", "pod", podId, "pid", pid);
       return pid;
     } catch (IOException e) {
-      throw new UncheckedIOException("starting the infra process of pod " + pod.id(), e);
+      throw new UncheckedIOException("starting the infra process of pod " + podId, e);
     }
   }
 
-  synchronized void stop(String podId, OciRuntime runtime) {
-    if (runtime != null && Files.exists(dir.resolve(podId))) {
-      runtime.kill(containerId(podId), "SIGKILL");
+  void stop(String podId, OciRuntime runtime) {
+    synchronized (lock(podId)) {
+      if (runtime != null && Files.exists(dir.resolve(podId))) {
+        runtime.kill(containerId(podId), "SIGKILL");
+      }
     }
   }
 
-  synchronized void remove(String podId, OciRuntime runtime) {
-    Path bundle = dir.resolve(podId);
-    if (!Files.exists(bundle)) {
-      return;
+  /** Removes the infra of a pod that was never recorded, whichever runtime ran it. */
+  void removeOrphan(String podId, java.util.Collection<OciRuntime> runtimes) {
+    for (OciRuntime rt : runtimes) {
+      try {
+        rt.delete(containerId(podId));
+      } catch (RuntimeException e) {
+        LOG.warn("removing an unfinished pod's infra process failed", "pod", podId, "error", e.getMessage());
+      }
     }
-    if (runtime != null) {
-      runtime.delete(containerId(podId));
+    remove(podId, null);
+    LOG.info("removed the infra process of an unfinished pod", "pod", podId);
+  }
+
+  void remove(String podId, OciRuntime runtime) {
+    synchronized (lock(podId)) {
+      Path bundle = dir.resolve(podId);
+      if (Files.exists(bundle)) {
+        if (runtime != null) {
+          runtime.delete(containerId(podId));
+        }
+        ContainerManager.deleteTree(bundle);
+      }
     }
-    ContainerManager.deleteTree(bundle);
+    locks.remove(podId);
   }
 }

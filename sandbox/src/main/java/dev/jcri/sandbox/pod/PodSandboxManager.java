@@ -39,6 +39,19 @@ public final class PodSandboxManager {
     void removeAll(String podId);
   }
 
+  /**
+   * The PID-1 holder of a pod whose containers share one PID namespace; the container service provides it.
+   * It starts while the pod's network is set up, so the pod's first container does not wait for it.
+   */
+  public interface PodInfra {
+    void start(String podId, String handler, Map<String, String> pins, String cgroupPath);
+
+    void remove(String podId, String handler);
+  }
+
+  private static final java.util.concurrent.Executor BESIDE = java.util.concurrent.Executors
+      .newThreadPerTaskExecutor(Thread.ofVirtual().name("pod-step-", 0).factory());
+
   private final PodSandboxStore store;
   private final NamespacePinner pinner;
   private final CgroupManager cgroups;
@@ -92,6 +105,12 @@ public final class PodSandboxManager {
 
   public void setStepObserver(dev.jcri.sandbox.trace.StepObserver observer) {
     this.steps = observer;
+  }
+
+  private volatile PodInfra infra;
+
+  public void setPodInfra(PodInfra infra) {
+    this.infra = infra;
   }
 
   public void setContainerReaper(ContainerReaper reaper) {
@@ -168,16 +187,32 @@ public final class PodSandboxManager {
         cgroups.apply(cgroupPath, spec.resources().plus(spec.overhead()));
         return created;
       });
+      Map<String, String> pinPaths = new LinkedHashMap<>();
+      pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
+      PodInfra podInfra = infra;
+      java.util.concurrent.CompletableFuture<Object> infraStarted = null;
+      if (spec.pid() == NamespaceMode.POD && podInfra != null) {
+        infraStarted = timeline.parallelStep("infra", () -> {
+          podInfra.start(id, handler, pinPaths, cgroupPath);
+          return null;
+        }, BESIDE);
+        var started = infraStarted;
+        undo.push("remove infra", () -> {
+          started.exceptionally(e -> null).join();
+          podInfra.remove(id, handler);
+        });
+      }
       CniResult net = null;
       if (!hostNet) {
         CniNetwork.PodRef ref = podRef(id, spec);
         undo.push("network teardown", () -> network.del(id, ref));
         net = timeline.step("cni_add", () -> network.add(ref, pins.get(NamespaceKind.NET), spec.portMappings()));
       }
+      if (infraStarted != null) {
+        joinStep(infraStarted);
+      }
       List<String> ips = net == null ? List.of() : net.ips();
       timeline.step("hosts_file", () -> files.writeHosts(hostname, ips, hostNet));
-      Map<String, String> pinPaths = new LinkedHashMap<>();
-      pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
       PodSpec stored = new PodSpec(spec.name(), spec.namespace(), spec.uid(), spec.attempt(), hostname,
           spec.logDirectory(), spec.dns(), spec.portMappings(), spec.labels(), spec.annotations(), cgroupPath,
           spec.network(), spec.pid(), spec.ipc(), sysctls, handler, spec.overhead(), spec.resources(), spec.userns());
@@ -194,6 +229,21 @@ public final class PodSandboxManager {
       throw undo.rollback(e, "RunPodSandbox " + spec.name());
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Waits for a step run beside others; its failure is the pod's. */
+  private static void joinStep(java.util.concurrent.CompletableFuture<?> step) {
+    try {
+      step.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
     }
   }
 

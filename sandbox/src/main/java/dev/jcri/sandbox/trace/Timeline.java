@@ -14,7 +14,7 @@ public final class Timeline {
   private final Tracer tracer;
   private final String podId;
   private final String idAttribute;
-  private final List<Step> steps = new ArrayList<>();
+  private final List<Step> steps = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** One step and how long it took. */
   public record Step(String name, double ms) {}
@@ -50,6 +50,30 @@ public final class Timeline {
     }
   }
 
+  /**
+   * Starts a step that runs beside the following ones, on {@code executor}; it is listed (and its span
+   * ended) when it finishes.
+   */
+  public <T> java.util.concurrent.CompletableFuture<T> parallelStep(String name, Supplier<T> work,
+      java.util.concurrent.Executor executor) {
+    Span span = tracer.spanBuilder(name).setAttribute(idAttribute, podId).setAttribute("jcri.parallel", true)
+        .startSpan();
+    long t0 = System.nanoTime();
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try (Scope _ = span.makeCurrent()) {
+        return work.get();
+      } catch (RuntimeException e) {
+        span.setStatus(StatusCode.ERROR, e.getMessage());
+        throw e;
+      } finally {
+        long nanos = System.nanoTime() - t0;
+        steps.add(new Step(name, Math.round(nanos / 10_000.0) / 100.0));
+        observer.stepDone(kind, name, nanos / 1e9);
+        span.end();
+      }
+    }, executor);
+  }
+
   public void step(String name, Runnable work) {
     step(name, () -> {
       work.run();
@@ -58,6 +82,8 @@ public final class Timeline {
   }
 
   public List<Step> steps() {
-    return List.copyOf(steps);
+    synchronized (steps) {
+      return List.copyOf(steps);
+    }
   }
 }
