@@ -5,8 +5,11 @@ import com.sun.jna.Memory;
 import java.nio.file.Path;
 
 /**
- * Idmapped bind mounts (Linux 5.12+): a clone of a directory's mount whose file owners are seen through a user
- * namespace's mapping, so files the node's root owns are root's inside a pod with its own user namespace.
+ * Detached clones of a directory's mount with attributes set on the clone only (Linux 5.12+): idmapped, whose
+ * file owners are seen through a user namespace's mapping, so files the node's root owns are root's inside a
+ * pod with its own user namespace; and recursively read-only, the mount and every mount below it, which a
+ * bind with "ro" alone leaves writable. A container binds the clone; the clone is detached once the
+ * container's mount namespace holds its copy.
  */
 public final class IdmappedMounts {
 
@@ -19,18 +22,29 @@ public final class IdmappedMounts {
   private static final int AT_EMPTY_PATH = 0x1000;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
   private static final long MOUNT_ATTR_IDMAP = 0x00100000;
+  private static final long MOUNT_ATTR_RDONLY = 0x00000001;
+  private static final int AT_RECURSIVE = 0x8000;
+
+  /** A directory to clone, and how. */
+  public record Clone(Path source, boolean idmapped, boolean recursiveReadOnly) {}
 
   private IdmappedMounts() {}
 
-  /** Idmapped mounts of {@code sources} under {@code dir} (0, 1, ...), through the user namespace pinned at {@code userns}. */
-  public static java.util.List<Path> bindAll(java.util.List<Path> sources, Path dir, Path userns) {
+  /**
+   * Clones of {@code sources} mounted under {@code dir} (0, 1, ...); idmapped ones through the user namespace
+   * pinned at {@code userns} (null when none is asked for).
+   */
+  public static java.util.List<Path> bindAll(java.util.List<Clone> sources, Path dir, Path userns) {
     java.util.List<Path> made = new java.util.ArrayList<>();
-    int fd = Libc.INSTANCE.open(userns.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+    int fd = userns == null ? -1 : Libc.INSTANCE.open(userns.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
     try {
-      for (Path source : sources) {
+      for (Clone source : sources) {
+        if (source.idmapped() && fd < 0) {
+          throw new IllegalArgumentException("an idmapped clone of " + source.source() + " needs a user namespace");
+        }
         Path at = dir.resolve(Integer.toString(made.size()));
         java.nio.file.Files.createDirectories(at);
-        bind(source, at, fd);
+        clone(source.source(), at, source.idmapped() ? fd : -1, source.recursiveReadOnly());
         made.add(at);
       }
       return made;
@@ -38,7 +52,9 @@ public final class IdmappedMounts {
       detachAll(made);
       throw e instanceof RuntimeException re ? re : new java.io.UncheckedIOException((java.io.IOException) e);
     } finally {
-      Libc.INSTANCE.close(fd);
+      if (fd >= 0) {
+        Libc.INSTANCE.close(fd);
+      }
     }
   }
 
@@ -60,11 +76,20 @@ public final class IdmappedMounts {
 
   /** Mounts {@code source} at {@code target} with its owners mapped through the user namespace {@code usernsFd}. */
   public static void bind(Path source, Path target, int usernsFd) {
+    clone(source, target, usernsFd, false);
+  }
+
+  /**
+   * Mounts a clone of {@code source} at {@code target}: idmapped through {@code usernsFd} unless it is -1;
+   * with {@code recursiveReadOnly}, with every mount below it and all of them read-only.
+   */
+  private static void clone(Path source, Path target, int usernsFd, boolean recursiveReadOnly) {
     Libc c = Libc.INSTANCE;
+    int recursive = recursiveReadOnly ? AT_RECURSIVE : 0;
     int tree;
     try {
       tree = (int) c.syscall(SYS_OPEN_TREE, (long) AT_FDCWD, source.toString(),
-          (long) (OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+          (long) (OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | recursive));
     } catch (LastErrorException e) {
       throw new FailedPreconditionException("cloning the mount of " + source + " failed: " + Libc.describe(e), e);
     }
@@ -72,13 +97,14 @@ public final class IdmappedMounts {
       // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }
       Memory attr = new Memory(32);
       attr.clear();
-      attr.setLong(0, MOUNT_ATTR_IDMAP);
-      attr.setLong(24, usernsFd);
-      c.syscall(SYS_MOUNT_SETATTR, (long) tree, "", (long) AT_EMPTY_PATH, attr, 32L);
+      attr.setLong(0, (usernsFd >= 0 ? MOUNT_ATTR_IDMAP : 0) | (recursiveReadOnly ? MOUNT_ATTR_RDONLY : 0));
+      attr.setLong(24, Math.max(usernsFd, 0));
+      c.syscall(SYS_MOUNT_SETATTR, (long) tree, "", (long) (AT_EMPTY_PATH | recursive), attr, 32L);
       c.syscall(SYS_MOVE_MOUNT, (long) tree, "", (long) AT_FDCWD, target.toString(), (long) MOVE_MOUNT_F_EMPTY_PATH);
     } catch (LastErrorException e) {
-      throw new FailedPreconditionException("idmapping " + source + " for a pod user namespace failed: "
-          + Libc.describe(e) + " (the file system must support idmapped mounts)", e);
+      throw new FailedPreconditionException((usernsFd >= 0 ? "idmapping " + source + " for a pod user namespace"
+          : "making " + source + " recursively read-only") + " failed: " + Libc.describe(e)
+          + (usernsFd >= 0 ? " (the file system must support idmapped mounts)" : ""), e);
     } finally {
       c.close(tree);
     }

@@ -38,7 +38,7 @@ final class ContainerProtos {
               default -> throw new dev.jcri.common.InvalidArgumentException("mount " + m.getContainerPath()
                   + ": unknown propagation " + m.getPropagationValue()
                   + " (expected PRIVATE=0, HOST_TO_CONTAINER=1, BIDIRECTIONAL=2)");
-            }, m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0)).toList(),
+            }, m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0, m.getRecursiveReadOnly())).toList(),
         c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
         PodProtos.resources(c.getLinux().getResources()), c.getLinux().getResources().getOomScoreAdj(),
         sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null, sc.getRunAsUsername(),

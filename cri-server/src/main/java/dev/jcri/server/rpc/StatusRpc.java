@@ -36,10 +36,12 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(RuntimeStatus.newBuilder()
         .addConditions(RuntimeCondition.newBuilder().setType(RUNTIME_READY).setStatus(true))
         .addConditions(networkReady));
-    // Every handler can run pods with a user namespace of their own (kubelet checks this before hostUsers: false).
+    // Every handler can run pods with a user namespace of their own (kubelet checks this before hostUsers: false)
+    // and has recursively read-only mounts (jcri makes them itself, so the runtime's own support does not matter).
     for (String handler : info.handlerNames()) {
       response.addRuntimeHandlers(dev.jcri.cri.v1.RuntimeHandler.newBuilder().setName(handler)
-          .setFeatures(dev.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder().setUserNamespaces(true)));
+          .setFeatures(dev.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder().setUserNamespaces(true)
+              .setRecursiveReadOnlyMounts(true)));
     }
     if (request.getVerbose()) {
       response.putAllInfo(info.verbose(network));

@@ -156,7 +156,7 @@ public final class Bench {
           floor.close();
         }
         lines.add(new Line("pod + container ready (RunPodSandbox + Create + Start)", 0.7, podAndCtrJ, podAndCtrC));
-        notes.put("floor: netns + CNI bridge ADD + crun run -d, no runtime", String.format("median %.0f ms, p90 %.0f ms",
+        notes.put("floor: netns + CNI ADD of the same chain (bridge, portmap) + crun run -d, no runtime", String.format("median %.0f ms, p90 %.0f ms",
             floorS.median(), floorS.p90()));
         notes.put("jcri pod + container ready / floor", String.format("%.2fx (target <= 1.3x)",
             podAndCtrJ.median() / floorS.median()));

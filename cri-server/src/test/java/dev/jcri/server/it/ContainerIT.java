@@ -443,6 +443,51 @@ class ContainerIT {
     assertEquals("65534", exec(run(pod, pc, named), "id", "-u").getStdout().toStringUtf8().strip());
   }
 
+  /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */
+  @Test
+  void recursiveReadOnlyMounts_makeEveryMountBelowReadOnly() throws Exception {
+    Path volume = Files.createDirectories(dir.resolve("rro-volume"));
+    Path sub = Files.createDirectories(volume.resolve("sub"));
+    dev.jcri.common.Libc.INSTANCE.mount("tmpfs", sub.toString(), "tmpfs", 0, "size=1m");
+    try {
+      assertTrue(client.runtime().status(dev.jcri.cri.v1.StatusRequest.getDefaultInstance()).getRuntimeHandlersList()
+          .stream().allMatch(h -> h.getFeatures().getRecursiveReadOnlyMounts()));
+      for (String handler : List.of("", "runc")) {
+        var pc = podConfig(NamespaceMode.CONTAINER);
+        String pod = runPod(pc, handler);
+        var c = ctr("rro", "sleep", "3600")
+            .addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/plain").setHostPath(volume.toString())
+                .setReadonly(true))
+            .addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/rro").setHostPath(volume.toString())
+                .setReadonly(true).setRecursiveReadOnly(true));
+        String id = run(pod, pc, c);
+        assertTrue(exec(id, "touch", "/plain/x").getExitCode() != 0);
+        assertEquals(0, exec(id, "touch", "/plain/sub/x").getExitCode(), "a plain read-only bind: submounts writable");
+        assertTrue(exec(id, "touch", "/rro/y").getExitCode() != 0);
+        ExecSyncResponse below = exec(id, "touch", "/rro/sub/y");
+        assertTrue(below.getExitCode() != 0, handler + ": the mount below a recursively read-only one took a write");
+        assertTrue(below.getStderr().toStringUtf8().contains("Read-only"), below.getStderr().toStringUtf8());
+        assertTrue(exec(id, "cat", "/rro/sub/x").getExitCode() == 0, "and is still readable");
+        assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().noneMatch(l -> l.contains("/volumes/")),
+            "the clone made for the container is detached on the node");
+      }
+      var pc = podConfig(NamespaceMode.CONTAINER);
+      String pod = runPod(pc, "");
+      for (var bad : List.of(
+          dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/w").setHostPath(volume.toString())
+              .setRecursiveReadOnly(true),
+          dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/s").setHostPath(volume.toString()).setReadonly(true)
+              .setRecursiveReadOnly(true).setPropagation(dev.jcri.cri.v1.MountPropagation.PROPAGATION_HOST_TO_CONTAINER))) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+            () -> create(pod, pc, ctr("bad", "sleep", "1").addMounts(bad)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("recursive_read_only"), e.getStatus().getDescription());
+      }
+    } finally {
+      dev.jcri.common.Libc.INSTANCE.umount2(sub.toString(), dev.jcri.common.Libc.MNT_DETACH);
+    }
+  }
+
   @Test
   void runcHandler_runsToo_andOomKillIsReported() throws Exception {
     var pc = podConfig(NamespaceMode.CONTAINER);

@@ -169,32 +169,56 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   }
 
   /**
-   * For a pod with its own user namespace, the volumes kubelet wants idmapped are bound from idmapped mounts
-   * made under the bundle (recorded in {@code made}, detached once the runtime has taken them).
+   * The spec with each mount that needs a prepared clone (idmapped in a pod with its own user namespace,
+   * recursively read-only) pointed at that clone under the bundle; the clones made are added to {@code made}
+   * and detached once the runtime has taken them.
    */
-  private static ContainerSpec withIdmappedVolumes(ContainerSpec spec, PodSandbox pod, Path bundle, List<Path> made) {
+  private static ContainerSpec withClonedVolumes(ContainerSpec spec, PodSandbox pod, Path bundle, List<Path> made) {
     String userns = pod.pins().get(dev.jcri.sandbox.ns.NamespaceKind.USER.procName());
-    if (userns == null || spec.mounts().stream().noneMatch(ContainerSpec.MountSpec::idmapped)) {
+    java.util.function.Predicate<ContainerSpec.MountSpec> cloned = m -> m.recursiveReadOnly()
+        || (userns != null && m.idmapped());
+    if (spec.mounts().stream().noneMatch(cloned)) {
       return spec;
     }
-    List<ContainerSpec.MountSpec> idmapped = spec.mounts().stream().filter(ContainerSpec.MountSpec::idmapped).toList();
-    for (ContainerSpec.MountSpec m : idmapped) {
+    List<dev.jcri.common.IdmappedMounts.Clone> clones = new java.util.ArrayList<>();
+    for (ContainerSpec.MountSpec m : spec.mounts()) {
+      if (!cloned.test(m)) {
+        continue;
+      }
       try {
         Files.createDirectories(Path.of(m.hostPath()));
       } catch (IOException e) {
         throw new InvalidArgumentException("mount source " + m.hostPath() + " does not exist and cannot be created: "
             + e.getMessage());
       }
+      clones.add(new dev.jcri.common.IdmappedMounts.Clone(Path.of(m.hostPath()), userns != null && m.idmapped(),
+          m.recursiveReadOnly()));
     }
-    List<Path> at = dev.jcri.common.IdmappedMounts.bindAll(idmapped.stream().map(m -> Path.of(m.hostPath())).toList(),
-        bundle.resolve("idmapped"), Path.of(userns));
+    List<Path> at = dev.jcri.common.IdmappedMounts.bindAll(clones, bundle.resolve("volumes"),
+        userns == null ? null : Path.of(userns));
     made.addAll(at);
     List<ContainerSpec.MountSpec> mounts = new java.util.ArrayList<>();
     int i = 0;
     for (ContainerSpec.MountSpec m : spec.mounts()) {
-      mounts.add(m.idmapped() ? m.withHostPath(at.get(i++).toString()) : m);
+      mounts.add(cloned.test(m) ? m.withHostPath(at.get(i++).toString()) : m);
     }
     return spec.withMounts(mounts);
+  }
+
+  /** Refuses a recursively read-only mount that is not read-only or not private, as the CRI asks. */
+  private static void checkRecursiveReadOnly(ContainerSpec spec) {
+    for (ContainerSpec.MountSpec m : spec.mounts()) {
+      if (!m.recursiveReadOnly()) {
+        continue;
+      }
+      if (!m.readonly()) {
+        throw new InvalidArgumentException("mount " + m.containerPath() + ": recursive_read_only needs readonly too");
+      }
+      if (m.propagation() != ContainerSpec.Propagation.PRIVATE) {
+        throw new InvalidArgumentException("mount " + m.containerPath() + ": recursive_read_only needs private"
+            + " propagation (got " + m.propagation() + ")");
+      }
+    }
   }
 
   /** The spec with what this node cannot do refused (unified on v1) or left out (swap without accounting). */
@@ -213,6 +237,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   }
 
   public ContainerRecord create(String podId, ContainerSpec requested) {
+    checkRecursiveReadOnly(requested);
     ContainerSpec spec = fitToHost(requested);
     PodSandbox pod = pods.get(podId);
     if (pod.state() != PodSandbox.State.READY) {
@@ -283,13 +308,13 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       String cgroupPath = pod.cgroupPath() + "/ctr-" + id;
       String pidNs = infraNs;
       String target = targetNs;
-      List<Path> idmappedVolumes = new java.util.ArrayList<>();
-      undo.push(() -> dev.jcri.common.IdmappedMounts.detachAll(idmappedVolumes));
+      List<Path> clonedVolumes = new java.util.ArrayList<>();
+      undo.push(() -> dev.jcri.common.IdmappedMounts.detachAll(clonedVolumes));
       timeline.step("spec", () -> {
         UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
             spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
-        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withIdmappedVolumes(spec, pod, bundle,
-            idmappedVolumes), pod, image.config(), rootfs,
+        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withClonedVolumes(spec, pod, bundle,
+            clonedVolumes), pod, image.config(), rootfs,
             pods.podFilesDir(pod.id()), user, cgroupPath, pidNs, target, ownOomScoreAdj()));
         try {
           Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
@@ -303,8 +328,8 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       undo.push(() -> runtime.delete(id));
       int pid = timeline.step("conmon_create", () -> runtime.create(new OciRuntime.CreateRequest(id, spec.name(),
           bundle, logPath, exitDir, attachDir, spec.stdin(), spec.stdinOnce(), spec.tty())));
-      // The container's mount namespace holds its own copies of the idmapped volumes now.
-      dev.jcri.common.IdmappedMounts.detachAll(idmappedVolumes);
+      // The container's mount namespace holds its own copies of the cloned volumes now.
+      dev.jcri.common.IdmappedMounts.detachAll(clonedVolumes);
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);

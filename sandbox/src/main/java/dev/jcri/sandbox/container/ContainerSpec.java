@@ -81,12 +81,18 @@ public record ContainerSpec(
 
   /**
    * A bind mount from the host; {@code idmapped} when kubelet asks for its owners to be mapped into the pod's
-   * user namespace.
+   * user namespace; {@code recursiveReadOnly}: every mount below it read-only as well (needs {@code readonly}
+   * and private propagation).
    */
   public record MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation,
-      boolean idmapped) {
+      boolean idmapped, boolean recursiveReadOnly) {
+    public MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation,
+        boolean idmapped) {
+      this(containerPath, hostPath, readonly, propagation, idmapped, false);
+    }
+
     public MountSpec withHostPath(String path) {
-      return new MountSpec(containerPath, path, readonly, propagation, idmapped);
+      return new MountSpec(containerPath, path, readonly, propagation, idmapped, recursiveReadOnly);
     }
   }
 
