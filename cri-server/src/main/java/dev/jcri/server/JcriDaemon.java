@@ -133,17 +133,23 @@ public final class JcriDaemon implements AutoCloseable {
         r.maxConcurrentDownloads(), r.maxLayerBytes(), Set.copyOf(r.pinnedImages()));
   }
 
+  /**
+   * jcri manages pod and container cgroups itself (cgroupfs). The systemd driver (units through systemd's
+   * D-Bus API) is not built: a start that asks for it is refused rather than reporting a driver kubelet would
+   * then name slices for; "auto" is cgroupfs, with a word on systemd hosts about kubelet's setting.
+   */
   static CgroupDriver cgroupDriver(JcriConfig.CgroupDriverSetting setting) {
     return switch (setting) {
-      case AUTO -> CgroupDriver.detect();
-      case CGROUPFS -> CgroupDriver.CGROUPFS;
-      case SYSTEMD -> {
-        if (!CgroupDriver.systemdRunning()) {
-          throw new FailedPreconditionException("cgroup_driver = \"systemd\" but systemd is not running on this"
-              + " host (no /run/systemd/system); use \"cgroupfs\" or \"auto\"");
+      case AUTO, CGROUPFS -> {
+        if (setting == JcriConfig.CgroupDriverSetting.AUTO && CgroupDriver.systemdRunning()) {
+          LOG.info("systemd runs here, but jcri manages cgroups through cgroupfs: give kubelet cgroupDriver: cgroupfs"
+              + " (kubelet 1.28+ takes it from jcri)");
         }
-        yield CgroupDriver.SYSTEMD;
+        yield CgroupDriver.CGROUPFS;
       }
+      case SYSTEMD -> throw new FailedPreconditionException("cgroup_driver = \"systemd\" is not supported: jcri"
+          + " manages cgroups through cgroupfs; set cgroup_driver = \"cgroupfs\" (or \"auto\") and kubelet's"
+          + " cgroupDriver: cgroupfs");
     };
   }
 

@@ -232,10 +232,12 @@ public final class ImageService {
                 }
               }, Workers.EXECUTOR));
         blob.whenComplete((p, e) -> downloads.remove(layer.digest(), blob));
-        CompletableFuture<Void> before = previous;
-        CompletableFuture<Void> done = blob.thenCombine(before, (p, v) -> p).thenAcceptAsync(p ->
+        // Each layer unpacks into its own directory as soon as it is downloaded, beside the others; commits
+        // go in order, each once the layer below is committed.
+        CompletableFuture<Void> below = previous;
+        CompletableFuture<Void> done = blob.thenAcceptAsync(p ->
             traced(pullContext, "unpack", "jcri.chain_id", chainId, () -> {
-              unpack(chainId, parent, layer, config.diffIds().get(index), label);
+              unpack(chainId, parent, below, layer, config.diffIds().get(index), label);
               return null;
             }), Workers.EXECUTOR);
         previous = done;
@@ -279,8 +281,12 @@ public final class ImageService {
     }
   }
 
-  /** Unpacks a layer into a new snapshot named by its ChainID, once even when several pulls need it. */
-  private void unpack(String chainId, String parent, Descriptor layer, Digest expectedDiffId, String label) {
+  /**
+   * Unpacks a layer into a new snapshot named by its ChainID, once even when several pulls need it, and
+   * commits it on {@code parent} once {@code parentCommitted} completes.
+   */
+  private void unpack(String chainId, String parent, CompletableFuture<Void> parentCommitted, Descriptor layer,
+      Digest expectedDiffId, String label) {
     if (snapshots.committed(chainId).isPresent()) {
       return;
     }
@@ -294,7 +300,7 @@ public final class ImageService {
       if (snapshots.committed(chainId).isEmpty()) {
         String key = EXTRACT_PREFIX + Digest.parse(chainId).hex().substring(0, 16) + "-"
             + Long.toHexString(ThreadLocalRandom.current().nextLong());
-        Snapshot s = snapshots.prepare(key, parent);
+        Snapshot s = snapshots.prepare(key, null);
         try {
           long t0 = System.nanoTime();
           Digest diffId = unpacker.unpack(content.path(layer.digest()), snapshots.fs(s.id()), label);
@@ -302,8 +308,10 @@ public final class ImageService {
             throw new InvalidArgumentException(label + " unpacks to DiffID " + diffId + " but the image config says "
                 + expectedDiffId + "; refused");
           }
-          snapshots.commit(chainId, key);
-          LOG.debug("unpacked", "what", label, "chain_id", chainId, "ms", (System.nanoTime() - t0) / 1_000_000);
+          long unpackedMs = (System.nanoTime() - t0) / 1_000_000;
+          await(parentCommitted);
+          snapshots.commit(chainId, key, parent);
+          LOG.debug("unpacked", "what", label, "chain_id", chainId, "ms", unpackedMs);
         } catch (IOException e) {
           snapshots.remove(key);
           dev.jcri.common.ResourceExhaustedException full = dev.jcri.common.DiskFull.explain(e,

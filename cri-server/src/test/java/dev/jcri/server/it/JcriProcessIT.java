@@ -131,6 +131,11 @@ class JcriProcessIT {
     assertTrue(badType.output().contains("key 'log_level': expected one of debug, info, warn, error"),
         badType.output());
     assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
+
+    JcriProcess.Result systemd = JcriProcess.run(dir, serve(config(paths, "cgroup_driver = \"systemd\"")));
+    assertEquals(1, systemd.exitCode());
+    assertTrue(systemd.output().contains("cgroup_driver = \"systemd\" is not supported"), systemd.output());
+    assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
   }
 
   @Test

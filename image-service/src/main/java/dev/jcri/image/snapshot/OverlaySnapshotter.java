@@ -100,11 +100,23 @@ public final class OverlaySnapshotter {
 
   /** Turns the active snapshot {@code key} into the committed, read-only layer {@code name}. */
   public synchronized Snapshot commit(String name, String key) {
+    return commit(name, key, null);
+  }
+
+  /**
+   * Turns the active snapshot {@code key} into the committed layer {@code name} on top of the committed
+   * {@code parentName} (or, when null, the parent it was prepared on): a layer can be unpacked before the
+   * one below it is committed, and committed after it.
+   */
+  public synchronized Snapshot commit(String name, String key, String parentName) {
     if (byName.containsKey(name)) {
       throw new AlreadyExistsException("snapshot \"" + name + "\" is committed already");
     }
     Snapshot active = active(key);
     Snapshot committed = active.committedAs(name);
+    if (parentName != null) {
+      committed = committed.withParent(committedId(parentName));
+    }
     writeRecord(committed);
     try {
       deleteTree(work(active.id()));

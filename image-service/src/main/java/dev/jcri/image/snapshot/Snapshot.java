@@ -15,4 +15,8 @@ public record Snapshot(long id, Kind kind, String key, String name, long parent,
   public Snapshot committedAs(String newName) {
     return new Snapshot(id, Kind.COMMITTED, null, newName, parent, created);
   }
+
+  public Snapshot withParent(long newParent) {
+    return new Snapshot(id, kind, key, name, newParent, created);
+  }
 }

@@ -55,6 +55,30 @@ class OverlaySnapshotterTest {
     return target;
   }
 
+  /** Layers unpack side by side: the upper one prepared with no parent, committed on its parent later. */
+  @Test
+  void layerUnpackedBeforeItsParent_isCommittedOnIt() throws IOException {
+    OverlaySnapshotter s = new OverlaySnapshotter(tmp.resolve("snapshots"));
+    Snapshot top = s.prepare("extract-top", null);
+    TestImage.Layer l = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("etc/.wh.gone", "", 0644))
+        .build().layers().getFirst();
+    Files.write(tmp.resolve("blob-top"), l.blob());
+    new LayerUnpacker(1L << 30).unpack(tmp.resolve("blob-top"), s.fs(top.id()), "top");
+    layer(s, "base", null, t -> {
+      t.file("etc/keep", "base", 0644);
+      t.file("etc/gone", "base", 0644);
+    });
+    assertThrows(RuntimeException.class, () -> s.commit("top", "extract-top", "missing"));
+    s.commit("top", "extract-top", "base");
+    s.prepare("container-1", "top");
+    Path root = mount(s, "container-1");
+    assertEquals("base", Files.readString(root.resolve("etc/keep")));
+    assertFalse(Files.exists(root.resolve("etc/gone")), "the upper layer's whiteout applies to its late parent");
+    OverlaySnapshotter reloaded = new OverlaySnapshotter(tmp.resolve("snapshots"));
+    assertEquals(reloaded.committed("base").orElseThrow().id(), reloaded.committed("top").orElseThrow().parent(),
+        "the parent is recorded on disk");
+  }
+
   @Test
   void prepareCommitMount_showsLayersWithWhiteoutsAndOpaqueDirs() throws IOException {
     OverlaySnapshotter s = new OverlaySnapshotter(tmp.resolve("snapshots"));
