@@ -65,6 +65,23 @@ public interface Libc extends Library {
 
   int open(String path, int flags) throws LastErrorException;
 
+  int open(String path, int flags, int mode) throws LastErrorException;
+
+  long write(int fd, com.sun.jna.Pointer buf, long len) throws LastErrorException;
+
+  int fchmod(int fd, int mode) throws LastErrorException;
+
+  int fchown(int fd, int uid, int gid) throws LastErrorException;
+
+  /** futimens(2): {@code times} is two struct timespec (atime, mtime: seconds and nanoseconds as longs). */
+  int futimens(int fd, com.sun.jna.Pointer times) throws LastErrorException;
+
+  int O_WRONLY = 1;
+  int O_CREAT = 0100;
+  int O_EXCL = 0200;
+  int O_NOFOLLOW = 0400000;
+  int EEXIST = 17;
+
   int socket(int domain, int type, int protocol) throws LastErrorException;
 
   int mkfifo(String path, int mode) throws LastErrorException;

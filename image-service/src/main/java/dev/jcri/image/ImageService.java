@@ -214,6 +214,7 @@ public final class ImageService {
       io.opentelemetry.context.Context pullContext = io.opentelemetry.context.Context.current();
       Semaphore slots = new Semaphore(Math.max(1, settings.maxConcurrentDownloads()));
       CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+      List<CompletableFuture<Void>> layerWork = new java.util.ArrayList<>();
       for (int i = 0; i < n; i++) {
         int index = i;
         Descriptor layer = image.layers().get(i);
@@ -241,7 +242,11 @@ public final class ImageService {
               return null;
             }), Workers.EXECUTOR);
         previous = done;
+        layerWork.add(done);
       }
+      // Layers run side by side: when one fails, the others still settle (finish or remove their snapshot)
+      // before the pull answers, so a failed pull leaves nothing in progress behind it.
+      CompletableFuture.allOf(layerWork.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
       await(previous);
       long size = configDesc.size() + image.layers().stream().mapToLong(Descriptor::size).sum();
       List<String> tags = ref.tag() != null ? List.of(ref.repoTag()) : List.of();

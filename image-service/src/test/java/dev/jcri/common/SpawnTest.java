@@ -33,8 +33,9 @@ class SpawnTest {
   void pipesBothWaysAndStderrApart() throws Exception {
     Spawn.Child c = Spawn.of("/bin/sh", "-c", "tr a-z A-Z; echo oops >&2").stdinPipe().stdoutPipe().stderrPipe()
         .start();
-    c.stdin().write("hello".getBytes(StandardCharsets.UTF_8));
-    c.stdin().close();
+    try (var in = c.stdin()) {
+      in.write("hello".getBytes(StandardCharsets.UTF_8));
+    }
     assertEquals("HELLO", read(c.stdout()));
     assertEquals("oops\n", read(c.stderr()));
     assertEquals(0, c.waitFor());
@@ -83,6 +84,15 @@ class SpawnTest {
   }
 
   @Test
+  void aPipeIsTakenOnce() throws Exception {
+    Spawn.Child c = Spawn.of("/bin/true").stdoutPipe().start();
+    c.stdout().close();
+    assertThrows(IllegalStateException.class, c::stdout);
+    assertThrows(IllegalStateException.class, c::stderrFd);
+    c.waitFor();
+  }
+
+  @Test
   void timeoutThenKill() throws Exception {
     Spawn.Child c = Spawn.of("/bin/sleep", "30").start();
     assertFalse(c.waitFor(100, TimeUnit.MILLISECONDS));
@@ -99,9 +109,10 @@ class SpawnTest {
     for (int i = 0; i < 50; i++) {
       Spawn.Child c = Spawn.of("/bin/echo", "x").stdoutPipe().stderrPipe().stdinPipe().start();
       c.stdin().close();
-      assertArrayEquals("x\n".getBytes(StandardCharsets.UTF_8), c.stdout().readAllBytes());
-      c.stdout().close();
-      c.stderr().close();
+      try (var out = c.stdout()) {
+        assertArrayEquals("x\n".getBytes(StandardCharsets.UTF_8), out.readAllBytes());
+      }
+      c.closePipes();
       assertEquals(0, c.waitFor());
     }
     int after = Files.list(Path.of("/proc/self/fd")).toList().size();

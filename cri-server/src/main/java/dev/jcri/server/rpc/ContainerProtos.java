@@ -26,6 +26,7 @@ final class ContainerProtos {
 
   static ContainerSpec toSpec(ContainerConfig c) {
     LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
+    refuseAppArmor(sc);
     return new ContainerSpec(
         c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
         c.getCommandList(), c.getArgsList(), c.getWorkingDir(),
@@ -80,6 +81,29 @@ final class ContainerProtos {
     }
     throw new dev.jcri.common.InvalidArgumentException("seccomp profile \"" + path + "\" is not runtime/default,"
         + " docker/default, unconfined or localhost/<path>");
+  }
+
+  /**
+   * jcri applies no AppArmor profile (the hosts it is built on have no AppArmor): as containerd does on such a
+   * host, a container that asks for a profile other than Unconfined is refused loudly, never run unconfined
+   * without a word.
+   */
+  static void refuseAppArmor(LinuxContainerSecurityContext sc) {
+    @SuppressWarnings("deprecation")
+    String legacy = sc.getApparmorProfile();
+    String asked = sc.hasApparmor()
+        ? (sc.getApparmor().getProfileTypeValue() == 1 ? "" : switch (sc.getApparmor().getProfileTypeValue()) {
+            case 0 -> "RuntimeDefault";
+            case 2 -> "Localhost " + sc.getApparmor().getLocalhostRef();
+            default -> "type " + sc.getApparmor().getProfileTypeValue();
+          })
+        : legacy.equals("unconfined") ? "" : legacy;
+    if (!asked.isEmpty()) {
+      throw new dev.jcri.common.FailedPreconditionException("AppArmor profile " + asked + " asked for, but jcri"
+          + " applies no AppArmor profiles" + (java.nio.file.Files.isDirectory(java.nio.file.Path.of(
+              "/sys/kernel/security/apparmor")) ? "" : " (and this node has no AppArmor)")
+          + "; leave the profile unset or Unconfined");
+    }
   }
 
   static String seccompLocalhost(LinuxContainerSecurityContext sc) {

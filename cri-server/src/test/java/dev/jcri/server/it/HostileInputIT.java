@@ -186,6 +186,29 @@ class HostileInputIT {
     assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
   }
 
+  /** An AppArmor profile jcri cannot apply is refused, never silently dropped; Unconfined is fine. */
+  @Test
+  @SuppressWarnings("deprecation")
+  void appArmorProfiles_areRefusedNotDropped() {
+    java.util.function.Function<dev.jcri.cri.v1.LinuxContainerSecurityContext.Builder, ContainerConfig.Builder> with =
+        sc -> ctr("aa").setLinux(dev.jcri.cri.v1.LinuxContainerConfig.newBuilder().setSecurityContext(sc));
+    assertRefused(Status.Code.FAILED_PRECONDITION, "AppArmor profile RuntimeDefault", () -> create(with.apply(
+        dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setApparmor(
+            dev.jcri.cri.v1.SecurityProfile.newBuilder().setProfileType(
+                dev.jcri.cri.v1.SecurityProfile.ProfileType.RuntimeDefault)))));
+    assertRefused(Status.Code.FAILED_PRECONDITION, "AppArmor profile Localhost k8s-nginx", () -> create(with.apply(
+        dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setApparmor(
+            dev.jcri.cri.v1.SecurityProfile.newBuilder().setProfileType(
+                dev.jcri.cri.v1.SecurityProfile.ProfileType.Localhost).setLocalhostRef("k8s-nginx")))));
+    assertRefused(Status.Code.FAILED_PRECONDITION, "AppArmor profile localhost/x", () -> create(with.apply(
+        dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setApparmorProfile("localhost/x"))));
+    assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+    String id = create(with.apply(dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setApparmor(
+        dev.jcri.cri.v1.SecurityProfile.newBuilder().setProfileType(
+            dev.jcri.cri.v1.SecurityProfile.ProfileType.Unconfined))));
+    client.runtime().removeContainer(dev.jcri.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(id).build());
+  }
+
   @Test
   void mountTargetThroughASymlinkInTheImage_staysInsideTheContainer() throws Exception {
     String id = null;

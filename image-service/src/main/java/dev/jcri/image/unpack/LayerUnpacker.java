@@ -86,6 +86,60 @@ public final class LayerUnpacker {
     }
   }
 
+  /**
+   * Writes regular files through their descriptor: one open that creates (never follows a link there), the
+   * data, then owner, mode and times on the same descriptor. Half the calls of path-based metadata, and a
+   * layer's small files are most of its cost.
+   */
+  private static final class RegularFiles {
+    private static final int CHUNK = 64 * 1024;
+    private final byte[] chunk = new byte[CHUNK];
+    private final com.sun.jna.Memory native_ = new com.sun.jna.Memory(CHUNK);
+    private final com.sun.jna.Memory times = new com.sun.jna.Memory(32);
+
+    /** Creates {@code target} with the entry's data and metadata; false when something is there already. */
+    boolean create(Path target, InputStream data, TarArchiveEntry e) throws IOException {
+      Libc c = Libc.INSTANCE;
+      int fd;
+      try {
+        fd = c.open(target.toString(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
+            0600);
+      } catch (LastErrorException x) {
+        if (x.getErrorCode() == Libc.EEXIST) {
+          return false;
+        }
+        throw x;
+      }
+      try {
+        int n;
+        while ((n = data.read(chunk)) > 0) {
+          native_.write(0, chunk, 0, n);
+          long off = 0;
+          while (off < n) {
+            off += c.write(fd, native_.share(off), n - off);
+          }
+        }
+        int uid = (int) e.getLongUserId();
+        int gid = (int) e.getLongGroupId();
+        if (uid != 0 || gid != 0) {
+          c.fchown(fd, uid, gid);
+        }
+        c.fchmod(fd, e.getMode() & 07777);
+        long millis = e.getModTime().getTime();
+        long sec = Math.floorDiv(millis, 1000);
+        long nanos = Math.floorMod(millis, 1000) * 1_000_000L;
+        times.setLong(0, sec);
+        times.setLong(8, nanos);
+        times.setLong(16, sec);
+        times.setLong(24, nanos);
+        c.futimens(fd, times);
+      } finally {
+        c.close(fd);
+      }
+      return true;
+    }
+  }
+
   /** One layer's extraction; directory metadata is applied last so that writes into them still succeed. */
   private static final class Extraction {
     private final Path dir;
@@ -97,6 +151,7 @@ public final class LayerUnpacker {
      * one before. Cleared whenever an entry could change how a path resolves (a symlink, a replaced node).
      */
     private final Map<List<String>, Path> parents = new java.util.HashMap<>();
+    private final RegularFiles files = new RegularFiles();
 
     Extraction(Path dir, String layer) {
       this.dir = dir;
@@ -161,6 +216,20 @@ public final class LayerUnpacker {
         finishDirectory(target, e);
         return;
       }
+      if (e.isFile() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice() && !e.isBlockDevice()
+          && !e.isFIFO()) {
+        // The common case first: create, and clear the way only when something is there already.
+        if (!files.create(target, data, e)) {
+          if (removeExisting(target)) {
+            parents.clear();
+          }
+          if (!files.create(target, data, e)) {
+            throw new FileAlreadyExistsException(target.toString());
+          }
+        }
+        xattrs(target, e);
+        return;
+      }
       if (removeExisting(target)) {
         parents.clear();
       }
@@ -188,8 +257,6 @@ public final class LayerUnpacker {
         int type = e.isCharacterDevice() ? Libc.S_IFCHR : e.isBlockDevice() ? Libc.S_IFBLK : Libc.S_IFIFO;
         Libc.INSTANCE.mknod(target.toString(), type | (e.getMode() & 07777),
             Libc.makedev(e.getDevMajor(), e.getDevMinor()));
-      } else if (e.isFile()) {
-        Files.copy(data, target);
       } else {
         return; // sockets, global headers and other kinds carry nothing to unpack
       }
