@@ -282,6 +282,10 @@ class CrashTrialsIT {
         assertTrue(podIds.contains(pin), kind + " pin " + pin + " belongs to a listed pod");
       }
     }
+    // The infra of a PID-sharing pod starts during RunPodSandbox: one cut short leaves none behind.
+    for (String infra : list(paths.state().resolve("infra"))) {
+      assertTrue(podIds.contains(infra), "infra of " + infra + " belongs to a listed pod");
+    }
     // A lease names the pod it was given to (host-local writes the container id into the file); a NOTREADY pod
     // whose stop was cut short still owns its lease until the next StopPodSandbox.
     for (String ip : net.leasedIps()) {
@@ -335,7 +339,7 @@ class CrashTrialsIT {
         .filter(m -> m.startsWith(d.toString())).toList();
   }
 
-  /** Container ids of the conmon processes (and shells about to become conmon) running for this test's jcri. */
+  /** Container ids of the conmon processes running for this test's jcri. */
   static List<String> conmons() throws IOException {
     List<String> ids = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
@@ -348,8 +352,7 @@ class CrashTrialsIT {
         }
         List<String> args = List.of(cmd.split("\0"));
         if (cmd.contains(dir.toString()) && cmd.contains("conmon")) {
-          // conmon itself, or the shell that execs it (a leftover if it never got to): both name the container
-          // after conmon's own (last) -c.
+          // conmon names the container after its (last) -c.
           int c = args.lastIndexOf("-c");
           ids.add(c >= 0 && c + 1 < args.size() ? args.get(c + 1) : "?");
         }

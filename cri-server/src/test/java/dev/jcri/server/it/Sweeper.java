@@ -16,6 +16,31 @@ final class Sweeper {
 
   private Sweeper() {}
 
+  /** Kills what still runs in a pod's cgroups (its infra process, containers a failed test left). */
+  private static void killAll(String podId) {
+    Path pod = Path.of("/sys/fs/cgroup/pids/jcri/pod-" + podId);
+    if (!Files.isDirectory(pod)) {
+      pod = Path.of("/sys/fs/cgroup/jcri/pod-" + podId);
+    }
+    if (!Files.isDirectory(pod)) {
+      return;
+    }
+    try (Stream<Path> procs = Files.walk(pod)) {
+      for (Path p : procs.filter(f -> f.getFileName().toString().equals("cgroup.procs")).toList()) {
+        for (String pid : Files.readAllLines(p)) {
+          try {
+            Libc.INSTANCE.kill(Integer.parseInt(pid.strip()), 9);
+          } catch (RuntimeException gone) {
+            // exited meanwhile
+          }
+        }
+      }
+      Thread.sleep(200);
+    } catch (IOException | InterruptedException e) {
+      System.err.println("sweeper: cannot kill what runs in " + pod + ": " + e);
+    }
+  }
+
   static void sweep(Path dir, List<String> podIds) throws IOException {
     List<String> mounts = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
         .map(l -> l.split(" ")[1])
@@ -29,11 +54,21 @@ final class Sweeper {
         // already gone
       }
     }
+    for (String id : podIds) {
+      killAll(id);
+    }
     try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
       for (Path h : hierarchies.toList()) {
         for (String id : podIds) {
           try {
-            Files.deleteIfExists(h.resolve("jcri").resolve("pod-" + id));
+            Path pod = h.resolve("jcri").resolve("pod-" + id);
+            if (Files.isDirectory(pod)) {
+              try (Stream<Path> below = Files.walk(pod)) {
+                for (Path d : below.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                  Files.deleteIfExists(d);
+                }
+              }
+            }
           } catch (IOException busy) {
             // a failed test left processes in it; reported by the test's own failure, not hidden by this one
             System.err.println("sweeper: cannot remove " + h.resolve("jcri").resolve("pod-" + id) + ": " + busy);
