@@ -17,7 +17,7 @@ LIBDIR := $(PREFIX)/lib/jcri
 BINDIR := $(PREFIX)/bin
 
 # Debian packages jcri runs with, and those its tests need on top.
-RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables
+RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables libssl3
 TEST_DEBS := maven docker-registry busybox-static apache2-utils
 # What `make bench` compares against and draws with.
 BENCH_DEBS := containerd gnuplot-nox

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -185,10 +184,6 @@ public final class ContentStore {
   }
 
   static MessageDigest messageDigest(String jca) {
-    try {
-      return MessageDigest.getInstance(jca);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.jcri.common.Digests.of(jca);
   }
 }
