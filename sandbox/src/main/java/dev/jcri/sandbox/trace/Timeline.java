@@ -35,19 +35,8 @@ public final class Timeline {
   }
 
   public <T> T step(String name, Supplier<T> work) {
-    Span span = tracer.spanBuilder(name).setAttribute(idAttribute, podId).startSpan();
-    long t0 = System.nanoTime();
-    try (Scope _ = span.makeCurrent()) {
-      return work.get();
-    } catch (RuntimeException e) {
-      span.setStatus(StatusCode.ERROR, e.getMessage());
-      throw e;
-    } finally {
-      long nanos = System.nanoTime() - t0;
-      steps.add(new Step(name, Math.round(nanos / 10_000.0) / 100.0));
-      observer.stepDone(kind, name, nanos / 1e9);
-      span.end();
-    }
+    return timed(name, tracer.spanBuilder(name).setAttribute(idAttribute, podId).startSpan(), System.nanoTime(),
+        work);
   }
 
   /**
@@ -59,19 +48,22 @@ public final class Timeline {
     Span span = tracer.spanBuilder(name).setAttribute(idAttribute, podId).setAttribute("jcri.parallel", true)
         .startSpan();
     long t0 = System.nanoTime();
-    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try (Scope _ = span.makeCurrent()) {
-        return work.get();
-      } catch (RuntimeException e) {
-        span.setStatus(StatusCode.ERROR, e.getMessage());
-        throw e;
-      } finally {
-        long nanos = System.nanoTime() - t0;
-        steps.add(new Step(name, Math.round(nanos / 10_000.0) / 100.0));
-        observer.stepDone(kind, name, nanos / 1e9);
-        span.end();
-      }
-    }, executor);
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> timed(name, span, t0, work), executor);
+  }
+
+  /** Runs {@code work} in {@code span}, then lists the step with the time since {@code t0} and ends the span. */
+  private <T> T timed(String name, Span span, long t0, Supplier<T> work) {
+    try (Scope _ = span.makeCurrent()) {
+      return work.get();
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getMessage());
+      throw e;
+    } finally {
+      long nanos = System.nanoTime() - t0;
+      steps.add(new Step(name, Math.round(nanos / 10_000.0) / 100.0));
+      observer.stepDone(kind, name, nanos / 1e9);
+      span.end();
+    }
   }
 
   public void step(String name, Runnable work) {
