@@ -172,7 +172,17 @@ public final class Spawn {
         if (dir != null) {
           check(c.posix_spawn_file_actions_addchdir_np(actions, dir.toString()), "addchdir " + dir);
         }
-        check(c.posix_spawn_file_actions_addclosefrom_np(actions, lowestFree), "addclosefrom");
+        if (HAS_CLOSEFROM) {
+          check(c.posix_spawn_file_actions_addclosefrom_np(actions, lowestFree), "addclosefrom");
+        } else {
+          // glibc before 2.34: close what is open now (a descriptor opened meanwhile by another thread may slip
+          // through; most of jcri's are close-on-exec anyway).
+          for (int fd : openDescriptors()) {
+            if (fd >= lowestFree) {
+              check(c.posix_spawn_file_actions_addclose(actions, fd), "addclose");
+            }
+          }
+        }
         String[] envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         IntByReference pid = new IntByReference();
         String program = argv.getFirst();
@@ -386,6 +396,23 @@ public final class Spawn {
     @Override
     public void close() {
       closeQuietly(fd);
+    }
+  }
+
+  private static final boolean HAS_CLOSEFROM = hasFunction("posix_spawn_file_actions_addclosefrom_np");
+
+  private static boolean hasFunction(String name) {
+    try {
+      com.sun.jna.NativeLibrary.getInstance("c").getFunction(name);
+      return true;
+    } catch (UnsatisfiedLinkError e) {
+      return false;
+    }
+  }
+
+  private static List<Integer> openDescriptors() throws IOException {
+    try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      return fds.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Integer::valueOf).toList();
     }
   }
 

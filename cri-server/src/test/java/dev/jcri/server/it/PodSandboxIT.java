@@ -380,6 +380,27 @@ class PodSandboxIT {
     assertFalse(cgroups.exists("/jcri/pod-" + id));
   }
 
+  /**
+   * A crash after a PID-sharing pod's infra started but before the pod was recorded: at start the infra goes
+   * (process, runtime state, bundle) along with the rest, before the pod's cgroup is removed.
+   */
+  @Test
+  void infraOfAPodNeverRecorded_isRemovedAtStart() throws Exception {
+    String id = run(pod("unrecorded"));
+    Path infra = paths.state().resolve("infra").resolve(id);
+    int pid = Integer.parseInt(Files.readString(infra.resolve("pid")).strip());
+    assertTrue(Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("catatonit"));
+    daemon.close();
+    Files.delete(paths.root().resolve("pods").resolve(id + ".json"));
+    daemon = JcriDaemon.start(config, OpenTelemetry.noop());
+    client.close();
+    client = new CriSocket(paths.socket());
+    assertFalse(Files.exists(infra), "infra bundle removed");
+    assertTrue(!Files.exists(Path.of("/proc/" + pid)) || Files.readString(Path.of("/proc/" + pid + "/stat"))
+        .contains(") Z "), "infra process killed");
+    assertNoLeftovers();
+  }
+
   static List<String> mounts() throws IOException {
     return Files.readAllLines(Path.of("/proc/self/mounts"));
   }
