@@ -186,6 +186,49 @@ class HostileInputIT {
     assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
   }
 
+  /** A conmon that dies without reporting fails the create at once, with what it said, and leaves nothing. */
+  @Test
+  void conmonThatDiesWithoutReporting_failsPromptly() throws Exception {
+    Path fake = dir.resolve("fake-conmon");
+    Files.writeString(fake, "#!/bin/sh\necho 'fake conmon gave up' >&2\nexit 3\n");
+    Files.setPosixFilePermissions(fake, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    TestPaths other = new TestPaths(dir.resolve("jcri-bad-conmon"));
+    JcriDaemon d = JcriDaemon.start(ConfigLoader.fromToml(other.toml("conmon = \"" + fake + "\""), "test"),
+        OpenTelemetry.noop());
+    String hostPod = null;
+    try (CriSocket c = new CriSocket(other.socket())) {
+      c.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+      PodSandboxConfig hostNet = PodSandboxConfig.newBuilder()
+          .setMetadata(PodSandboxMetadata.newBuilder().setName("badconmon").setNamespace("h").setUid("u-bc"))
+          .setLogDirectory(dir.resolve("logs-bc").toString())
+          .setLinux(dev.jcri.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+              dev.jcri.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                  dev.jcri.cri.v1.NamespaceOption.newBuilder().setNetwork(dev.jcri.cri.v1.NamespaceMode.NODE)
+                      .setPid(dev.jcri.cri.v1.NamespaceMode.CONTAINER)))).build();
+      hostPod = c.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(hostNet).build())
+          .getPodSandboxId();
+      String p = hostPod;
+      long t0 = System.nanoTime();
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> c.runtime().createContainer(
+          CreateContainerRequest.newBuilder().setPodSandboxId(p).setConfig(ctr("c")).setSandboxConfig(hostNet)
+              .build()));
+      assertTrue((System.nanoTime() - t0) / 1_000_000 < 10_000, "the create waited for a conmon long gone");
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
+      assertTrue(e.getStatus().getDescription().contains("fake conmon gave up"), e.getStatus().getDescription());
+      assertEquals(0, c.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
+      assertTrue(mountsUnder(other.state().resolve("containers")).isEmpty(), "no rootfs left mounted");
+      c.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(hostPod).build());
+    } finally {
+      d.close();
+      Sweeper.sweep(dir.resolve("jcri-bad-conmon"), hostPod == null ? List.of() : List.of(hostPod));
+    }
+  }
+
+  private static List<String> mountsUnder(Path d) throws java.io.IOException {
+    return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1])
+        .filter(m -> m.startsWith(d.toString())).toList();
+  }
+
   /** An AppArmor profile jcri cannot apply is refused, never silently dropped; Unconfined is fine. */
   @Test
   @SuppressWarnings("deprecation")

@@ -31,6 +31,7 @@ public final class OciRuntime {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long CREATE_TIMEOUT_SECONDS = 120;
   private static final int O_RDWR = 2;
+  private static final int O_NONBLOCK = 04000;
 
   private final String handler;
   private final Path binary;
@@ -54,8 +55,9 @@ public final class OciRuntime {
 
   /**
    * Has conmon create the container (it runs {@code <runtime> create}) and returns the container's pid. The
-   * sync pipe conmon reports on is a FIFO in the bundle, handed over as fd 3 by a shell that then becomes
-   * conmon, so no process stays behind but conmon itself.
+   * sync pipe conmon reports on is a FIFO in the bundle: jcri holds its reading end and hands conmon a
+   * read-write descriptor as fd 3, so a conmon that dies without reporting is seen at once (end of stream),
+   * and a jcri that dies before reading never blocks conmon.
    */
   public int create(CreateRequest r) {
     Path fifo = r.bundle().resolve("sync.fifo");
@@ -85,8 +87,15 @@ public final class OciRuntime {
     // conmon writes an "oom" marker into its working directory as well as into -0: keep it in the bundle.
     Spawn.Child p;
     int syncFd;
+    Fd reader;
     try {
-      syncFd = Libc.INSTANCE.open(fifo.toString(), O_RDWR | Libc.O_CLOEXEC);
+      reader = new Fd(Libc.INSTANCE.open(fifo.toString(), Libc.O_RDONLY | O_NONBLOCK | Libc.O_CLOEXEC));
+      try {
+        syncFd = Libc.INSTANCE.open(fifo.toString(), O_RDWR | Libc.O_CLOEXEC);
+      } catch (com.sun.jna.LastErrorException e) {
+        reader.close();
+        throw e;
+      }
     } catch (com.sun.jna.LastErrorException e) {
       throw new FailedPreconditionException("opening the conmon sync pipe " + fifo + ": " + Libc.describe(e), e);
     }
@@ -95,16 +104,19 @@ public final class OciRuntime {
       p = Spawn.of(cmd).env("_OCI_SYNCPIPE", "3").fd(3, syncFd).dir(r.bundle())
           .stdoutTo(r.bundle().resolve("conmon.out")).stderrToStdout().start();
     } catch (IOException e) {
+      reader.close();
       throw new FailedPreconditionException("starting conmon (" + conmon + "): " + e.getMessage(), e);
     } finally {
       Libc.INSTANCE.close(syncFd);
     }
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(fifo),
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(reader.inputStream(),
           StandardCharsets.UTF_8))) {
         return in.readLine();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
+      } finally {
+        reader.close();
       }
     }, SyncReaders.EXECUTOR);
     try {
@@ -121,6 +133,7 @@ public final class OciRuntime {
       }
       return pid;
     } catch (TimeoutException e) {
+      reader.close();
       p.kill();
       throw new FailedPreconditionException("conmon did not report on " + r.id() + " within " + CREATE_TIMEOUT_SECONDS
           + " s", e);

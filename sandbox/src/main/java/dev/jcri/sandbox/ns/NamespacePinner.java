@@ -146,8 +146,14 @@ public final class NamespacePinner {
         Thread.sleep(1);
       }
       if (!helper.isAlive() || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(own))) {
-        throw new FailedPreconditionException("unshare did not make the pod's user namespace: "
-            + new String(helper.stdout().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip());
+        // Ended first, so that reading what it said cannot wait on a helper still holding its output.
+        helper.kill();
+        helper.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        String said;
+        try (java.io.InputStream out = helper.stdout()) {
+          said = new String(out.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip();
+        }
+        throw new FailedPreconditionException("unshare did not make the pod's user namespace: " + said);
       }
       Files.writeString(Path.of("/proc", Long.toString(pid), "uid_map"), uidMap);
       Files.writeString(Path.of("/proc", Long.toString(pid), "gid_map"), gidMap);
