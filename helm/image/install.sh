@@ -9,10 +9,11 @@ copy() { # copy <src> <dest> <mode>
     changed=1
   fi
 }
+# Jars first, the AOT cache last: the launcher uses the cache only when it is newer than every jar.
+for f in /opt/jcri/lib/lib/*.jar; do copy "$f" "$HOST_LIB/lib/$(basename "$f")" 0644; done
 for f in /opt/jcri/lib/jcri.jar /opt/jcri/lib/jcri.aot; do
   [ -f "$f" ] && copy "$f" "$HOST_LIB/$(basename "$f")" 0644
 done
-for f in /opt/jcri/lib/lib/*.jar; do copy "$f" "$HOST_LIB/lib/$(basename "$f")" 0644; done
 if [ -d /opt/jcri/java ]; then
   mkdir -p "/host$HOST_LIB/java" && cp -a /opt/jcri/java/. "/host$HOST_LIB/java/"
 fi
