@@ -140,8 +140,9 @@ public final class JcriDaemon implements AutoCloseable {
    */
   static CgroupDriver cgroupDriver(JcriConfig.CgroupDriverSetting setting) {
     return switch (setting) {
-      case AUTO, CGROUPFS -> {
-        if (setting == JcriConfig.CgroupDriverSetting.AUTO && CgroupDriver.systemdRunning()) {
+      case CGROUPFS -> CgroupDriver.CGROUPFS;
+      case AUTO -> {
+        if (CgroupDriver.systemdRunning()) {
           LOG.info("systemd runs here, but jcri manages cgroups through cgroupfs: give kubelet cgroupDriver: cgroupfs"
               + " (kubelet 1.28+ takes it from jcri)");
         }

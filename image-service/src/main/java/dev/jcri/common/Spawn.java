@@ -260,28 +260,30 @@ public final class Spawn {
       return fd;
     }
 
+    private interface Opener<T> {
+      T open(String path) throws IOException;
+    }
+
     /** A stream of jcri's own over the pipe: a fresh descriptor for it, opened through /proc. */
-    private FileDescriptorPath reopen(int stdio) {
+    private <T> T reopened(int stdio, Opener<T> opener) throws IOException {
       int fd = take(stdio);
-      return new FileDescriptorPath(fd);
+      try {
+        return opener.open("/proc/self/fd/" + fd);
+      } finally {
+        closeQuietly(fd);
+      }
     }
 
     public OutputStream stdin() throws IOException {
-      try (FileDescriptorPath f = reopen(0)) {
-        return new FileOutputStream(f.path());
-      }
+      return reopened(0, FileOutputStream::new);
     }
 
     public InputStream stdout() throws IOException {
-      try (FileDescriptorPath f = reopen(1)) {
-        return new FileInputStream(f.path());
-      }
+      return reopened(1, FileInputStream::new);
     }
 
     public InputStream stderr() throws IOException {
-      try (FileDescriptorPath f = reopen(2)) {
-        return new FileInputStream(f.path());
-      }
+      return reopened(2, FileInputStream::new);
     }
 
     public Fd stdinFd() {
@@ -384,18 +386,6 @@ public final class Spawn {
         status = st.getValue();
       }
       exit.complete((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
-    }
-  }
-
-  /** A descriptor reachable by path while open; closing it releases the original once reopened. */
-  private record FileDescriptorPath(int fd) implements AutoCloseable {
-    String path() {
-      return "/proc/self/fd/" + fd;
-    }
-
-    @Override
-    public void close() {
-      closeQuietly(fd);
     }
   }
 

@@ -211,8 +211,7 @@ public final class LayerUnpacker {
         finishDirectory(target, e);
         return;
       }
-      if (e.isFile() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice() && !e.isBlockDevice()
-          && !e.isFIFO()) {
+      if (isRegularFile(e)) {
         // The common case first: create, and clear the way only when something is there already.
         if (!files.create(target, data, e)) {
           if (removeExisting(target)) {
@@ -304,6 +303,12 @@ public final class LayerUnpacker {
           Libc.INSTANCE.lsetxattr(target.toString(), name, value, value.length, 0);
         }
       }
+    }
+
+    /** A plain file with data (commons-compress counts links and devices as files too). */
+    private static boolean isRegularFile(TarArchiveEntry e) {
+      return e.isFile() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice() && !e.isBlockDevice()
+          && !e.isFIFO();
     }
 
     private static void checkName(String name, TarArchiveEntry e) {
