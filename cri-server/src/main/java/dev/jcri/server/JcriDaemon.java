@@ -8,6 +8,7 @@ import dev.jcri.sandbox.cgroup.CgroupManager;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerStore;
 import dev.jcri.sandbox.container.OciRuntime;
+import dev.jcri.sandbox.container.ReadOnlyBinary;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.node.CgroupLayout;
@@ -75,6 +76,7 @@ public final class JcriDaemon implements AutoCloseable {
     Path root = config.rootPath();
     Files.createDirectories(root);
     SocketGuard guard = SocketGuard.acquire(config.statePath(), config.socketPath());
+    Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
     try {
       mountHugetlb();
       PodCidrStore podCidr = new PodCidrStore(root.resolve("pod-cidr"));
@@ -88,8 +90,8 @@ public final class JcriDaemon implements AutoCloseable {
           openTelemetry.getTracer("dev.jcri.sandbox"));
       ImageService images = new ImageService(imageSettings(config));
       images.setTracer(openTelemetry.getTracer("dev.jcri.image"));
-      Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
-      config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name, Path.of(h.path()),
+      config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name,
+          ReadOnlyBinary.bind(Path.of(h.path()), config.statePath().resolve("runtimes").resolve(name)),
           Path.of(h.root()), Path.of(config.conmon()))));
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
           runtimes, config.statePath(), openTelemetry.getTracer("dev.jcri.sandbox"));
@@ -120,6 +122,7 @@ public final class JcriDaemon implements AutoCloseable {
       guard.restrictSocket();
       return new JcriDaemon(guard, server, streams, containers, metrics);
     } catch (IOException | RuntimeException e) {
+      runtimes.values().forEach(OciRuntime::close);
       guard.close();
       throw e;
     }

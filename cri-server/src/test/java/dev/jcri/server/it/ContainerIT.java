@@ -95,8 +95,7 @@ class ContainerIT {
     }
     assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
     PodSandboxIT.class.getName();
-    assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()
-        .filter(m -> m.contains(dir.toString())).toList(), "mounts left");
+    assertEquals(List.of(), MountTable.leftUnder(dir), "mounts left");
     assertEquals(List.of(), net.attachedLinks());
   }
 
@@ -405,6 +404,47 @@ class ContainerIT {
     assertEquals(3, bad.getExitCode());
     assertEquals("Error", bad.getReason());
     assertTrue(bad.getFinishedAt() >= bad.getStartedAt());
+  }
+
+  /** crun's own view of a container: "created", "running", "stopped". */
+  private static String crunStatus(String id) throws Exception {
+    Process p = new ProcessBuilder("crun", "--root=/run/jcri/crun", "state", id).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).path("status").asText(out);
+  }
+
+  @Test
+  void crun_runsFromAReadOnlyMount_andAgreesThatJcriStartedTheContainer() throws Exception {
+    String mountPoint = paths.state().resolve("runtimes").resolve("crun").toString();
+    String line = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+        .filter(l -> l.split(" ")[1].equals(mountPoint)).findFirst().orElseThrow(() -> new AssertionError(
+            "no read-only mount of crun at " + mountPoint));
+    assertTrue(line.split(" ")[3].startsWith("ro,"), line);
+
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String id = create(pod, pc, ctr("fifo", "sleep", "3600"));
+    String conmon;
+    try (var procs = Files.list(Path.of("/proc"))) {
+      conmon = procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
+        try {
+          return Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+        } catch (java.io.IOException gone) {
+          return "";
+        }
+      }).filter(c -> c.startsWith("/usr/bin/conmon ") && c.contains(" -c " + id + " ")).findFirst().orElse("");
+    }
+    assertTrue(conmon.contains(" -r " + mountPoint + " "), "conmon runs crun from the mount: " + conmon);
+    assertEquals("created", crunStatus(id));
+
+    client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+    assertEquals("running", crunStatus(id), "jcri's start is crun's start");
+    assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
+    assertEquals("up", exec(id, "echo", "up").getStdout().toStringUtf8().strip());
+    StatusRuntimeException again = assertThrows(StatusRuntimeException.class, () -> client.runtime()
+        .startContainer(StartContainerRequest.newBuilder().setContainerId(id).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, again.getStatus().getCode());
   }
 
   @Test

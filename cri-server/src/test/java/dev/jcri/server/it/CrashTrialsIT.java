@@ -186,7 +186,7 @@ class CrashTrialsIT {
         client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
       }
       checkNothingUnowned(client);
-      assertEquals(List.of(), mountsUnder(dir), "no mount left once every pod is removed");
+      assertEquals(List.of(), MountTable.leftUnder(dir), "no mount left once every pod is removed");
       assertEquals(List.of(), conmons(), "no conmon left");
     } finally {
       last.terminate();
@@ -273,7 +273,7 @@ class CrashTrialsIT {
     Set<String> podIds = listed.stream().map(PodSandbox::getId).collect(Collectors.toSet());
     Set<String> ctrIds = client.runtime().listContainers(ListContainersRequest.getDefaultInstance())
         .getContainersList().stream().map(c -> c.getId()).collect(Collectors.toSet());
-    for (String m : mountsUnder(dir)) {
+    for (String m : MountTable.leftUnder(dir)) {
       assertTrue(podIds.stream().anyMatch(m::contains) || ctrIds.stream().anyMatch(m::contains)
           || m.contains("/snapshots/"), "mount " + m + " belongs to a listed pod or container");
     }
@@ -332,11 +332,6 @@ class CrashTrialsIT {
     try (Stream<Path> s = Files.list(d)) {
       return s.map(p -> p.getFileName().toString()).toList();
     }
-  }
-
-  static List<String> mountsUnder(Path d) throws IOException {
-    return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1])
-        .filter(m -> m.startsWith(d.toString())).toList();
   }
 
   /** Container ids of the conmon processes running for this test's jcri. */

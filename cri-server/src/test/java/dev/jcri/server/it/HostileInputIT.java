@@ -216,17 +216,12 @@ class HostileInputIT {
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getStatus().toString());
       assertTrue(e.getStatus().getDescription().contains("fake conmon gave up"), e.getStatus().getDescription());
       assertEquals(0, c.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
-      assertTrue(mountsUnder(other.state().resolve("containers")).isEmpty(), "no rootfs left mounted");
+      assertTrue(MountTable.under(other.state().resolve("containers")).isEmpty(), "no rootfs left mounted");
       c.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(hostPod).build());
     } finally {
       d.close();
       Sweeper.sweep(dir.resolve("jcri-bad-conmon"), hostPod == null ? List.of() : List.of(hostPod));
     }
-  }
-
-  private static List<String> mountsUnder(Path d) throws java.io.IOException {
-    return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1])
-        .filter(m -> m.startsWith(d.toString())).toList();
   }
 
   /** An AppArmor profile jcri cannot apply is refused, never silently dropped; Unconfined is fine. */

@@ -41,8 +41,11 @@ class JcriProcessIT {
       try (CriSocket client = new CriSocket(paths.socket())) {
         assertEquals("jcri", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
       }
+      assertEquals(2, MountTable.under(paths.state()).stream().filter(MountTable::isRuntimeBinary).count(),
+          "crun and runc bound read-only while jcri runs");
       assertEquals(0, jcri.terminate(), jcri.output());
       assertFalse(Files.exists(paths.socket()), "socket removed on SIGTERM");
+      assertEquals(java.util.List.of(), MountTable.under(paths.state()), "the runtime mounts go with jcri");
       assertTrue(jcri.output().contains("stopped"), jcri.output());
     }
   }

@@ -406,7 +406,7 @@ class PodSandboxIT {
   }
 
   static void assertNoLeftovers() throws Exception {
-    assertEquals(List.of(), mounts().stream().filter(m -> m.contains(dir.toString())).toList(), "mounts");
+    assertEquals(List.of(), MountTable.leftUnder(dir), "mounts");
     for (String kind : List.of("netns", "ipcns", "utsns", "userns", "pods")) {
       Path d = paths.state().resolve(kind);
       if (Files.isDirectory(d)) {

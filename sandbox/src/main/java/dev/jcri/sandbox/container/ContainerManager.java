@@ -672,6 +672,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   @Override
   public void close() throws IOException {
     watcher.close();
+    runtimes.values().forEach(OciRuntime::close);
   }
 
   // ---- helpers ----

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * One OCI runtime handler (crun, runc: the same command line) and conmon, which holds each container's
  * stdio, writes its CRI log and records its exit code, so containers outlive a restart of jcri.
  */
-public final class OciRuntime {
+public final class OciRuntime implements AutoCloseable {
 
   private static final Log LOG = Log.of(OciRuntime.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,15 +34,28 @@ public final class OciRuntime {
   private static final int O_NONBLOCK = 04000;
 
   private final String handler;
-  private final Path binary;
+  private final ReadOnlyBinary binary;
   private final Path root;
   private final Path conmon;
+  /** Whether the runtime is crun (started through its exec FIFO); learnt at the first start. */
+  private volatile Boolean crun;
 
-  public OciRuntime(String handler, Path binary, Path root, Path conmon) {
+  public OciRuntime(String handler, ReadOnlyBinary binary, Path root, Path conmon) {
     this.handler = handler;
     this.binary = binary;
     this.root = root;
     this.conmon = conmon;
+  }
+
+  /** Removes the runtime's read-only mount. */
+  @Override
+  public void close() {
+    binary.close();
+  }
+
+  /** The runtime executable to run now (its read-only mount when there is one). */
+  private String binary() {
+    return binary.path().toString();
   }
 
   public String handler() {
@@ -68,7 +81,7 @@ public final class OciRuntime {
       throw new FailedPreconditionException("making the conmon sync pipe " + fifo + ": " + e.getMessage(), e);
     }
     List<String> cmd = new ArrayList<>(List.of(conmon.toString(),
-        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", binary.toString(), "-b", r.bundle().toString(),
+        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", binary(), "-b", r.bundle().toString(),
         "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
         "--exit-dir", r.exitDir().toString(), "-l", "k8s-file:" + r.logPath(), "--log-level", "error",
         "--socket-dir-path", r.attachDir().toString(), "-P", r.bundle().resolve("conmon.pid").toString(),
@@ -171,7 +184,7 @@ public final class OciRuntime {
    */
   public int runDetached(String id, Path bundle) {
     Path pidFile = bundle.resolve("init.pid");
-    List<String> cmd = List.of(binary.toString(), "--root=" + root, "run", "--detach", "--pid-file",
+    List<String> cmd = List.of(binary(), "--root=" + root, "run", "--detach", "--pid-file",
         pidFile.toString(), "--bundle", bundle.toString(), id);
     Path log = bundle.resolve("runtime.log");
     try {
@@ -192,8 +205,22 @@ public final class OciRuntime {
     }
   }
 
+  /** Lets a created container run its process: crun's exec FIFO is written directly, others run {@code start}. */
   public void start(String id) {
-    run("start", List.of("start", id), 60);
+    if (isCrun()) {
+      CrunExecFifo.start(root, id);
+    } else {
+      run("start", List.of("start", id), 60);
+    }
+  }
+
+  private boolean isCrun() {
+    Boolean known = crun;
+    if (known == null) {
+      known = dev.jcri.sandbox.node.HelperVersions.versionOf(binary.path()).startsWith("crun version");
+      crun = known;
+    }
+    return known;
   }
 
   /** Sends a signal to the container's init process; a container already gone is no error. */
@@ -222,7 +249,7 @@ public final class OciRuntime {
   public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes) {
     Path process = processFor(bundle, command, null);
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--pid-file",
+    List<String> cmd = new ArrayList<>(List.of(binary(), "--root=" + root, "exec", "--pid-file",
         pidFile.toString(), "--process", process.toString(), id));
     Spawn.Child p;
     try {
@@ -302,7 +329,7 @@ public final class OciRuntime {
       TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
     Path process = processFor(bundle, command, tty ? (size == null ? new TerminalSize(0, 0) : size) : null);
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root, "exec", "--pid-file",
+    List<String> cmd = new ArrayList<>(List.of(binary(), "--root=" + root, "exec", "--pid-file",
         pidFile.toString(), "--process", process.toString()));
     Runnable killer = () -> killFromPidFile(pidFile);
     Runnable cleanup = () -> {
@@ -437,7 +464,7 @@ public final class OciRuntime {
   private record Result(int code, String output) {}
 
   private Result exec(List<String> args, long timeoutSeconds) {
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root=" + root));
+    List<String> cmd = new ArrayList<>(List.of(binary(), "--root=" + root));
     cmd.addAll(args);
     try {
       Spawn.Child p = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();
