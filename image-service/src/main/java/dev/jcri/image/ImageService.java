@@ -5,6 +5,7 @@ import dev.jcri.common.Log;
 import dev.jcri.common.NotFoundException;
 import dev.jcri.common.UnavailableException;
 import dev.jcri.image.content.ContentStore;
+import dev.jcri.image.content.GrowingBlob;
 import dev.jcri.image.manifest.Descriptor;
 import dev.jcri.image.manifest.ImageConfig;
 import dev.jcri.image.manifest.Manifest;
@@ -72,7 +73,7 @@ public final class ImageService {
   private final Platform platform = Platform.node();
   private final Set<String> pinned;
   private final Map<String, CompletableFuture<ImageRecord>> pulls = new ConcurrentHashMap<>();
-  private final Map<Digest, CompletableFuture<Path>> downloads = new ConcurrentHashMap<>();
+  private final Map<Digest, Download> downloads = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Void>> unpacks = new ConcurrentHashMap<>();
   private final Map<String, Integer> leases = new ConcurrentHashMap<>();
   private final Object collectorLock = new Object();
@@ -221,24 +222,32 @@ public final class ImageService {
         String chainId = chainIds.get(i);
         String parent = i == 0 ? null : chainIds.get(i - 1);
         String label = ref + " layer " + (i + 1) + "/" + n;
-        CompletableFuture<Path> blob = snapshots.committed(chainId).isPresent()
-            ? CompletableFuture.completedFuture(null)
-            : downloads.computeIfAbsent(layer.digest(), d -> CompletableFuture.supplyAsync(() -> {
-                slots.acquireUninterruptibly();
-                try {
-                  return traced(pullContext, "download", "jcri.digest", layer.digest().toString(),
-                      () -> download(ref, layer, creds, label));
-                } finally {
-                  slots.release();
-                }
-              }, Workers.EXECUTOR));
-        blob.whenComplete((p, e) -> downloads.remove(layer.digest(), blob));
-        // Each layer unpacks into its own directory as soon as it is downloaded, beside the others; commits
-        // go in order, each once the layer below is committed.
+        Download blob = snapshots.committed(chainId).isPresent() ? Download.NONE
+            : downloads.computeIfAbsent(layer.digest(), d -> {
+                CompletableFuture<GrowingBlob> begun = new CompletableFuture<>();
+                CompletableFuture<Path> stored = CompletableFuture.supplyAsync(() -> {
+                  slots.acquireUninterruptibly();
+                  try {
+                    return traced(pullContext, "download", "jcri.digest", layer.digest().toString(),
+                        () -> download(ref, layer, creds, label, begun));
+                  } finally {
+                    slots.release();
+                  }
+                }, Workers.EXECUTOR);
+                stored.whenComplete((p, e) -> {
+                  if (e != null) {
+                    begun.completeExceptionally(e);
+                  }
+                });
+                return new Download(begun, stored);
+              });
+        blob.stored().whenComplete((p, e) -> downloads.remove(layer.digest(), blob));
+        // Each layer unpacks into its own directory as its bytes arrive, beside the others; commits go in
+        // order, each once its blob is verified and the layer below is committed.
         CompletableFuture<Void> below = previous;
-        CompletableFuture<Void> done = blob.thenAcceptAsync(p ->
+        CompletableFuture<Void> done = blob.begun().thenAcceptAsync(g ->
             traced(pullContext, "unpack", "jcri.chain_id", chainId, () -> {
-              unpack(chainId, parent, below, layer, config.diffIds().get(index), label);
+              unpack(chainId, parent, below, layer, config.diffIds().get(index), label, g, blob.stored());
               return null;
             }), Workers.EXECUTOR);
         previous = done;
@@ -266,12 +275,24 @@ public final class ImageService {
 
   /** Downloads one blob into the content store unless it is there; logs progress of long downloads. */
   private Path download(ImageReference ref, Descriptor d, Credentials creds, String label) {
+    return download(ref, d, creds, label, new CompletableFuture<>());
+  }
+
+  /**
+   * Downloads one blob into the content store unless it is there, completing {@code begun} with the blob as
+   * soon as its bytes start to arrive (readable as they do); logs progress of long downloads.
+   */
+  private Path download(ImageReference ref, Descriptor d, Credentials creds, String label,
+      CompletableFuture<GrowingBlob> begun) {
     if (content.has(d.digest())) {
+      begun.complete(GrowingBlob.complete(content.path(d.digest()), d.size()));
       return content.path(d.digest());
     }
     long[] lastLog = {System.nanoTime()};
     try (InputStream in = registry.blob(ref, d, creds)) {
-      Path p = content.write(d, in, bytes -> {
+      GrowingBlob blob = content.begin(d);
+      begun.complete(blob);
+      Path p = content.write(d, blob, in, bytes -> {
         long now = System.nanoTime();
         if (now - lastLog[0] > PROGRESS_EVERY_NANOS) {
           lastLog[0] = now;
@@ -286,12 +307,19 @@ public final class ImageService {
     }
   }
 
+  /** A layer's download: its blob once bytes arrive ({@code begun}), and once verified and stored. */
+  private record Download(CompletableFuture<GrowingBlob> begun, CompletableFuture<Path> stored) {
+    /** For a layer already unpacked: nothing to download. */
+    static final Download NONE = new Download(CompletableFuture.completedFuture(null),
+        CompletableFuture.completedFuture(null));
+  }
+
   /**
    * Unpacks a layer into a new snapshot named by its ChainID, once even when several pulls need it, and
    * commits it on {@code parent} once {@code parentCommitted} completes.
    */
   private void unpack(String chainId, String parent, CompletableFuture<Void> parentCommitted, Descriptor layer,
-      Digest expectedDiffId, String label) {
+      Digest expectedDiffId, String label, GrowingBlob blob, CompletableFuture<Path> stored) {
     if (snapshots.committed(chainId).isPresent()) {
       return;
     }
@@ -308,7 +336,17 @@ public final class ImageService {
         Snapshot s = snapshots.prepare(key, null);
         try {
           long t0 = System.nanoTime();
-          Digest diffId = unpacker.unpack(content.path(layer.digest()), snapshots.fs(s.id()), label);
+          Digest diffId;
+          try {
+            diffId = unpacker.unpack(blob.reader(), snapshots.fs(s.id()), label);
+          } catch (IOException | RuntimeException e) {
+            // Read while it arrived: a failed download is the cause to report (thrown here), not what it did
+            // to the unpacking.
+            await(stored);
+            throw e;
+          }
+          // Nothing unpacked counts before its blob is verified.
+          await(stored);
           if (!diffId.equals(expectedDiffId)) {
             throw new InvalidArgumentException(label + " unpacks to DiffID " + diffId + " but the image config says "
                 + expectedDiffId + "; refused");

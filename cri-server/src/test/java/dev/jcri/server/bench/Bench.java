@@ -44,8 +44,8 @@ public final class Bench {
       TestImage.Built busybox = new TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build();
       pusher.push("bench/busybox", "1", busybox);
       pusher.push("bench/pause", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "2147483647").build());
-      // Three images alike in shape but sharing no layer but busybox's, so that every pull unpacks for real on
-      // both sides (a runtime that keeps unpacked layers after RemoveImage would otherwise skip the work).
+      // Images alike in shape but sharing no layer but busybox's (which both runtimes hold from the start), so
+      // that every pull downloads and unpacks two new layers on both sides.
       for (int v = 1; v <= PULLS; v++) {
         int variant = v;
         byte[] big = new byte[30 << 20];
@@ -125,11 +125,11 @@ public final class Bench {
         for (int v = 1; v <= PULLS; v++) {
           String multi = registry.host() + "/bench/multi:" + v;
           if (v % 2 == 1) {
-            sj.pulls(multi, 1, pull.jcri());
-            sc.pulls(multi, 1, pull.ctd());
+            sj.pull(multi, pull.jcri());
+            sc.pull(multi, pull.ctd());
           } else {
-            sc.pulls(multi, 1, pull.ctd());
-            sj.pulls(multi, 1, pull.jcri());
+            sc.pull(multi, pull.ctd());
+            sj.pull(multi, pull.jcri());
           }
         }
         Line idle = line(lines, "runtime RSS idle, after warm-up (MiB)", Double.NaN);

@@ -12,10 +12,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Channels;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -102,8 +100,33 @@ public final class ContentStore {
     if (Files.isRegularFile(target)) {
       return target;
     }
+    return write(expected, begin(expected), in, progress);
+  }
+
+  /**
+   * Starts writing the blob {@code expected} describes: the returned blob can be read while {@link #write}
+   * fills it. A blob already stored comes back complete.
+   */
+  public GrowingBlob begin(Descriptor expected) throws IOException {
+    Path target = path(expected.digest());
+    if (Files.isRegularFile(target)) {
+      return GrowingBlob.complete(target, expected.size());
+    }
     Files.createDirectories(target.getParent());
-    Path temp = Files.createTempFile(ingest, expected.digest().hex() + "-", ".part");
+    return GrowingBlob.writing(Files.createTempFile(ingest, expected.digest().hex() + "-", ".part"), expected.size());
+  }
+
+  /**
+   * Streams {@code in} into {@code blob} (from {@link #begin}), verifying size and digest on the way; it is
+   * fsync'd and renamed into place. On any failure the partial file is deleted and readers of {@code blob}
+   * fail too.
+   */
+  public Path write(Descriptor expected, GrowingBlob blob, InputStream in, LongConsumer progress) throws IOException {
+    Path target = path(expected.digest());
+    Path temp = blob.file();
+    if (temp.equals(target)) {
+      return target;
+    }
     boolean ok = false;
     try {
       MessageDigest md = messageDigest(expected.digest().jcaName());
@@ -120,6 +143,7 @@ public final class ContentStore {
           }
           md.update(buf, 0, n);
           out.write(buf, 0, n);
+          blob.grew(total);
           progress.accept(total);
         }
         out.flush();
@@ -141,14 +165,13 @@ public final class ContentStore {
         throw new InvalidArgumentException("blob " + expected.digest() + " does not match its digest (got " + actual
             + "); the registry sent other content");
       }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("cannot move blob into place atomically", e);
-      }
+      blob.moveTo(target);
       AtomicFiles.syncDirectory(target.getParent());
       ok = true;
       return target;
+    } catch (IOException | RuntimeException e) {
+      blob.failed(e);
+      throw e;
     } finally {
       if (!ok) {
         Files.deleteIfExists(temp);

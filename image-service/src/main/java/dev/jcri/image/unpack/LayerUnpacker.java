@@ -50,8 +50,13 @@ public final class LayerUnpacker {
   }
 
   public Digest unpack(Path blob, Path dir, String layerName) throws IOException {
+    return unpack(Files.newInputStream(blob), dir, layerName);
+  }
+
+  /** Unpacks the layer {@code raw} streams (compressed or not; closed when done) into {@code dir}; returns its DiffID. */
+  public Digest unpack(InputStream raw, Path dir, String layerName) throws IOException {
     MessageDigest sha = sha256();
-    try (InputStream raw = Files.newInputStream(blob);
+    try (raw;
         InputStream decompressed = decompress(new BufferedInputStream(raw, 128 * 1024));
         CountingLimit limited = new CountingLimit(decompressed, maxUncompressedBytes, layerName);
         DigestInputStream digesting = new DigestInputStream(limited, sha)) {

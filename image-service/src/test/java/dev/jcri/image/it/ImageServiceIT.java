@@ -1,5 +1,6 @@
 package dev.jcri.image.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -366,6 +367,49 @@ class ImageServiceIT {
     assertTrue(restarted.list().isEmpty(), "no partial image listed");
     assertTrue(isEmpty(root.resolve("content/ingest")), "temp files gone");
     assertTrue(restarted.snapshots().list().stream().noneMatch(s -> s.kind() == Snapshot.Kind.ACTIVE));
+  }
+
+  @Test
+  void layer_unpacksWhileItsBlobIsStillDownloading() throws Exception {
+    byte[] big = new byte[12 * 1024 * 1024];
+    new java.util.Random(7).nextBytes(big);
+    TestImage.Built image = new TestImage().layer(TestImage.Compression.NONE, t -> {
+      t.file("early-entry", "first in the tar\n", 0644);
+      t.file("big", big, 0644);
+    }).build();
+    pusher.push("test/streamed", "v1", image);
+    Path ingest = root.resolve("content/ingest");
+    boolean[] seenEarly = {false};
+    ImageRecord r;
+    try (ThrottlingProxy proxy = ThrottlingProxy.start(registry.port(), 4 * 1024 * 1024)) {
+      java.util.concurrent.CompletableFuture<ImageRecord> pull = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> images.pull("127.0.0.1:" + proxy.port() + "/test/streamed:v1", Credentials.NONE));
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!pull.isDone() && System.nanoTime() < deadline) {
+        boolean downloading = Files.isDirectory(ingest) && !isEmpty(ingest);
+        if (downloading) {
+          try (Stream<Path> files = Files.walk(root.resolve("snapshots"))) {
+            if (files.anyMatch(p -> p.getFileName().toString().equals("early-entry"))) {
+              seenEarly[0] = !isEmpty(ingest);
+              if (seenEarly[0]) {
+                break;
+              }
+            }
+          } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException racing) {
+            // a directory came or went while walked
+          }
+        }
+        Thread.sleep(10);
+      }
+      r = pull.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertTrue(seenEarly[0], "the first entry was unpacked while the blob was still being written");
+    Path rootfs = root.resolve("rootfs");
+    Files.createDirectories(rootfs);
+    images.snapshots().prepare("streamed", r.topChainId());
+    images.snapshots().mount("streamed", rootfs);
+    mounts.add(rootfs);
+    assertArrayEquals(big, Files.readAllBytes(rootfs.resolve("big")), "and the layer is whole");
   }
 
   private static boolean isEmpty(Path dir) throws IOException {
