@@ -14,9 +14,10 @@ import java.nio.file.Path;
  * <p>crun's {@code create} leaves the container's init process blocked reading {@code exec.fifo} in the
  * container's state directory; {@code crun start} opens the FIFO for writing, unlinks it (from then on crun
  * reports the container as running, not created) and writes one byte, which lets the init exec the
- * container's process. That protocol is crun's since 2017 and unchanged in its current source. The open here
- * does not block: with no reader (the init is gone) it fails at once instead of waiting for one. Poststart
- * hooks, which {@code crun start} would run, are never in the specs jcri writes.
+ * container's process. That protocol is crun's since 2017 and unchanged in its current source. Here the byte
+ * goes before the unlink, and the open does not block: with no reader (the init is gone) it fails at once
+ * instead of waiting for one. Poststart hooks, which {@code crun start} would run, are never in the specs
+ * jcri writes.
  */
 final class CrunExecFifo {
 
@@ -42,10 +43,12 @@ final class CrunExecFifo {
       };
     }
     try {
-      Files.delete(fifo);
+      // The byte first, then the unlink (crun unlinks first): a writer that goes away without writing leaves
+      // crun's init spinning on end-of-file, so the window for that is kept to two adjacent calls.
       if (Libc.INSTANCE.write(fd, new byte[1], 1) != 1) {
         throw new FailedPreconditionException("starting container " + id + ": short write to " + fifo);
       }
+      Files.delete(fifo);
     } catch (IOException e) {
       throw new FailedPreconditionException("starting container " + id + ": removing " + fifo + ": " + e, e);
     } catch (LastErrorException e) {
