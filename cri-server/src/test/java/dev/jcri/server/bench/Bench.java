@@ -39,6 +39,8 @@ public final class Bench {
     LocalRegistry registry = LocalRegistry.start(work.resolve("registry"));
     List<Line> lines = new ArrayList<>();
     Map<String, String> notes = new LinkedHashMap<>();
+    // Each results file names the change it measured, so the files in order record each change's effect.
+    notes.put("jcri at", builtFrom(results.getParent().getParent()));
     try {
       RegistryPusher pusher = new RegistryPusher(registry);
       TestImage.Built busybox = new TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build();
@@ -174,6 +176,22 @@ public final class Bench {
     System.out.println(md);
     System.out.println("written to " + results);
     new ProcessBuilder("rm", "-rf", work.toString()).start().waitFor(60, TimeUnit.SECONDS);
+  }
+
+  /** The commit the bench ran on ({@code <hash> <subject>}), and whether the tree had uncommitted changes. */
+  static String builtFrom(Path repo) {
+    try {
+      Process log = new ProcessBuilder("git", "-C", repo.toString(), "log", "-1", "--format=%h %s").start();
+      String commit = new String(log.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      Process status = new ProcessBuilder("git", "-C", repo.toString(), "status", "--porcelain", "--untracked-files=no")
+          .start();
+      boolean dirty = !new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank();
+      log.waitFor();
+      status.waitFor();
+      return commit.isEmpty() ? "(not a git checkout)" : "`" + commit + "`" + (dirty ? " with uncommitted changes" : "");
+    } catch (java.io.IOException | InterruptedException e) {
+      return "(git not available: " + e.getMessage() + ")";
+    }
   }
 
   private static Line line(List<Line> lines, String what, double target) {
