@@ -208,7 +208,7 @@ public final class OciRuntime implements AutoCloseable {
   /** Lets a created container run its process: crun's exec FIFO is written directly, others run {@code start}. */
   public void start(String id) {
     if (isCrun()) {
-      CrunExecFifo.start(root, id);
+      CrunStarter.start(root, id);
     } else {
       run("start", List.of("start", id), 60);
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** crun's start protocol against a FIFO laid out as crun lays it out, with this test as the waiting init. */
-class CrunExecFifoTest {
+class CrunStarterTest {
 
   private static final int O_NONBLOCK = 04000;
   private Path root;
@@ -37,7 +37,7 @@ class CrunExecFifoTest {
   void start_unlinksTheFifo_andWakesTheReaderWithOneByte() {
     int reader = Libc.INSTANCE.open(fifo.toString(), Libc.O_RDONLY | O_NONBLOCK | Libc.O_CLOEXEC);
     try {
-      CrunExecFifo.start(root, "c1");
+      CrunStarter.start(root, "c1");
       assertFalse(Files.exists(fifo), "crun reports a container without exec.fifo as running");
       byte[] buf = new byte[8];
       assertEquals(1, Libc.INSTANCE.read(reader, buf, buf.length));
@@ -49,14 +49,14 @@ class CrunExecFifoTest {
   @Test
   void noReader_isTheInitGone() {
     FailedPreconditionException e = assertThrows(FailedPreconditionException.class,
-        () -> CrunExecFifo.start(root, "c1"));
+        () -> CrunStarter.start(root, "c1"));
     assertTrue(e.getMessage().contains("init process is gone"), e.getMessage());
   }
 
   @Test
   void noFifo_isStartedAlreadyOrGone() {
     FailedPreconditionException e = assertThrows(FailedPreconditionException.class,
-        () -> CrunExecFifo.start(root, "other"));
+        () -> CrunStarter.start(root, "other"));
     assertTrue(e.getMessage().contains("not waiting to start"), e.getMessage());
   }
 }

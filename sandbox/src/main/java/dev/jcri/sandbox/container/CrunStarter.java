@@ -19,13 +19,13 @@ import java.nio.file.Path;
  * instead of waiting for one. Poststart hooks, which {@code crun start} would run, are never in the specs
  * jcri writes.
  */
-final class CrunExecFifo {
+final class CrunStarter {
 
   private static final int O_NONBLOCK = 04000;
   private static final int ENOENT = 2;
   private static final int ENXIO = 6;
 
-  private CrunExecFifo() {}
+  private CrunStarter() {}
 
   /** Lets container {@code id}, whose crun state is under {@code root}, run its process. */
   static void start(Path root, String id) {
