@@ -22,9 +22,11 @@ final class RuntimeUnderTest implements AutoCloseable {
   /** The per-pod and per-container helper processes this runtime leaves running. */
   final Predicate<Procs.Proc> helpers;
   final String sandboxImage;
+  /** The bridge its CNI network makes, removed when the runtime is stopped (the bridge plugin leaves it). */
+  private final String bridge;
 
   private RuntimeUnderTest(String name, Path socket, Process process, double readyMs, Predicate<Procs.Proc> helpers,
-      String sandboxImage) {
+      String sandboxImage, String bridge) {
     this.name = name;
     this.socket = socket;
     this.process = process;
@@ -32,6 +34,7 @@ final class RuntimeUnderTest implements AutoCloseable {
     this.client = new CriSocket(socket);
     this.helpers = helpers;
     this.sandboxImage = sandboxImage;
+    this.bridge = bridge;
   }
 
   static String bridgeConf(String net, String bridge, String subnet) {
@@ -62,7 +65,7 @@ final class RuntimeUnderTest implements AutoCloseable {
     pb.environment().put("JCRI_HOME", home.toString());
     String state = dir.resolve("run").toString();
     return start("jcri", pb, socket, p -> p.comm().equals("conmon") && String.join(" ", p.args()).contains(state),
-        "");
+        "", "jbench0");
   }
 
   static RuntimeUnderTest containerd(Path dir, String registryHost, String sandboxImage) throws Exception {
@@ -96,11 +99,11 @@ final class RuntimeUnderTest implements AutoCloseable {
         .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
     String address = socket.toString();
     return start("containerd", pb, socket, p -> p.comm().startsWith("containerd-shim")
-        && String.join(" ", p.args()).contains(address), sandboxImage);
+        && String.join(" ", p.args()).contains(address), sandboxImage, "cbench0");
   }
 
   private static RuntimeUnderTest start(String name, ProcessBuilder pb, Path socket, Predicate<Procs.Proc> helpers,
-      String sandboxImage) throws Exception {
+      String sandboxImage, String bridge) throws Exception {
     Files.deleteIfExists(socket);
     long t0 = System.nanoTime();
     Process p = pb.start();
@@ -123,7 +126,7 @@ final class RuntimeUnderTest implements AutoCloseable {
       }
     }
     double ready = (System.nanoTime() - t0) / 1e6;
-    RuntimeUnderTest r = new RuntimeUnderTest(name, socket, p, ready, helpers, sandboxImage);
+    RuntimeUnderTest r = new RuntimeUnderTest(name, socket, p, ready, helpers, sandboxImage, bridge);
     while (true) {
       try {
         r.client.runtime().version(dev.jcri.cri.v1.VersionRequest.getDefaultInstance());
@@ -150,6 +153,9 @@ final class RuntimeUnderTest implements AutoCloseable {
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor();
       }
+      run(List.of("ip", "link", "del", bridge));
+    } catch (IOException e) {
+      System.out.println("could not remove bridge " + bridge + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
