@@ -21,7 +21,6 @@ import dev.jcri.cri.v1.RemovePodSandboxRequest;
 import dev.jcri.cri.v1.RunPodSandboxRequest;
 import dev.jcri.cri.v1.StopContainerRequest;
 import dev.jcri.image.testing.LocalRegistry;
-import dev.jcri.image.testing.RegistryPusher;
 import dev.jcri.image.testing.TestImage;
 import dev.jcri.server.JcriDaemon;
 import dev.jcri.server.config.ConfigLoader;
@@ -41,11 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileInputIT {
 
   @TempDir static Path dir;
+  static JcriFixture fixture;
   static LocalRegistry registry;
   static TestPaths paths;
-  static JcriDaemon daemon;
   static CriSocket client;
-  static PodNetworkFixture net;
   static String image;
   static String pod;
   static PodSandboxConfig podConfig;
@@ -54,36 +52,23 @@ class HostileInputIT {
 
   @BeforeAll
   static void start() throws Exception {
-    registry = LocalRegistry.start(dir.resolve("registry"));
-    new RegistryPusher(registry).push("h/busybox", "1", new TestImage().busyboxLayer()
-        .layer(TestImage.Compression.GZIP, t -> t.symlink("escape", "../../../../../../../../" + OUTSIDE.substring(1)))
-        .build());
-    image = registry.host() + "/h/busybox:1";
-    paths = new TestPaths(dir.resolve("jcri"));
-    net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
-    client = new CriSocket(paths.socket());
-    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    fixture = JcriFixture.start(dir, new TestImage().busyboxLayer()
+        .layer(TestImage.Compression.GZIP, t -> t.symlink("escape", "../../../../../../../../" + OUTSIDE.substring(1))));
+    registry = fixture.registry;
+    paths = fixture.paths;
+    client = fixture.client;
+    image = fixture.image;
     podConfig = PodSandboxConfig.newBuilder()
         .setMetadata(PodSandboxMetadata.newBuilder().setName("target").setNamespace("h").setUid("u-target"))
         .setLogDirectory(dir.resolve("logs").toString()).build();
     pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig).build())
         .getPodSandboxId();
+    fixture.pods.add(pod);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      for (var p : client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
-        client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
-      }
-      client.close();
-      daemon.close();
-    } finally {
-      net.close();
-      registry.close();
-      Sweeper.sweep(dir, pod == null ? List.of() : List.of(pod));
-    }
+    fixture.close();
   }
 
   static void assertRefused(Status.Code code, String fragment, Supplier<?> call) {

@@ -44,9 +44,13 @@ final class JcriFixture {
   }
 
   static JcriFixture start(Path dir) throws Exception {
+    return start(dir, new TestImage().busyboxLayer().cmd("/bin/sleep", "3600"));
+  }
+
+  /** As {@link #start(Path)}, with {@code testImage} as the image pulled and served as {@code it/busybox:1}. */
+  static JcriFixture start(Path dir, TestImage testImage) throws Exception {
     LocalRegistry registry = LocalRegistry.start(dir.resolve("registry"));
-    new RegistryPusher(registry).push("it/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600")
-        .build());
+    new RegistryPusher(registry).push("it/busybox", "1", testImage.build());
     String image = registry.host() + "/it/busybox:1";
     TestPaths paths = new TestPaths(dir.resolve("jcri"));
     PodNetworkFixture net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
