@@ -280,19 +280,18 @@ public final class OciRuntime implements AutoCloseable {
         p.waitFor();
       }
       byte[][] output = collect(out, err, stdoutPipe, stderrPipe);
-      ExecResult result = new ExecResult(timedOut ? -1 : p.exitValue(), output[0], output[1], timedOut);
-      Files.deleteIfExists(process);
-      Files.deleteIfExists(pidFile);
-      return result;
+      return new ExecResult(timedOut ? -1 : p.exitValue(), output[0], output[1], timedOut);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.kill();
       throw new FailedPreconditionException("interrupted during exec in " + id, e);
-    } catch (ExecutionException | IOException e) {
+    } catch (ExecutionException e) {
       throw new FailedPreconditionException("reading exec output of " + id + ": " + e.getMessage(), e);
     } finally {
       stdoutPipe.close();
       stderrPipe.close();
+      deleteQuietly(process);
+      deleteQuietly(pidFile);
     }
   }
 
