@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jcri.cri.v1.Capability;
 import dev.jcri.cri.v1.ContainerConfig;
-import dev.jcri.cri.v1.ContainerMetadata;
 import dev.jcri.cri.v1.ContainerState;
 import dev.jcri.cri.v1.ContainerStatsRequest;
 import dev.jcri.cri.v1.ContainerStatus;
 import dev.jcri.cri.v1.ContainerStatusRequest;
-import dev.jcri.cri.v1.CreateContainerRequest;
 import dev.jcri.cri.v1.ExecSyncRequest;
 import dev.jcri.cri.v1.ExecSyncResponse;
-import dev.jcri.cri.v1.ImageSpec;
 import dev.jcri.cri.v1.Int64Value;
 import dev.jcri.cri.v1.KeyValue;
 import dev.jcri.cri.v1.LinuxContainerConfig;
@@ -26,21 +23,12 @@ import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.NamespaceMode;
 import dev.jcri.cri.v1.NamespaceOption;
 import dev.jcri.cri.v1.PodSandboxConfig;
-import dev.jcri.cri.v1.PodSandboxMetadata;
-import dev.jcri.cri.v1.PullImageRequest;
 import dev.jcri.cri.v1.RemoveContainerRequest;
 import dev.jcri.cri.v1.RemovePodSandboxRequest;
-import dev.jcri.cri.v1.RunPodSandboxRequest;
 import dev.jcri.cri.v1.StartContainerRequest;
 import dev.jcri.cri.v1.StopContainerRequest;
-import dev.jcri.image.testing.LocalRegistry;
-import dev.jcri.image.testing.RegistryPusher;
-import dev.jcri.image.testing.TestImage;
-import dev.jcri.server.JcriDaemon;
-import dev.jcri.server.config.ConfigLoader;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.opentelemetry.api.OpenTelemetry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,37 +43,29 @@ import org.junit.jupiter.api.io.TempDir;
 class ContainerIT {
 
   @TempDir static Path dir;
-  static LocalRegistry registry;
+  static JcriFixture fixture;
   static TestPaths paths;
-  static JcriDaemon daemon;
   static CriSocket client;
   static PodNetworkFixture net;
-  static String image;
-  static final List<String> pods = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    registry = LocalRegistry.start(dir.resolve("registry"));
-    new RegistryPusher(registry).push("it/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build());
-    image = registry.host() + "/it/busybox:1";
-    paths = new TestPaths(dir.resolve("jcri"));
-    net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
-    client = new CriSocket(paths.socket());
-    w = new Workloads(() -> client, image, dir, pods);
-    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
+    fixture = JcriFixture.start(dir);
+    paths = fixture.paths;
+    client = fixture.client;
+    net = fixture.net;
+    w = fixture.workloads;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      client.close();
-      daemon.close();
-    } finally {
-      net.close();
-      registry.close();
-      Sweeper.sweep(dir, pods);
-    }
+    fixture.close();
+  }
+
+  /** Stops jcri, runs {@code whileDown}, starts it again and talks to the new one. */
+  static void restartJcri(JcriFixture.WhileDown whileDown) throws Exception {
+    fixture.restart(whileDown);
+    client = fixture.client;
   }
 
   @AfterEach
@@ -201,14 +181,12 @@ class ContainerIT {
         .containerStatus(ContainerStatusRequest.newBuilder().setContainerId(dies).setVerbose(true).build())
         .getInfoOrThrow("info")).path("pid").asText());
 
-    daemon.close();
-    ProcessHandle.of(diesPid).orElseThrow().destroy();
-    for (int i = 0; i < 200 && ProcessHandle.of(diesPid).isPresent(); i++) {
-      Thread.sleep(20);
-    }
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
-    client.close();
-    client = new CriSocket(paths.socket());
+    restartJcri(() -> {
+      ProcessHandle.of(diesPid).orElseThrow().destroy();
+      for (int i = 0; i < 200 && ProcessHandle.of(diesPid).isPresent(); i++) {
+        Thread.sleep(20);
+      }
+    });
 
     assertEquals(ContainerState.CONTAINER_RUNNING, status(keeps).getState());
     assertTrue(ProcessHandle.of(pid).isPresent(), "the container process outlived jcri");
@@ -351,11 +329,7 @@ class ContainerIT {
         .getInfoOrThrow("info")).path("pid").asText());
 
     // A crash before the record was written: the container exists for the runtime and on disk, no record does.
-    daemon.close();
-    Files.delete(records.resolve(id + ".json"));
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
-    client.close();
-    client = new CriSocket(paths.socket());
+    restartJcri(() -> Files.delete(records.resolve(id + ".json")));
 
     assertTrue(!Files.exists(bundle), "the bundle is gone");
     assertEquals(List.of(), Files.readAllLines(Path.of("/proc/self/mounts")).stream()

@@ -25,8 +25,10 @@ final class JcriFixture {
   final LocalRegistry registry;
   final TestPaths paths;
   final PodNetworkFixture net;
-  final JcriDaemon daemon;
-  final CriSocket client;
+  /** Replaced by {@link #restart}. */
+  JcriDaemon daemon;
+  /** Replaced by {@link #restart}; the fixture's workloads always use the current one. */
+  CriSocket client;
   final String image;
   final List<String> pods = new CopyOnWriteArrayList<>();
   final Workloads workloads;
@@ -40,7 +42,7 @@ final class JcriFixture {
     this.daemon = daemon;
     this.client = client;
     this.image = image;
-    this.workloads = new Workloads(() -> client, image, dir, pods);
+    this.workloads = new Workloads(() -> this.client, image, dir, pods);
   }
 
   static JcriFixture start(Path dir) throws Exception {
@@ -58,6 +60,20 @@ final class JcriFixture {
     CriSocket client = new CriSocket(paths.socket());
     client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
     return new JcriFixture(dir, registry, paths, net, daemon, client, image);
+  }
+
+  /** What a test does while jcri is down. */
+  interface WhileDown {
+    void run() throws Exception;
+  }
+
+  /** Stops jcri (containers keep running), runs {@code whileDown}, and starts it again on the same state. */
+  void restart(WhileDown whileDown) throws Exception {
+    daemon.close();
+    whileDown.run();
+    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    client.close();
+    client = new CriSocket(paths.socket());
   }
 
   /** Removes every pod, stops jcri and sweeps what a failed test left. */
