@@ -74,10 +74,10 @@ public final class JcriDaemon implements AutoCloseable {
   public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry) throws IOException {
     CgroupDriver driver = cgroupDriver(config.cgroupDriver());
     Path root = config.rootPath();
-    Files.createDirectories(root);
     SocketGuard guard = SocketGuard.acquire(config.statePath(), config.socketPath());
     Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
     try {
+      new NodeDirs(root, config.statePath()).secure();
       mountHugetlb();
       PodCidrStore podCidr = new PodCidrStore(root.resolve("pod-cidr"));
       DefaultNetwork defaultNetwork = new DefaultNetwork(config.cni());
@@ -133,7 +133,7 @@ public final class JcriDaemon implements AutoCloseable {
     Map<String, List<String>> mirrors = new LinkedHashMap<>();
     r.mirrors().forEach((host, m) -> mirrors.put(host, m.endpoints()));
     return new ImageService.Settings(config.rootPath(), new RegistryHosts(mirrors, Set.copyOf(r.insecure())),
-        r.maxConcurrentDownloads(), r.maxLayerBytes(), Set.copyOf(r.pinnedImages()));
+        r.maxConcurrentDownloads(), r.maxLayerBytes(), r.maxImageBytes(), Set.copyOf(r.pinnedImages()));
   }
 
   /**

@@ -45,8 +45,12 @@ public final class AtomicFiles {
     Path temp = dir.resolve(target.getFileName() + TEMP_INFIX
         + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
-      Files.createDirectories(dir);
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      if (!Files.isDirectory(dir)) {
+        OwnerOnly.dir(dir);
+      }
+      // Records hold containers' environments and pods' secrets: 0600 from the first byte.
+      try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OwnerOnly.FILE))) {
         ByteBuffer buf = ByteBuffer.wrap(content);
         while (buf.hasRemaining()) {
           ch.write(buf);

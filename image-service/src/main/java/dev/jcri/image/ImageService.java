@@ -59,10 +59,28 @@ public final class ImageService {
    * @param root where content, snapshots and records live
    * @param maxConcurrentDownloads layer downloads running at once per pull
    * @param maxLayerBytes the most one layer may unpack to
+   * @param maxImageBytes the most the layers one pull unpacks may take together
    * @param pinnedImages references of images never collected and reported pinned (the pause image)
    */
   public record Settings(Path root, RegistryHosts hosts, int maxConcurrentDownloads, long maxLayerBytes,
-      Set<String> pinnedImages) {}
+      long maxImageBytes, Set<String> pinnedImages) {
+
+    /** With an image bound of twice the layer bound. */
+    public Settings(Path root, RegistryHosts hosts, int maxConcurrentDownloads, long maxLayerBytes,
+        Set<String> pinnedImages) {
+      this(root, hosts, maxConcurrentDownloads, maxLayerBytes,
+          maxLayerBytes > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : maxLayerBytes * 2, pinnedImages);
+    }
+  }
+
+  /**
+   * The most layers an image may have: overlayfs stacks at most 500 and the lower directories must fit in one
+   * page of mount options; Docker stops at 125. A manifest listing one small layer 800 times is refused here,
+   * before anything is downloaded.
+   */
+  static final int MAX_LAYERS = 128;
+  /** The most an image config may take; it is read whole into memory. */
+  static final long MAX_CONFIG_BYTES = 8L * 1024 * 1024;
 
   private final Settings settings;
   private final ContentStore content;
@@ -199,6 +217,7 @@ public final class ImageService {
         }
       }
       Manifest.Image image = (Manifest.Image) manifest;
+      checkBounds(ref, image);
       Descriptor configDesc = image.config();
       lease(leased, configDesc.digest().toString());
       download(ref, configDesc, creds, "config");
@@ -212,6 +231,9 @@ public final class ImageService {
       image.layers().forEach(l -> lease(leased, l.digest().toString()));
 
       int n = image.layers().size();
+      dev.jcri.image.unpack.ByteBudget imageBudget = new dev.jcri.image.unpack.ByteBudget(
+          settings.maxImageBytes(), "image " + ref + " unpacks to more than " + settings.maxImageBytes()
+          + " bytes (registry.max_image_bytes); refused");
       io.opentelemetry.context.Context pullContext = io.opentelemetry.context.Context.current();
       Semaphore slots = new Semaphore(Math.max(1, settings.maxConcurrentDownloads()));
       CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
@@ -247,7 +269,8 @@ public final class ImageService {
         CompletableFuture<Void> below = previous;
         CompletableFuture<Void> done = blob.begun().thenAcceptAsync(g ->
             traced(pullContext, "unpack", "jcri.chain_id", chainId, () -> {
-              unpack(chainId, parent, below, layer, config.diffIds().get(index), label, g, blob.stored());
+              unpack(chainId, parent, below, layer, config.diffIds().get(index), label, g, blob.stored(),
+                  imageBudget);
               return null;
             }), Workers.EXECUTOR);
         previous = done;
@@ -270,6 +293,33 @@ public final class ImageService {
       return record;
     } finally {
       leased.forEach(this::release);
+    }
+  }
+
+  /**
+   * Refuses, before a byte of it is fetched, an image that would take more than jcri gives one pull: too many
+   * layers, a config too large to read, a layer blob larger than a layer may unpack to.
+   */
+  private void checkBounds(ImageReference ref, Manifest.Image image) {
+    if (image.layers().size() > MAX_LAYERS) {
+      throw new InvalidArgumentException("image " + ref + " has " + image.layers().size() + " layers; jcri pulls at"
+          + " most " + MAX_LAYERS);
+    }
+    if (image.config().size() > MAX_CONFIG_BYTES) {
+      throw new InvalidArgumentException("image " + ref + ": its config is " + image.config().size()
+          + " bytes; jcri reads at most " + MAX_CONFIG_BYTES);
+    }
+    long total = 0;
+    for (Descriptor l : image.layers()) {
+      if (l.size() > settings.maxLayerBytes()) {
+        throw new InvalidArgumentException("image " + ref + ": layer " + l.digest() + " is " + l.size()
+            + " bytes, more than a layer may unpack to (registry.max_layer_bytes " + settings.maxLayerBytes() + ")");
+      }
+      total += l.size();
+    }
+    if (total > settings.maxImageBytes()) {
+      throw new InvalidArgumentException("image " + ref + ": its layers are " + total + " bytes, more than an image"
+          + " may take (registry.max_image_bytes " + settings.maxImageBytes() + ")");
     }
   }
 
@@ -319,7 +369,8 @@ public final class ImageService {
    * commits it on {@code parent} once {@code parentCommitted} completes.
    */
   private void unpack(String chainId, String parent, CompletableFuture<Void> parentCommitted, Descriptor layer,
-      Digest expectedDiffId, String label, GrowingBlob blob, CompletableFuture<Path> stored) {
+      Digest expectedDiffId, String label, GrowingBlob blob, CompletableFuture<Path> stored,
+      dev.jcri.image.unpack.ByteBudget imageBudget) {
     if (snapshots.committed(chainId).isPresent()) {
       return;
     }
@@ -338,7 +389,7 @@ public final class ImageService {
           long t0 = System.nanoTime();
           Digest diffId;
           try {
-            diffId = unpacker.unpack(blob.reader(), snapshots.fs(s.id()), label);
+            diffId = unpacker.unpack(blob.reader(), snapshots.fs(s.id()), label, imageBudget);
           } catch (IOException | RuntimeException e) {
             // Read while it arrived: a failed download is the cause to report (thrown here), not what it did
             // to the unpacking.

@@ -256,6 +256,9 @@ public final class ConfigLoader {
     if (c.registry().maxLayerBytes() < 1) {
       problems.add("key 'registry.max_layer_bytes': expected a positive number of bytes");
     }
+    if (c.registry().maxImageBytes() < 1) {
+      problems.add("key 'registry.max_image_bytes': expected a positive number of bytes");
+    }
     String metrics = c.metrics().address();
     if (!metrics.isEmpty() && !metrics.matches(".+:[0-9]{1,5}")) {
       problems.add("key 'metrics.address': expected host:port such as 127.0.0.1:9090, got \"" + metrics + "\"");

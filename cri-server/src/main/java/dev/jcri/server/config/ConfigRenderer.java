@@ -41,6 +41,7 @@ public final class ConfigRenderer {
       Map.entry("registry.mirrors.*.endpoints", "Mirror URLs, http:// or https://."),
       Map.entry("registry.max_concurrent_downloads", "Layer downloads running at once for one pull."),
       Map.entry("registry.max_layer_bytes", "The most one layer may unpack to; more is refused as a decompression bomb."),
+      Map.entry("registry.max_image_bytes", "The most the layers of one image may unpack to together."),
       Map.entry("registry.pinned_images", "Images never collected and reported pinned (e.g. the pause image)."),
       Map.entry("tracing", "OpenTelemetry traces over OTLP; the standard OTEL_* variables switch it on too."),
       Map.entry("tracing.enabled", "Export a span per RPC and per step."),

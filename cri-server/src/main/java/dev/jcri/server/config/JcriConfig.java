@@ -51,7 +51,7 @@ public record JcriConfig(
         "/usr/bin/conmon",
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true),
         new Stream("127.0.0.1", 0, false, "", ""),
-        new Registry(Map.of(), List.of(), 3, 64L << 30, List.of()),
+        new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of()),
         new Tracing(false, "http://127.0.0.1:4317"),
         new Metrics(""));
   }
@@ -92,10 +92,10 @@ public record JcriConfig(
 
   /**
    * Registries and pulls: mirrors per registry host, hosts reached over plain HTTP, layer downloads at once
-   * per pull, the most one layer may unpack to, and images never collected.
+   * per pull, the most one layer and one image may unpack to, and images never collected.
    */
   public record Registry(Map<String, Mirror> mirrors, List<String> insecure, int maxConcurrentDownloads,
-      long maxLayerBytes, List<String> pinnedImages) {
+      long maxLayerBytes, long maxImageBytes, List<String> pinnedImages) {
     public Registry {
       mirrors = mirrors == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
       insecure = insecure == null ? List.of() : List.copyOf(insecure);

@@ -37,7 +37,9 @@ public final class SocketGuard implements AutoCloseable {
     // user namespace run as unprivileged node uids and must reach their bundles below it.
     Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx--x--x"));
     Path lockFile = stateDir.resolve("jcri.lock");
-    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(dev.jcri.common.OwnerOnly.FILE));
+    dev.jcri.common.OwnerOnly.setMode(lockFile, dev.jcri.common.OwnerOnly.FILE);
     FileLock lock;
     try {
       lock = channel.tryLock();

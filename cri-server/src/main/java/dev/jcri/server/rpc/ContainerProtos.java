@@ -27,6 +27,7 @@ final class ContainerProtos {
   static ContainerSpec toSpec(ContainerConfig c) {
     LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
     refuseAppArmor(sc);
+    refuseSelinux(sc.getSelinuxOptions(), "container " + c.getMetadata().getName());
     return new ContainerSpec(
         c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
         c.getCommandList(), c.getArgsList(), c.getWorkingDir(),
@@ -104,6 +105,20 @@ final class ContainerProtos {
               "/sys/kernel/security/apparmor")) ? "" : " (and this node has no AppArmor)")
           + "; leave the profile unset or Unconfined");
     }
+  }
+
+  /**
+   * jcri labels nothing for SELinux: a pod or container that asks for an SELinux context is refused, as an
+   * AppArmor profile is, never run with the label silently dropped.
+   */
+  static void refuseSelinux(dev.jcri.cri.v1.SELinuxOption o, String what) {
+    if (o.getUser().isEmpty() && o.getRole().isEmpty() && o.getType().isEmpty() && o.getLevel().isEmpty()) {
+      return;
+    }
+    boolean enabled = java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/selinux/enforce"));
+    throw new dev.jcri.common.FailedPreconditionException(what + " asks for the SELinux context "
+        + String.join(":", o.getUser(), o.getRole(), o.getType(), o.getLevel()) + ", but jcri applies no SELinux"
+        + " labels" + (enabled ? "" : " (and this node has no SELinux)") + "; leave seLinuxOptions unset");
   }
 
   static String seccompLocalhost(LinuxContainerSecurityContext sc) {

@@ -35,6 +35,8 @@ final class PodProtos {
 
   static PodSpec toSpec(PodSandboxConfig c, String runtimeHandler) {
     NamespaceOption ns = c.getLinux().getSecurityContext().getNamespaceOptions();
+    ContainerProtos.refuseSelinux(c.getLinux().getSecurityContext().getSelinuxOptions(), "pod "
+        + c.getMetadata().getName());
     List<PortMapping> ports = c.getPortMappingsList().stream()
         .filter(p -> p.getHostPort() > 0)
         .map(p -> new PortMapping(p.getHostPort(), p.getContainerPort(), protocol(p.getProtocolValue()),

@@ -162,6 +162,39 @@ class HostileInputIT {
     assertEquals(0, client.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersCount());
   }
 
+  /** Fields that end up in a file or a path on the node: nothing of them leaves its place. */
+  @Test
+  void fieldsThatReachHostFiles_areRefused() throws Exception {
+    assertRefused(Status.Code.INVALID_ARGUMENT, "DNS search domain", () -> client.runtime().runPodSandbox(
+        RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("dns").setNamespace("h").setUid("u-dns"))
+            .setDnsConfig(dev.jcri.cri.v1.DNSConfig.newBuilder().addServers("10.96.0.10")
+                .addSearches("svc.cluster.local\nnameserver 6.6.6.6"))).build()));
+    assertRefused(Status.Code.FAILED_PRECONDITION, "SELinux", () -> client.runtime().runPodSandbox(
+        RunPodSandboxRequest.newBuilder().setConfig(podConfig.toBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName("se").setNamespace("h").setUid("u-se"))
+            .setLinux(dev.jcri.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+                dev.jcri.cri.v1.LinuxSandboxSecurityContext.newBuilder().setSelinuxOptions(
+                    dev.jcri.cri.v1.SELinuxOption.newBuilder().setType("spc_t"))))).build()));
+    assertEquals(1, client.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount());
+    assertRefused(Status.Code.FAILED_PRECONDITION, "SELinux", () -> create(ctr("se").setLinux(
+        dev.jcri.cri.v1.LinuxContainerConfig.newBuilder().setSecurityContext(
+            dev.jcri.cri.v1.LinuxContainerSecurityContext.newBuilder().setSelinuxOptions(
+                dev.jcri.cri.v1.SELinuxOption.newBuilder().setLevel("s0:c1,c2"))))));
+    String id = create(ctr("unified"));
+    try {
+      Path outside = Path.of(OUTSIDE + "-cgroup");
+      for (String key : List.of("../../../../../../../.." + outside, outside.toString(), "cgroup.procs")) {
+        assertRefused(Status.Code.INVALID_ARGUMENT, "unified resource", () -> client.runtime()
+            .updateContainerResources(dev.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder().setContainerId(id)
+                .setLinux(dev.jcri.cri.v1.LinuxContainerResources.newBuilder().putUnified(key, "1")).build()));
+      }
+      assertFalse(Files.exists(outside), "nothing was written outside the cgroup");
+    } finally {
+      client.runtime().removeContainer(dev.jcri.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(id).build());
+    }
+  }
+
   @Test
   void devicesOutsideDev_areRefusedAndLeaveNothing() {
     for (String host : List.of("/etc/shadow", "/dev/../etc/shadow", "/dev/stdin")) {

@@ -44,7 +44,7 @@ public record ImageConfig(
     try {
       root = JSON.readTree(json);
     } catch (IOException e) {
-      throw new InvalidArgumentException("image config of " + where + " is not valid JSON: " + e.getMessage());
+      throw new InvalidArgumentException("image config of " + where + " is not valid JSON" + Untrusted.at(e));
     }
     JsonNode c = root.path("config");
     List<Digest> diffIds = new ArrayList<>();

@@ -25,19 +25,37 @@ public final class ManifestParser {
     try {
       root = JSON.readTree(body);
     } catch (IOException e) {
-      throw new InvalidArgumentException("manifest of " + where + " is not valid JSON: " + e.getMessage());
+      throw new InvalidArgumentException("manifest of " + where + " is not valid JSON" + Untrusted.at(e));
     }
-    String type = root.path("mediaType").asText("");
-    if (type.isEmpty()) {
-      type = contentType == null ? "" : contentType.split(";")[0].strip();
+    if (root == null || !root.isObject()) {
+      throw new InvalidArgumentException("manifest of " + where + " is not a JSON object");
     }
+    String bodyType = root.path("mediaType").asText("");
+    String headerType = contentType == null ? "" : contentType.split(";")[0].strip();
+    String type = bodyType.isEmpty() ? headerType : bodyType;
     if (root.path("schemaVersion").asInt() == 1 || type.equals(MediaTypes.DOCKER_SCHEMA1)
         || type.equals(MediaTypes.DOCKER_SCHEMA1_SIGNED)) {
       throw new UnimplementedException("image " + where + " uses Docker manifest schema 1, which jcri does not"
           + " pull (deprecated since 2017, removed from Docker and containerd); rebuild or re-push the image");
     }
+    // CVE-2021-41190: a document that reads as an index and as an image manifest, or whose declared type
+    // disagrees with what the registry served it as, may be read differently by two parties; refused.
+    boolean hasManifests = root.has("manifests");
+    boolean hasImageParts = root.has("config") || root.has("layers");
+    if (hasManifests && hasImageParts) {
+      throw new InvalidArgumentException("manifest of " + where + " has both \"manifests\" (an index) and"
+          + " \"config\"/\"layers\" (an image manifest); ambiguous documents are refused");
+    }
+    if (!bodyType.isEmpty() && KNOWN.contains(headerType) && !bodyType.equals(headerType)) {
+      throw new InvalidArgumentException("manifest of " + where + " says its media type is " + printable(bodyType)
+          + " but the registry served it as " + headerType + "; refused");
+    }
     boolean index = type.equals(MediaTypes.OCI_INDEX) || type.equals(MediaTypes.DOCKER_MANIFEST_LIST)
-        || (type.isEmpty() || type.equals("application/json")) && root.has("manifests");
+        || (type.isEmpty() || type.equals("application/json")) && hasManifests;
+    if (index != hasManifests) {
+      throw new InvalidArgumentException("manifest of " + where + " (media type \"" + printable(type) + "\") "
+          + (index ? "has no \"manifests\"" : "lists \"manifests\" as only an index does") + "; refused");
+    }
     if (index) {
       List<Descriptor> manifests = new ArrayList<>();
       for (JsonNode m : root.path("manifests")) {
@@ -46,7 +64,7 @@ public final class ManifestParser {
       return new Manifest.Index(manifests);
     }
     if (!root.has("config") || !root.path("layers").isArray()) {
-      throw new InvalidArgumentException("manifest of " + where + " (media type \"" + type
+      throw new InvalidArgumentException("manifest of " + where + " (media type \"" + printable(type)
           + "\") is neither an image manifest nor an index");
     }
     List<Descriptor> layers = new ArrayList<>();
@@ -54,6 +72,14 @@ public final class ManifestParser {
       layers.add(descriptor(l, where));
     }
     return new Manifest.Image(descriptor(root.path("config"), where), layers);
+  }
+
+  /** The manifest and index media types jcri asks for: a Content-Type among them is the registry's word. */
+  private static final java.util.Set<String> KNOWN = java.util.Set.of(MediaTypes.OCI_INDEX,
+      MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST);
+
+  private static String printable(String s) {
+    return Untrusted.printable(s, 100);
   }
 
   private static Descriptor descriptor(JsonNode n, String where) {

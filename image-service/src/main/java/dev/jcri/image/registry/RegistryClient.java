@@ -126,17 +126,20 @@ public final class RegistryClient {
   /** Opens the blob of {@code d} as a stream; the caller verifies what it reads and closes it. */
   public InputStream blob(ImageReference ref, Descriptor d, Credentials creds) {
     if (MediaTypes.FOREIGN_LAYERS.contains(d.mediaType())) {
+      URI registryBase = hosts.endpoints(ref.domain()).getLast();
       for (String url : d.urls()) {
         if (url.startsWith("https://") || url.startsWith("http://")) {
           try {
-            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(URI.create(url)).GET(), Credentials.NONE,
-                null, "foreign layer " + d.digest() + " from " + url);
+            // The manifest names these URLs: checked as a redirect of the registry's would be.
+            URI foreign = OriginPolicy.redirect(registryBase, url, "foreign layer " + d.digest());
+            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(foreign).GET(), Credentials.NONE,
+                null, "foreign layer " + d.digest() + " from " + foreign.getHost());
             if (r.statusCode() == 200) {
               return new StallGuard(r.body(), STALL_LIMIT, "foreign layer " + d.digest());
             }
             r.body().close();
           } catch (IOException | JcriException e) {
-            LOG.warn("foreign layer URL failed; trying the registry", "url", url, "error", e.getMessage());
+            LOG.warn("foreign layer URL failed; trying the registry", "digest", d.digest(), "error", e.getMessage());
           }
         }
       }
@@ -224,7 +227,7 @@ public final class RegistryClient {
     Duration backoff = FIRST_BACKOFF;
     for (int attempt = 1; ; attempt++) {
       try {
-        HttpResponse<InputStream> r = followRedirects(original, authorization);
+        HttpResponse<InputStream> r = followRedirects(original, authorization, what);
         int code = r.statusCode();
         if ((code == 429 || code >= 500) && attempt < ATTEMPTS) {
           r.body().close();
@@ -243,13 +246,17 @@ public final class RegistryClient {
     }
   }
 
-  private HttpResponse<InputStream> followRedirects(HttpRequest original, String authorization) throws IOException {
+  /**
+   * Follows redirects by hand: each target is checked ({@link OriginPolicy}), and the Authorization header goes
+   * only to the original origin (scheme, host and port), never to another host nor over another scheme.
+   */
+  private HttpResponse<InputStream> followRedirects(HttpRequest original, String authorization, String what)
+      throws IOException {
     URI uri = original.uri();
-    String authority = uri.getAuthority();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(STALL_LIMIT);
       original.headers().map().forEach((k, vs) -> vs.forEach(v -> b.header(k, v)));
-      if (authorization != null && uri.getAuthority().equals(authority)) {
+      if (authorization != null && OriginPolicy.sameOrigin(original.uri(), uri)) {
         b.header("Authorization", authorization);
       }
       HttpResponse<InputStream> r;
@@ -266,9 +273,9 @@ public final class RegistryClient {
       String location = r.headers().firstValue("Location").orElse(null);
       r.body().close();
       if (location == null) {
-        throw new IOException("redirect " + code + " without a Location from " + uri);
+        throw new IOException("redirect " + code + " without a Location from " + uri.getHost());
       }
-      uri = uri.resolve(location);
+      uri = OriginPolicy.redirect(uri, location, what);
     }
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + original.uri());
   }
@@ -286,10 +293,12 @@ public final class RegistryClient {
     if (!creds.registryToken().isEmpty()) {
       throw new PermissionDeniedException(what + ": " + host + " refused the registry token given with the pull");
     }
-    String realm = challenge.param("realm");
-    if (realm.isEmpty()) {
+    if (challenge.param("realm").isEmpty()) {
       throw new PermissionDeniedException(what + ": " + host + " asked for a bearer token without naming a realm");
     }
+    // https only (or plain http where the registry itself is plain http): credentials never change scheme.
+    URI realmUri = OriginPolicy.realm(URI.create(host), challenge.param("realm"), what);
+    String realm = realmUri.toString();
     String service = challenge.param("service");
     String wantedScope = challenge.param("scope").isEmpty() ? scope : challenge.param("scope");
     HttpRequest.Builder b;
@@ -315,7 +324,7 @@ public final class RegistryClient {
       throw new IOException("interrupted", e);
     }
     try (InputStream in = r.body()) {
-      byte[] body = in.readNBytes(1024 * 1024);
+      byte[] body = in.readNBytes(64 * 1024);
       if (r.statusCode() == 401 || r.statusCode() == 403) {
         throw new PermissionDeniedException(what + ": the token service " + realm + " refused "
             + (creds.isEmpty() ? "anonymous access" : "the credentials (" + creds + ")") + " with " + r.statusCode());
@@ -323,7 +332,13 @@ public final class RegistryClient {
       if (r.statusCode() != 200) {
         throw new UnavailableException(what + ": the token service " + realm + " answered " + r.statusCode());
       }
-      JsonNode json = JSON.readTree(body);
+      JsonNode json;
+      try {
+        json = JSON.readTree(body);
+      } catch (IOException e) {
+        throw new UnavailableException(what + ": the token service " + realmUri.getHost()
+            + " answered with something that is not JSON");
+      }
       String token = json.path("token").asText(json.path("access_token").asText(""));
       if (token.isEmpty()) {
         throw new UnavailableException(what + ": the token service " + realm + " sent no token");
@@ -349,13 +364,20 @@ public final class RegistryClient {
     };
   }
 
-  private static String errorDetail(HttpResponse<InputStream> r) {
+  /**
+   * The registry's error code and a short, printable form of its message (the distribution API's error JSON);
+   * nothing else of a response body ever reaches an error, which kubelet shows in pod events.
+   */
+  static String errorDetail(HttpResponse<InputStream> r) {
     try (InputStream in = r.body()) {
       byte[] body = in.readNBytes(4096);
       JsonNode json = JSON.readTree(body);
       JsonNode first = json.path("errors").path(0);
       if (first.isObject()) {
-        return first.path("code").asText("") + ": " + first.path("message").asText("");
+        String code = first.path("code").asText("");
+        String message = first.path("message").asText("").replaceAll("[^\\x20-\\x7e]", "?");
+        return (code.matches("[A-Z_]{1,40}") ? code : "?") + ": "
+            + (message.length() > 200 ? message.substring(0, 200) + "..." : message);
       }
     } catch (IOException | RuntimeException e) {
       // the body is only a hint
@@ -363,9 +385,11 @@ public final class RegistryClient {
     return "";
   }
 
-  private static String cacheKey(String host, String scope, Credentials creds) {
-    return host + "|" + scope + "|" + creds.username() + "|" + Integer.toHexString(
-        (creds.password() + creds.identityToken()).hashCode());
+  /** The token cache's key: a SHA-256 of the credentials, so two users' tokens never collide. */
+  static String cacheKey(String host, String scope, Credentials creds) {
+    byte[] secret = String.join("\0", creds.username(), creds.password(), creds.identityToken(),
+        creds.registryToken()).getBytes(StandardCharsets.UTF_8);
+    return host + "|" + scope + "|" + java.util.HexFormat.of().formatHex(sha256(secret));
   }
 
   private static String enc(String s) {

@@ -50,18 +50,29 @@ public final class LayerUnpacker {
   }
 
   public Digest unpack(Path blob, Path dir, String layerName) throws IOException {
-    return unpack(Files.newInputStream(blob), dir, layerName);
+    return unpack(Files.newInputStream(blob), dir, layerName, ByteBudget.unlimited());
   }
 
-  /** Unpacks the layer {@code raw} streams (compressed or not; closed when done) into {@code dir}; returns its DiffID. */
+  /** As {@link #unpack(InputStream, Path, String, ByteBudget)} with no bound but the layer's own. */
   public Digest unpack(InputStream raw, Path dir, String layerName) throws IOException {
+    return unpack(raw, dir, layerName, ByteBudget.unlimited());
+  }
+
+  /**
+   * Unpacks the layer {@code raw} streams (compressed or not; closed when done) into {@code dir}; returns its
+   * DiffID. Both the tar stream and the files it expands to (a sparse entry is a few bytes of tar for gigabytes
+   * of file) count against the layer's bound; the files also against {@code image}, the bound of the whole pull.
+   */
+  public Digest unpack(InputStream raw, Path dir, String layerName, ByteBudget image) throws IOException {
     MessageDigest sha = sha256();
     try (raw;
         InputStream decompressed = decompress(new BufferedInputStream(raw, 128 * 1024));
         CountingLimit limited = new CountingLimit(decompressed, maxUncompressedBytes, layerName);
         DigestInputStream digesting = new DigestInputStream(limited, sha)) {
       TarArchiveInputStream tar = new TarArchiveInputStream(digesting);
-      new Extraction(dir, layerName).run(tar);
+      new Extraction(dir, layerName, new ByteBudget(maxUncompressedBytes, "layer " + layerName
+          + " unpacks to more than " + maxUncompressedBytes + " bytes (max_layer_bytes); refused as a likely"
+          + " decompression bomb"), image).run(tar);
       // The tar reader may stop at the end-of-archive blocks; the DiffID covers every byte.
       digesting.transferTo(OutputStreamSink.INSTANCE);
     }
@@ -152,10 +163,15 @@ public final class LayerUnpacker {
      */
     private final Map<List<String>, Path> parents = new java.util.HashMap<>();
     private final RegularFiles files = new RegularFiles();
+    /** What the layer's files take once expanded, and what the image's may take. */
+    private final ByteBudget expanded;
+    private final ByteBudget image;
 
-    Extraction(Path dir, String layer) {
+    Extraction(Path dir, String layer, ByteBudget expanded, ByteBudget image) {
       this.dir = dir;
       this.layer = layer;
+      this.expanded = expanded;
+      this.image = image;
       this.resolver = new InRootResolver(dir);
     }
 
@@ -217,6 +233,10 @@ public final class LayerUnpacker {
         return;
       }
       if (isRegularFile(e)) {
+        // Counted before a byte is written: a sparse entry's real size is what its reader expands it to.
+        long size = Math.max(e.getRealSize(), e.getSize());
+        expanded.take(size);
+        image.take(size);
         // The common case first: create, and clear the way only when something is there already.
         if (!files.create(target, data, e)) {
           if (removeExisting(target)) {

@@ -54,4 +54,41 @@ class ManifestParserTest {
     Platform arm64 = new Platform("linux", "arm64", "v8");
     assertTrue(arm64.runs(new Platform("linux", "arm64", "")));
   }
+
+  static final String CONFIG = "{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + D + "\",\"size\":2}";
+
+  @Test
+  void indexAndManifestAtOnce_isRefused() {
+    String both = "{\"schemaVersion\":2,\"config\":" + CONFIG + ",\"layers\":[],\"manifests\":[]}";
+    for (String type : java.util.List.of("", MediaTypes.OCI_MANIFEST, MediaTypes.OCI_INDEX)) {
+      InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+          () -> ManifestParser.parse(type, both.getBytes(), "x"));
+      assertTrue(e.getMessage().contains("ambiguous"), e.getMessage());
+    }
+  }
+
+  @Test
+  void declaredTypeAgainstServedType_isRefused() {
+    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":" + CONFIG
+        + ",\"layers\":[]}";
+    assertThrows(InvalidArgumentException.class, () -> ManifestParser.parse(MediaTypes.OCI_INDEX, manifest.getBytes(),
+        "x"));
+    // An index type over a document without manifests, and a manifest type over one with them.
+    String indexTyped = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"config\":" + CONFIG
+        + ",\"layers\":[]}";
+    assertThrows(InvalidArgumentException.class, () -> ManifestParser.parse("", indexTyped.getBytes(), "x"));
+    String manifestTyped = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"manifests\":[]}";
+    assertThrows(InvalidArgumentException.class, () -> ManifestParser.parse("", manifestTyped.getBytes(), "x"));
+    // A registry that serves as plain JSON is no contradiction.
+    assertInstanceOf(Manifest.Image.class, ManifestParser.parse("application/json", manifest.getBytes(), "x"));
+  }
+
+  @Test
+  void notJson_neverQuotesTheBody() {
+    String secret = "<html>token=abcdef0123456789</html>";
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+        () -> ManifestParser.parse("text/html", secret.getBytes(), "x"));
+    assertTrue(e.getMessage().contains("line 1"), e.getMessage());
+    assertTrue(!e.getMessage().contains("abcdef"), e.getMessage());
+  }
 }

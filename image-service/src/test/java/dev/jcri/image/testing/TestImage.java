@@ -77,7 +77,11 @@ public final class TestImage {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    byte[] raw = tarBytes.toByteArray();
+    return rawLayer(compression, tarBytes.toByteArray());
+  }
+
+  /** Adds a layer of the tar bytes {@code raw} as they are (for entries no tar writer makes). */
+  public TestImage rawLayer(Compression compression, byte[] raw) {
     ByteArrayOutputStream blob = new ByteArrayOutputStream();
     try (OutputStream out = switch (compression) {
       case GZIP -> new GZIPOutputStream(blob);
@@ -200,6 +204,63 @@ public final class TestImage {
     }
   }
 
+  /**
+   * A tar holding one PAX 1.0 sparse file of {@code realSize} bytes whose only data is {@code data} at its end:
+   * the archive carries a PAX header, a 512-byte map and the data; a reader expands the rest to zeros.
+   */
+  public static byte[] sparseTar(String name, long realSize, byte[] data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    String pax = paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0")
+        + paxRecord("GNU.sparse.name", name) + paxRecord("GNU.sparse.realsize", Long.toString(realSize));
+    byte[] paxBytes = pax.getBytes(StandardCharsets.UTF_8);
+    byte[] map = ("1\n" + (realSize - data.length) + "\n" + data.length + "\n").getBytes(StandardCharsets.UTF_8);
+    writeEntry(out, "./PaxHeaders/" + name, 'x', paxBytes);
+    byte[] body = new byte[512 + data.length];
+    System.arraycopy(map, 0, body, 0, map.length);
+    System.arraycopy(data, 0, body, 512, data.length);
+    writeEntry(out, "GNUSparseFile.0/" + name, '0', body);
+    out.writeBytes(new byte[1024]);
+    return out.toByteArray();
+  }
+
+  private static String paxRecord(String key, String value) {
+    String rest = " " + key + "=" + value + "\n";
+    int len = rest.length() + 1;
+    while (Integer.toString(len).length() + rest.length() != len) {
+      len++;
+    }
+    return len + rest;
+  }
+
+  /** One ustar header block and its data, padded to 512 bytes. */
+  private static void writeEntry(ByteArrayOutputStream out, String name, char type, byte[] data) {
+    byte[] h = new byte[512];
+    put(h, 0, name, 100);
+    put(h, 100, "0000644", 8);
+    put(h, 108, "0000000", 8);
+    put(h, 116, "0000000", 8);
+    put(h, 124, String.format("%011o", data.length), 12);
+    put(h, 136, String.format("%011o", 0), 12);
+    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+    h[156] = (byte) type;
+    put(h, 257, "ustar", 6);
+    put(h, 263, "00", 2);
+    int sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    put(h, 148, String.format("%06o", sum), 7);
+    h[155] = ' ';
+    out.writeBytes(h);
+    out.writeBytes(data);
+    out.writeBytes(new byte[(512 - data.length % 512) % 512]);
+  }
+
+  private static void put(byte[] h, int at, String s, int max) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(b, 0, h, at, Math.min(b.length, max));
+  }
+
   /** Writes tar entries with explicit modes and owners. */
   public static final class Tar {
     private final TarArchiveOutputStream tar;
@@ -252,6 +313,14 @@ public final class TestImage {
       e.setDevMajor(major);
       e.setDevMinor(minor);
       e.setMode(020666);
+      return put(e, null);
+    }
+
+    public Tar blockDevice(String name, int major, int minor) {
+      TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_BLK);
+      e.setDevMajor(major);
+      e.setDevMinor(minor);
+      e.setMode(060666);
       return put(e, null);
     }
 

@@ -33,12 +33,25 @@ public record CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPerio
             + "\" is not a size such as 2MB or 1GB");
       }
     }
-    for (String key : unified.keySet()) {
-      if (!key.matches("[a-z_]+\\.[a-z0-9_.]+") || key.startsWith("cgroup.")) {
-        throw new dev.jcri.common.InvalidArgumentException("unified resource \"" + key
-            + "\" is not a cgroup v2 controller file such as memory.high");
+    // Each key names a file in the container's cgroup directory: one name, never a path (runc and crun refuse
+    // the same); values are one line.
+    for (var u : unified.entrySet()) {
+      String key = u.getKey();
+      if (key.length() > 64 || !key.matches("[a-z][a-z0-9_]*(\\.[A-Za-z0-9_]+)+") || key.startsWith("cgroup.")) {
+        throw new dev.jcri.common.InvalidArgumentException("unified resource \"" + printable(key)
+            + "\" is not a cgroup v2 controller file such as memory.high (no '/', '..' or cgroup.* files)");
+      }
+      String value = u.getValue();
+      if (value.length() > 4096 || value.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+        throw new dev.jcri.common.InvalidArgumentException("unified resource " + key + ": the value must be one"
+            + " line of at most 4096 printable characters");
       }
     }
+  }
+
+  private static String printable(String s) {
+    String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    return cut.replaceAll("[\\p{Cntrl}]", "?");
   }
 
   /** The settings kubelet sent before hugepages, swap and unified existed. */

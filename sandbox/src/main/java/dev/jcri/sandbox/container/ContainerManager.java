@@ -73,9 +73,10 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     this.attachDir = stateDir.resolve("attach");
     this.infra = new InfraContainers(stateDir.resolve("infra"));
     try {
-      Files.createDirectories(containersDir);
-      Files.createDirectories(exitDir);
-      Files.createDirectories(attachDir);
+      // Bundles are 0700 (0710 to their pod's root group in a user-namespaced pod): their parent is searchable.
+      dev.jcri.common.OwnerOnly.dir(containersDir, dev.jcri.common.OwnerOnly.SEARCHABLE);
+      dev.jcri.common.OwnerOnly.dir(exitDir);
+      dev.jcri.common.OwnerOnly.dir(attachDir);
       this.watcher = FileSystems.getDefault().newWatchService();
       exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
     } catch (IOException e) {
@@ -85,8 +86,9 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     pods.setContainerReaper(this);
     pods.setPodInfra(new PodSandboxManager.PodInfra() {
       @Override
-      public void start(String podId, String handler, Map<String, String> pins, String cgroupPath) {
-        infra.ensure(podId, pins, cgroupPath, runtimes.get(handler));
+      public void start(String podId, String handler, Map<String, String> pins, String cgroupPath,
+          Long userNsRootGid) {
+        infra.ensure(podId, pins, cgroupPath, userNsRootGid, runtimes.get(handler));
       }
 
       @Override
@@ -276,12 +278,16 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       Path bundle = containersDir.resolve(id);
       Path rootfs = bundle.resolve("rootfs");
       timeline.step("rootfs", () -> {
+        dev.jcri.common.OwnerOnly.dir(bundle);
+        undo.push(() -> deleteTree(bundle));
+        if (pod.spec().userns() != null) {
+          dev.jcri.common.OwnerOnly.shareWithGroup(bundle, pod.spec().userns().hostRootGid());
+        }
         try {
           Files.createDirectories(rootfs);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-        undo.push(() -> deleteTree(bundle));
         images.snapshots().prepare(snapshotKey(id), image.topChainId());
         undo.push(() -> images.snapshots().remove(snapshotKey(id)));
         String userns = pod.pins().get(dev.jcri.sandbox.ns.NamespaceKind.USER.procName());
@@ -317,7 +323,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
             clonedVolumes), pod, image.config(), rootfs,
             pods.podFilesDir(pod.id()), user, cgroupPath, pidNs, target, ownOomScoreAdj()));
         try {
-          Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
+          dev.jcri.common.OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -52,17 +52,19 @@ final class InfraContainers {
   }
 
   int ensure(PodSandbox pod, OciRuntime runtime) {
-    return ensure(pod.id(), pod.pins(), pod.cgroupPath(), runtime);
+    return ensure(pod.id(), pod.pins(), pod.cgroupPath(),
+        pod.spec().userns() == null ? null : pod.spec().userns().hostRootGid(), runtime);
   }
 
   /** The pid of the pod's infra process, starting it when it does not run yet. */
-  int ensure(String podId, Map<String, String> pins, String cgroupPath, OciRuntime runtime) {
+  int ensure(String podId, Map<String, String> pins, String cgroupPath, Long userNsRootGid, OciRuntime runtime) {
     synchronized (lock(podId)) {
-      return ensureLocked(podId, pins, cgroupPath, runtime);
+      return ensureLocked(podId, pins, cgroupPath, userNsRootGid, runtime);
     }
   }
 
-  private int ensureLocked(String podId, Map<String, String> pins, String cgroupPath, OciRuntime runtime) {
+  private int ensureLocked(String podId, Map<String, String> pins, String cgroupPath, Long userNsRootGid,
+      OciRuntime runtime) {
     Path bundle = dir.resolve(podId);
     Path pidFile = bundle.resolve("pid");
     try {
@@ -77,11 +79,20 @@ final class InfraContainers {
         throw new FailedPreconditionException("the pod shares one PID namespace, which needs " + CATATONIT
             + " as its infra process (apt-get install catatonit)");
       }
-      Path rootfs = Files.createDirectories(bundle.resolve("rootfs"));
-      Files.createDirectories(rootfs.resolve("proc"));
-      Files.createDirectories(rootfs.resolve("dev"));
+      // The bundle is jcri's alone, unless the pod has a user namespace: its infra runs as the pod's root, an
+      // unprivileged uid of the node, which must reach the root and open the mount points in it.
+      Path rootfs = bundle.resolve("rootfs");
+      dev.jcri.common.OwnerOnly.dir(dir, dev.jcri.common.OwnerOnly.SEARCHABLE);
+      for (Path d : List.of(bundle, rootfs, rootfs.resolve("proc"), rootfs.resolve("dev"))) {
+        dev.jcri.common.OwnerOnly.dir(d);
+        if (userNsRootGid != null) {
+          dev.jcri.common.OwnerOnly.shareWithGroup(d, userNsRootGid, d.equals(bundle)
+              ? dev.jcri.common.OwnerOnly.GROUP_SEARCHABLE : dev.jcri.common.OwnerOnly.GROUP_READABLE);
+        }
+      }
       if (!Files.exists(rootfs.resolve("catatonit"))) {
-        Files.createFile(rootfs.resolve("catatonit"));
+        Files.createFile(rootfs.resolve("catatonit"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            dev.jcri.common.OwnerOnly.FILE));
       }
       List<OciSpec.Namespace> ns = new ArrayList<>(List.of(new OciSpec.Namespace("mount", null),
           new OciSpec.Namespace("pid", null)));
@@ -96,7 +107,7 @@ final class InfraContainers {
           new OciSpec.Linux(ns, cgroupPath + "/infra", null, Map.of(), List.of(), List.of(), null, List.of(),
               null),
           Map.of());
-      Files.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
+      dev.jcri.common.OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
       int pid;
       try {
         pid = runtime.runDetached(containerId(podId), bundle);

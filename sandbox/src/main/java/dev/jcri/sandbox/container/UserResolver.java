@@ -93,12 +93,21 @@ final class UserResolver {
         .orElseThrow(() -> new InvalidArgumentException("group \"" + name + "\" is not in the image's /etc/group"));
   }
 
+  /** The most of an image's /etc/passwd or /etc/group that is read. */
+  static final long MAX_BYTES = 1024 * 1024;
+
   private static List<String[]> entries(Path file) {
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(file.getParent())) {
       return List.of();
     }
     try {
-      return Files.readAllLines(file).stream().filter(l -> !l.startsWith("#")).map(l -> l.split(":", -1)).toList();
+      // The image wrote this file: it is read whole, so its size is bounded first.
+      if (Files.size(file) > MAX_BYTES) {
+        throw new InvalidArgumentException("the image's /etc/" + file.getFileName() + " is larger than " + MAX_BYTES
+            + " bytes; jcri reads users and groups only from smaller files (give run_as_user as a number)");
+      }
+      return Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1).stream()
+          .filter(l -> !l.startsWith("#")).map(l -> l.split(":", -1)).toList();
     } catch (IOException e) {
       return List.of();
     }

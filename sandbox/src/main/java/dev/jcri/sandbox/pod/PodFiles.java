@@ -3,6 +3,7 @@ package dev.jcri.sandbox.pod;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Libc;
+import dev.jcri.common.OwnerOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,11 +41,15 @@ final class PodFiles {
     return dir.resolve("shm");
   }
 
-  void create() {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("creating " + dir, e);
+  /**
+   * Creates the pod's directory, 0700: its /dev/shm is a world-writable tmpfs that no other user of the node
+   * may reach. A user-namespaced pod's root group ({@code userNsRootGid}, null without one) may traverse it.
+   */
+  void create(Long userNsRootGid) {
+    OwnerOnly.dir(dir.getParent(), OwnerOnly.SEARCHABLE);
+    OwnerOnly.dir(dir);
+    if (userNsRootGid != null) {
+      OwnerOnly.shareWithGroup(dir, userNsRootGid);
     }
   }
 

@@ -44,7 +44,8 @@ public final class PodSandboxManager {
    * It starts while the pod's network is set up, so the pod's first container does not wait for it.
    */
   public interface PodInfra {
-    void start(String podId, String handler, Map<String, String> pins, String cgroupPath);
+    /** @param userNsRootGid the node gid of root in the pod's user namespace, or null without one */
+    void start(String podId, String handler, Map<String, String> pins, String cgroupPath, Long userNsRootGid);
 
     void remove(String podId, String handler);
   }
@@ -141,7 +142,7 @@ public final class PodSandboxManager {
       String hostname = hostname(spec, hostNet);
       PodFiles files = new PodFiles(podsDir.resolve(id));
       timeline.step("pod_files", () -> {
-        files.create();
+        files.create(spec.userns() == null ? null : spec.userns().hostRootGid());
         undo.push("remove pod files", files::delete);
         files.writeHostname(hostname);
         files.writeResolvConf(spec.dns());
@@ -193,7 +194,8 @@ public final class PodSandboxManager {
       java.util.concurrent.CompletableFuture<Object> infraStarted = null;
       if (spec.pid() == NamespaceMode.POD && podInfra != null) {
         infraStarted = timeline.parallelStep("infra", () -> {
-          podInfra.start(id, handler, pinPaths, cgroupPath);
+          podInfra.start(id, handler, pinPaths, cgroupPath,
+              spec.userns() == null ? null : spec.userns().hostRootGid());
           return null;
         }, BESIDE);
         var started = infraStarted;
@@ -279,8 +281,35 @@ public final class PodSandboxManager {
       }
     }
     if (!spec.hostname().isEmpty() && !spec.hostname().matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
-      throw new InvalidArgumentException("hostname \"" + spec.hostname() + "\" is not a valid host name (at most 64"
-          + " letters, digits, '-' and '.')");
+      throw new InvalidArgumentException("hostname \"" + spec.hostname().replaceAll("\\p{Cntrl}", "?")
+          + "\" is not a valid host name (at most 64 letters, digits, '-' and '.')");
+    }
+    validateDns(spec.dns());
+  }
+
+  /**
+   * Each DNS entry becomes a word of the pod's resolv.conf: a newline or other control character would add lines
+   * of the pod author's choosing (another nameserver), so entries are single words of printable characters.
+   */
+  static void validateDns(PodSpec.Dns dns) {
+    for (String server : dns.servers()) {
+      if (!server.matches("[0-9A-Fa-f.:]{2,45}(%[A-Za-z0-9_.-]{1,15})?")) {
+        throw new InvalidArgumentException("DNS server \"" + server.replaceAll("\\p{Cntrl}", "?")
+            + "\" is not an IP address");
+      }
+    }
+    for (var field : List.of(java.util.Map.entry("search domain", dns.searches()),
+        java.util.Map.entry("option", dns.options()))) {
+      for (String v : field.getValue()) {
+        if (v.isEmpty() || v.length() > 253 || v.chars().anyMatch(ch -> ch <= 0x20 || ch == 0x7f)) {
+          throw new InvalidArgumentException("DNS " + field.getKey() + " \"" + v.replaceAll("\\p{Cntrl}", "?")
+              + "\" must be one word of at most 253 printable characters (no spaces, newlines or control"
+              + " characters)");
+        }
+      }
+    }
+    if (dns.servers().size() + dns.searches().size() + dns.options().size() > 256) {
+      throw new InvalidArgumentException("DNS config has more than 256 servers, search domains and options");
     }
   }
 
