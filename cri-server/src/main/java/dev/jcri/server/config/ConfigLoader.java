@@ -256,6 +256,9 @@ public final class ConfigLoader {
     if (c.registry().maxLayerBytes() < 1) {
       problems.add("key 'registry.max_layer_bytes': expected a positive number of bytes");
     }
+    if (c.stream().idleTimeoutSeconds() < 1) {
+      problems.add("key 'stream.idle_timeout_seconds': expected a positive number of seconds");
+    }
     if (c.registry().maxImageBytes() < 1) {
       problems.add("key 'registry.max_image_bytes': expected a positive number of bytes");
     }

@@ -35,6 +35,7 @@ public final class ConfigRenderer {
       Map.entry("stream.tls", "Serve HTTPS (the URLs handed out say https)."),
       Map.entry("stream.tls_cert", "PEM certificate chain; with tls_key empty too, a self-signed one is made at start."),
       Map.entry("stream.tls_key", "PEM private key (PKCS#8) of tls_cert."),
+      Map.entry("stream.idle_timeout_seconds", "A streaming session with no traffic either way for this long is closed."),
       Map.entry("registry", "Image registries."),
       Map.entry("registry.insecure", "Registries (host or host:port) reached over plain HTTP. Loopback ones always may."),
       Map.entry("registry.mirrors", "Per registry host, endpoints tried in order before the host itself."),

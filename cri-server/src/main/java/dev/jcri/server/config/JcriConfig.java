@@ -50,7 +50,7 @@ public record JcriConfig(
         runtimes,
         "/usr/bin/conmon",
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true),
-        new Stream("127.0.0.1", 0, false, "", ""),
+        new Stream("127.0.0.1", 0, false, "", "", Stream.DEFAULT_IDLE_TIMEOUT_SECONDS),
         new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of()),
         new Tracing(false, "http://127.0.0.1:4317"),
         new Metrics(""));
@@ -83,10 +83,18 @@ public record JcriConfig(
    * serves HTTPS with {@code tlsCert}/{@code tlsKey} (PEM), or with a self-signed certificate made at start
    * when both are empty.
    */
-  public record Stream(String address, int port, boolean tls, String tlsCert, String tlsKey) {
+  public record Stream(String address, int port, boolean tls, String tlsCert, String tlsKey,
+      int idleTimeoutSeconds) {
+    /** kubelet's and containerd's default streaming idle timeout. */
+    public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 4 * 3600;
+
     public Stream {
       tlsCert = tlsCert == null ? "" : tlsCert;
       tlsKey = tlsKey == null ? "" : tlsKey;
+    }
+
+    public Stream(String address, int port, boolean tls, String tlsCert, String tlsKey) {
+      this(address, port, tls, tlsCert, tlsKey, DEFAULT_IDLE_TIMEOUT_SECONDS);
     }
   }
 

@@ -118,18 +118,50 @@ public final class ContainerRpcs {
     }
   }
 
-  /** ExecSync: the command's output (at most 16 MiB a stream) and exit code; the timeout kills it. */
+  /**
+   * ExecSync: the command's output (at most 8 MiB a stream, so that the response fits kubelet's 16 MiB message
+   * limit, and what the node-wide budget gives) and exit code;
+   * the timeout kills it. The output's share of the budget is given back once the response is sent.
+   */
   public record Exec(ContainerManager containers) implements UnaryRpc<ExecSyncRequest, ExecSyncResponse> {
     @Override
     public ExecSyncResponse call(ExecSyncRequest request) {
+      try (OciRuntime.ExecResult r = run(request)) {
+        return response(r);
+      }
+    }
+
+    /** Serves one call, holding the output until the response is on the wire. */
+    public void serve(ExecSyncRequest request, io.grpc.stub.StreamObserver<ExecSyncResponse> observer) {
+      try (OciRuntime.ExecResult r = run(request)) {
+        observer.onNext(response(r));
+        observer.onCompleted();
+      }
+    }
+
+    private OciRuntime.ExecResult run(ExecSyncRequest request) {
       OciRuntime.ExecResult r = containers.execSync(requireId(request.getContainerId(), "ExecSync"),
           request.getCmdList(), request.getTimeout());
       if (r.timedOut()) {
+        r.close();
         throw new dev.jcri.common.DeadlineExceededException("command in container " + request.getContainerId()
             + " timed out after " + request.getTimeout() + " s and was killed");
       }
-      return ExecSyncResponse.newBuilder().setStdout(ByteString.copyFrom(r.stdout()))
-          .setStderr(ByteString.copyFrom(r.stderr())).setExitCode(r.exitCode()).build();
+      return r;
+    }
+
+    private static ExecSyncResponse response(OciRuntime.ExecResult r) {
+      return ExecSyncResponse.newBuilder().setStdout(wrap(r.stdout())).setStderr(wrap(r.stderr()))
+          .setExitCode(r.exitCode()).build();
+    }
+
+    /** The chunks as one ByteString, wrapped, not copied: they are the budget's until the response is sent. */
+    private static ByteString wrap(OciRuntime.Output o) {
+      ByteString all = ByteString.EMPTY;
+      for (byte[] chunk : o.chunks()) {
+        all = all.concat(com.google.protobuf.UnsafeByteOperations.unsafeWrap(chunk));
+      }
+      return all;
     }
   }
 

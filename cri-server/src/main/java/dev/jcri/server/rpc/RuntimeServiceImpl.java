@@ -232,7 +232,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   @Override
   public void execSync(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
-    UnaryRpc.serve(execSyncRpc, request, observer);
+    execSyncRpc.serve(request, observer);
   }
 
   @Override

@@ -1,9 +1,5 @@
 package dev.jcri.server.stream;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.Log;
 import dev.jcri.sandbox.container.AttachConnection;
@@ -20,7 +16,6 @@ import java.util.function.Consumer;
 final class CommandSession {
 
   private static final Log LOG = Log.of(CommandSession.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ContainerManager containers;
 
@@ -199,14 +194,12 @@ final class CommandSession {
     }
   }
 
-  /** Reads {"Width":..,"Height":..} objects until the stream ends. */
+  /** Reads {"Width":..,"Height":..} objects until the stream ends; closes it on abuse. */
   static void readSizes(InputStream in, Consumer<TerminalSize> apply) {
-    try (JsonParser p = JSON.getFactory().createParser(in);
-        MappingIterator<JsonNode> it = JSON.readValues(p, JsonNode.class)) {
-      while (it.hasNextValue()) {
-        JsonNode n = it.nextValue();
-        apply.accept(new TerminalSize(n.path("Width").asInt(), n.path("Height").asInt()));
-      }
+    try (in) {
+      ResizeMessages.read(in, apply);
+    } catch (ResizeMessages.Abuse e) {
+      LOG.warn("resize stream closed", "reason", e.getMessage());
     } catch (IOException | RuntimeException e) {
       LOG.debug("resize stream ended", "error", String.valueOf(e));
     }

@@ -6,18 +6,14 @@ import java.io.InputStream;
 import java.util.ArrayDeque;
 
 /**
- * One stream of bytes from the client: the event loop offers buffers, a session thread reads them. Above
- * {@link #HIGH_WATER} buffered bytes the connection stops reading until the reader is below {@link #LOW_WATER}.
+ * One stream of bytes from the client: the event loop offers buffers, a session thread reads them. What it
+ * holds counts toward its connection's {@link ReadThrottle}.
  */
 final class InboundPipe extends InputStream {
-
-  static final int HIGH_WATER = 1 << 20;
-  static final int LOW_WATER = 256 << 10;
 
   private final ReadThrottle throttle;
   private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
   private int buffered;
-  private boolean throttled;
   private boolean finished;
   private boolean aborted;
 
@@ -33,10 +29,7 @@ final class InboundPipe extends InputStream {
     }
     queue.add(buf);
     buffered += buf.readableBytes();
-    if (!throttled && buffered > HIGH_WATER) {
-      throttled = true;
-      throttle.hold();
-    }
+    throttle.added(buf.readableBytes());
     notifyAll();
   }
 
@@ -51,8 +44,8 @@ final class InboundPipe extends InputStream {
     aborted = true;
     queue.forEach(ByteBuf::release);
     queue.clear();
+    throttle.removed(buffered);
     buffered = 0;
-    unthrottle();
     notifyAll();
   }
 
@@ -82,9 +75,7 @@ final class InboundPipe extends InputStream {
       queue.poll().release();
     }
     buffered -= n;
-    if (throttled && buffered < LOW_WATER) {
-      unthrottle();
-    }
+    throttle.removed(n);
     return n;
   }
 
@@ -92,13 +83,6 @@ final class InboundPipe extends InputStream {
   public int read() throws IOException {
     byte[] one = new byte[1];
     return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-  }
-
-  private void unthrottle() {
-    if (throttled) {
-      throttled = false;
-      throttle.release();
-    }
   }
 
   @Override

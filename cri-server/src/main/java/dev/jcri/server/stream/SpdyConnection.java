@@ -42,7 +42,14 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     void closed();
   }
 
+  /**
+   * Streams open at once on one connection: an exec uses five, a port-forward two per forwarded connection;
+   * past this a new stream is refused (RST_STREAM) and the session goes on.
+   */
+  static final int MAX_STREAMS = 128;
+
   private final Map<Integer, Stream> streams = new HashMap<>();
+  private int refused;
   private final Listener listener;
   private ReadThrottle throttle;
 
@@ -52,7 +59,7 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    throttle = new ReadThrottle(ctx.channel());
+    throttle = ReadThrottle.install(ctx.channel());
   }
 
   @Override
@@ -93,6 +100,15 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void open(ChannelHandlerContext ctx, SpdySynStreamFrame f) {
+    if (streams.size() >= MAX_STREAMS || streams.containsKey(f.streamId())) {
+      if (refused++ == 0) {
+        LOG.warn("SPDY stream refused (and any more on this connection)", "stream", f.streamId(), "open",
+            streams.size(), "max", MAX_STREAMS, "remote", String.valueOf(ctx.channel().remoteAddress()));
+      }
+      ctx.writeAndFlush(new io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame(f.streamId(),
+          io.netty.handler.codec.spdy.SpdyStreamStatus.REFUSED_STREAM));
+      return;
+    }
     Map<String, String> headers = new HashMap<>();
     for (Map.Entry<CharSequence, CharSequence> h : f.headers()) {
       headers.put(h.getKey().toString().toLowerCase(Locale.ROOT), h.getValue().toString());

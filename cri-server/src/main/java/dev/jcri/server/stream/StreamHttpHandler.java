@@ -52,11 +52,14 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
   private final StreamTokens tokens;
   private final CommandSession commands;
   private final PortForwardSession forwards;
+  private final ConnectionGuard guard;
 
-  StreamHttpHandler(StreamTokens tokens, CommandSession commands, PortForwardSession forwards) {
+  StreamHttpHandler(StreamTokens tokens, CommandSession commands, PortForwardSession forwards,
+      ConnectionGuard guard) {
     this.tokens = tokens;
     this.forwards = forwards;
     this.commands = commands;
+    this.guard = guard;
   }
 
   @Override
@@ -117,6 +120,7 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     p.remove(HttpObjectAggregator.class);
     p.remove(HttpServerCodec.class);
     p.remove(this);
+    guard.upgraded(p);
     LOG.debug("streaming session", "kind", request.kind(), "transport", "spdy", "protocol", chosen.get());
   }
 
@@ -167,6 +171,7 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
       }
     });
     ctx.pipeline().remove(this);
+    guard.upgraded(ctx.pipeline());
     LOG.debug("streaming session", "kind", request.kind(), "transport", "websocket", "protocol", protocol);
   }
 

@@ -26,6 +26,8 @@ import java.net.InetSocketAddress;
 public final class StreamServer implements AutoCloseable {
 
   private static final Log LOG = Log.of(StreamServer.class);
+  /** Streaming connections open at once; each session holds threads and a runtime process. */
+  static final int MAX_CONNECTIONS = 128;
 
   private final Channel listener;
   private final StreamTokens tokens;
@@ -43,17 +45,19 @@ public final class StreamServer implements AutoCloseable {
     CommandSession commands = new CommandSession(containers);
     PortForwardSession forwards = new PortForwardSession(pods);
     SslContext tls = StreamTls.context(config);
+    ConnectionGuard guard = new ConnectionGuard(MAX_CONNECTIONS, java.time.Duration.ofSeconds(config.idleTimeoutSeconds()));
     ServerBootstrap b = new ServerBootstrap().group(loops).channel(EpollServerSocketChannel.class)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            guard.install(ch.pipeline());
             if (tls != null) {
               ch.pipeline().addLast(tls.newHandler(ch.alloc()));
             }
             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 10),
-                new StreamHttpHandler(tokens, commands, forwards));
+                new StreamHttpHandler(tokens, commands, forwards, guard));
           }
         });
     InetAddress address = InetAddress.getByName(config.address());

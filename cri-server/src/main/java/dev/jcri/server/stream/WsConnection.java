@@ -43,7 +43,7 @@ final class WsConnection extends SimpleChannelInboundHandler<WebSocketFrame> {
     this.base64 = Protocols.base64(protocol);
     this.closeSignal = protocol.equals(Protocols.V5);
     this.onClosed = onClosed;
-    ReadThrottle throttle = new ReadThrottle(channel);
+    ReadThrottle throttle = ReadThrottle.install(channel);
     readable.forEach(c -> inbound.put(c, new InboundPipe(throttle)));
   }
 

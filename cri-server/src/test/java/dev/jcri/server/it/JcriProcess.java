@@ -42,6 +42,36 @@ public final class JcriProcess implements AutoCloseable {
     return new JcriProcess(p, out);
   }
 
+  /**
+   * Starts jcri through its launcher, as a node runs it: the launcher's JVM flags (a 256 MiB heap, exit on
+   * OutOfMemoryError), the jar and lib/ that `mvn package` built.
+   */
+  public static JcriProcess launch(Path workDir, String... args) throws IOException {
+    Files.createDirectories(workDir);
+    Path out = Files.createTempFile(workDir, "jcri-", ".log");
+    List<String> cmd = new ArrayList<>(List.of(Path.of("src/dist/jcri").toAbsolutePath().toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    pb.environment().put("JCRI_HOME", JAR.getParent().toString());
+    pb.environment().put("JCRI_JAVA", ProcessHandle.current().info().command().orElse("java"));
+    return new JcriProcess(pb.start(), out);
+  }
+
+  /** The process's resident set now and at its peak, in KiB (VmRSS and VmHWM of /proc/PID/status). */
+  public long[] rssKib() throws IOException {
+    long rss = 0;
+    long peak = 0;
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rss = Long.parseLong(line.replaceAll("[^0-9]", ""));
+      } else if (line.startsWith("VmHWM:")) {
+        peak = Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return new long[] {rss, peak};
+  }
+
   /** Runs a command to its end; returns its exit code and output. */
   public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
     try (JcriProcess p = start(workDir, args)) {

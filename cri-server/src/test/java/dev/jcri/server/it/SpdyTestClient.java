@@ -49,6 +49,7 @@ final class SpdyTestClient implements AutoCloseable {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     final CompletableFuture<Void> replied = new CompletableFuture<>();
     final CompletableFuture<byte[]> finished = new CompletableFuture<>();
+    final CompletableFuture<Void> reset = new CompletableFuture<>();
 
     synchronized void add(ByteBuf b) {
       byte[] a = new byte[b.readableBytes()];
@@ -148,6 +149,37 @@ final class SpdyTestClient implements AutoCloseable {
     return open(Map.of("streamtype", streamType));
   }
 
+  /** Opens a stream without waiting for the server's reply (which a refused stream never gets). */
+  synchronized int openNoWait(String streamType) {
+    int id = nextId;
+    nextId += 2;
+    streams.put(id, new Received());
+    DefaultSpdySynStreamFrame syn = new DefaultSpdySynStreamFrame(id, 0, (byte) 0);
+    syn.headers().set("streamtype", streamType);
+    channel.writeAndFlush(syn).syncUninterruptibly();
+    return id;
+  }
+
+  /** Whether the server reset the stream (RST_STREAM) within {@code timeout}. */
+  boolean awaitReset(int id, Duration timeout) {
+    try {
+      streams.get(id).reset.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Whether the server replied to the stream within {@code timeout}. */
+  boolean awaitReply(int id, Duration timeout) {
+    try {
+      streams.get(id).replied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   void send(int id, byte[] data) {
     for (int off = 0; off < data.length; off += 32 * 1024) {
       int n = Math.min(32 * 1024, data.length - off);
@@ -199,7 +231,10 @@ final class SpdyTestClient implements AutoCloseable {
             r.finish();
           }
         }
-        case SpdyRstStreamFrame f -> c.streams.get(f.streamId()).finish();
+        case SpdyRstStreamFrame f -> {
+          c.streams.get(f.streamId()).reset.complete(null);
+          c.streams.get(f.streamId()).finish();
+        }
         default -> { }
       }
     }

@@ -66,7 +66,8 @@ public final class LayerUnpacker {
   public Digest unpack(InputStream raw, Path dir, String layerName, ByteBudget image) throws IOException {
     MessageDigest sha = sha256();
     try (raw;
-        InputStream decompressed = decompress(new BufferedInputStream(raw, 128 * 1024));
+        InputStream decompressed = new ContentErrors(decompress(new BufferedInputStream(raw, 128 * 1024),
+            layerName), layerName);
         CountingLimit limited = new CountingLimit(decompressed, maxUncompressedBytes, layerName);
         DigestInputStream digesting = new DigestInputStream(limited, sha)) {
       TarArchiveInputStream tar = new TarArchiveInputStream(digesting);
@@ -77,6 +78,14 @@ public final class LayerUnpacker {
       digesting.transferTo(OutputStreamSink.INSTANCE);
     }
     return Digest.sha256(sha.digest());
+  }
+
+  private static InputStream decompress(BufferedInputStream in, String layerName) throws IOException {
+    try {
+      return decompress(in);
+    } catch (java.util.zip.ZipException e) {
+      throw ContentErrors.refusal(layerName, e);
+    }
   }
 
   private static InputStream decompress(BufferedInputStream in) throws IOException {
@@ -177,7 +186,7 @@ public final class LayerUnpacker {
 
     void run(TarArchiveInputStream tar) throws IOException {
       TarArchiveEntry e;
-      while ((e = tar.getNextEntry()) != null) {
+      while ((e = next(tar)) != null) {
         try {
           entry(e, tar);
         } catch (InvalidArgumentException x) {
@@ -189,6 +198,15 @@ public final class LayerUnpacker {
       }
       for (int i = directoryFinish.size() - 1; i >= 0; i--) {
         directoryFinish.get(i).run();
+      }
+    }
+
+    /** The next entry; a header the tar reader cannot make sense of refuses the layer. */
+    private TarArchiveEntry next(TarArchiveInputStream tar) {
+      try {
+        return tar.getNextEntry();
+      } catch (IOException | IllegalArgumentException x) {
+        throw ContentErrors.refusal(layer, x);
       }
     }
 

@@ -45,8 +45,13 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
   private static final Log LOG = Log.of(ContainerManager.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  /** ExecSync keeps at most this much of each stream (the CVE-2022-1708 class: a probe printing forever). */
-  public static final int EXEC_OUTPUT_LIMIT = 16 * 1024 * 1024;
+  /**
+   * The most of each ExecSync stream kept (the CVE-2022-1708 class: a probe printing forever): kubelet takes CRI
+   * messages of at most 16 MiB, so stdout and stderr together stay below that.
+   */
+  public static final int EXEC_OUTPUT_LIMIT = 8 * 1024 * 1024 - 4096;
+  /** What all ExecSync calls together hold of their output. */
+  private final ExecOutputBudget execOutput = new ExecOutputBudget(ExecOutputBudget.DEFAULT_BYTES);
 
   private final ContainerStore store;
   private final PodSandboxManager pods;
@@ -505,7 +510,8 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     if (command.isEmpty()) {
       throw new InvalidArgumentException("ExecSync needs a command");
     }
-    return runtime(c).execSync(c.id(), containersDir.resolve(c.id()), command, timeoutSeconds, EXEC_OUTPUT_LIMIT);
+    return runtime(c).execSync(c.id(), containersDir.resolve(c.id()), command, timeoutSeconds, EXEC_OUTPUT_LIMIT,
+        execOutput);
   }
 
   /**

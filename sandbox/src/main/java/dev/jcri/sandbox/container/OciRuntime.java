@@ -239,14 +239,49 @@ public final class OciRuntime implements AutoCloseable {
     }
   }
 
-  /** What {@code exec} gave: exit code, stdout, stderr, and whether the timeout killed it. */
-  public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {}
+  /**
+   * What {@code exec} gave: exit code, stdout, stderr, whether the timeout killed it and whether output was
+   * dropped (past the per-stream limit or the node-wide budget). Closing it gives its bytes back to the budget:
+   * close it once the output is sent.
+   */
+  public record ExecResult(int exitCode, Output stdout, Output stderr, boolean timedOut, boolean truncated,
+      Runnable release) implements AutoCloseable {
+
+    @Override
+    public void close() {
+      release.run();
+    }
+  }
+
+  /**
+   * What one ExecSync stream collected, in the chunks it was read in (never copied into one array: the response
+   * wraps them as they are), and whether some was dropped.
+   */
+  public record Output(List<byte[]> chunks, int size, boolean truncated) {
+    static final Output NONE = new Output(List.of(), 0, false);
+
+    public Output {
+      chunks = List.copyOf(chunks);
+    }
+
+    /** All of it in one array (a copy). */
+    public byte[] bytes() {
+      byte[] all = new byte[size];
+      int at = 0;
+      for (byte[] c : chunks) {
+        System.arraycopy(c, 0, all, at, c.length);
+        at += c.length;
+      }
+      return all;
+    }
+  }
 
   /**
    * Runs {@code command} in the container through {@code <runtime> exec}, capturing up to {@code maxBytes}
    * of each stream (the rest is read and dropped, so a chatty command cannot fill the node's memory).
    */
-  public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes) {
+  public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes,
+      ExecOutputBudget budget) {
     Path process = processFor(bundle, command, null);
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
     List<String> cmd = new ArrayList<>(List.of(binary(), "--root=" + root, "exec", "--pid-file",
@@ -262,10 +297,10 @@ public final class OciRuntime implements AutoCloseable {
     // is read and the pipes closed, instead of waiting for that process.
     Fd stdoutPipe = p.stdoutFd();
     Fd stderrPipe = p.stderrFd();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> bounded(stdoutPipe.inputStream(), maxBytes),
-        SyncReaders.EXECUTOR);
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> bounded(stderrPipe.inputStream(), maxBytes),
-        SyncReaders.EXECUTOR);
+    CompletableFuture<Output> out = CompletableFuture.supplyAsync(
+        () -> bounded(stdoutPipe.inputStream(), maxBytes, budget), SyncReaders.EXECUTOR);
+    CompletableFuture<Output> err = CompletableFuture.supplyAsync(
+        () -> bounded(stderrPipe.inputStream(), maxBytes, budget), SyncReaders.EXECUTOR);
     boolean timedOut = false;
     try {
       if (timeoutSeconds > 0) {
@@ -279,8 +314,15 @@ public final class OciRuntime implements AutoCloseable {
       } else {
         p.waitFor();
       }
-      byte[][] output = collect(out, err, stdoutPipe, stderrPipe);
-      return new ExecResult(timedOut ? -1 : p.exitValue(), output[0], output[1], timedOut);
+      Output[] output = collect(out, err, stdoutPipe, stderrPipe);
+      int held = output[0].size() + output[1].size();
+      boolean truncated = output[0].truncated() || output[1].truncated();
+      if (truncated) {
+        LOG.warn("exec output truncated", "id", id, "kept_bytes", held, "per_stream_limit", maxBytes,
+            "budget_left", budget.available());
+      }
+      return new ExecResult(timedOut ? -1 : p.exitValue(), output[0], output[1], timedOut, truncated,
+          () -> budget.release(held));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.kill();
@@ -299,8 +341,8 @@ public final class OciRuntime implements AutoCloseable {
    * What the pipes' readers got once the command exited: everything, when the pipes end with it, or what
    * came within a second, when something left behind still holds a pipe open.
    */
-  private static byte[][] collect(CompletableFuture<byte[]> out, CompletableFuture<byte[]> err, Fd... pipes)
-      throws InterruptedException, ExecutionException {
+  private static Output[] collect(CompletableFuture<Output> out, CompletableFuture<Output> err,
+      Fd... pipes) throws InterruptedException, ExecutionException {
     try {
       CompletableFuture.allOf(out, err).get(1, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
@@ -309,9 +351,9 @@ public final class OciRuntime implements AutoCloseable {
       }
     }
     try {
-      return new byte[][] {out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS)};
+      return new Output[] {out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS)};
     } catch (TimeoutException stillBlocked) {
-      return new byte[][] {out.getNow(new byte[0]), err.getNow(new byte[0])};
+      return new Output[] {out.getNow(Output.NONE), err.getNow(Output.NONE)};
     }
   }
 
@@ -430,21 +472,31 @@ public final class OciRuntime implements AutoCloseable {
     }
   }
 
-  private static byte[] bounded(InputStream in, int max) {
+  /**
+   * Reads {@code in} to its end, keeping at most {@code max} bytes and only what {@code budget} gives (taken
+   * chunk by chunk before it is kept); the rest is read and dropped, so the command never blocks on a full pipe.
+   */
+  private static Output bounded(InputStream in, int max, ExecOutputBudget budget) {
+    List<byte[]> chunks = new ArrayList<>();
+    int kept = 0;
+    boolean truncated = false;
     try (in) {
-      java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
       byte[] buf = new byte[64 * 1024];
       int n;
       while ((n = in.read(buf)) > 0) {
-        int room = max - kept.size();
-        if (room > 0) {
-          kept.write(buf, 0, Math.min(room, n));
+        int keep = Math.min(max - kept, n);
+        if (keep > 0 && budget.take(keep)) {
+          chunks.add(java.util.Arrays.copyOf(buf, keep));
+          kept += keep;
+        } else {
+          keep = 0;
         }
+        truncated |= keep < n;
       }
-      return kept.toByteArray();
     } catch (IOException e) {
-      return new byte[0];
+      // what was read stands
     }
+    return new Output(chunks, kept, truncated);
   }
 
   private static boolean gone(String output) {

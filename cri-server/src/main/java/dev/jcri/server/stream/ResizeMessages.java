@@ -1,0 +1,91 @@
+package dev.jcri.server.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.sandbox.container.TerminalSize;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.function.Consumer;
+
+/**
+ * The resize stream of an exec or attach with a terminal: a sequence of {@code {"Width":..,"Height":..}}
+ * objects from the client. A message is a few dozen bytes; each is read into a buffer of at most
+ * {@link #MAX_MESSAGE} bytes before it is parsed, so no client can make jcri hold more (a 16 MiB object ran
+ * the heap out when a streaming parser read it whole). Anything that is not such a sequence ends the stream.
+ */
+final class ResizeMessages {
+
+  static final int MAX_MESSAGE = 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Why the stream was given up. */
+  static final class Abuse extends IOException {
+    Abuse(String message) {
+      super(message);
+    }
+  }
+
+  private ResizeMessages() {}
+
+  /** Applies every size the stream carries, until it ends; throws {@link Abuse} on a message out of bounds. */
+  static void read(InputStream raw, Consumer<TerminalSize> apply) throws IOException {
+    InputStream in = new BufferedInputStream(raw, 256);
+    byte[] message = new byte[MAX_MESSAGE];
+    int length = 0;
+    int depth = 0;
+    boolean inString = false;
+    boolean escaped = false;
+    int b;
+    while ((b = in.read()) >= 0) {
+      if (depth == 0 && length == 0) {
+        if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+          continue;
+        }
+        if (b != '{') {
+          throw new Abuse("a resize message must be a JSON object");
+        }
+      }
+      if (length == MAX_MESSAGE) {
+        throw new Abuse("a resize message is longer than " + MAX_MESSAGE + " bytes");
+      }
+      message[length++] = (byte) b;
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+        } else if (b == '\\') {
+          escaped = true;
+        } else if (b == '"') {
+          inString = false;
+        }
+        continue;
+      }
+      if (b == '"') {
+        inString = true;
+      } else if (b == '{' || b == '[') {
+        depth++;
+      } else if (b == '}' || b == ']') {
+        depth--;
+        if (depth == 0) {
+          apply.accept(size(message, length));
+          length = 0;
+        }
+      }
+    }
+  }
+
+  private static TerminalSize size(byte[] message, int length) throws Abuse {
+    JsonNode n;
+    try {
+      n = JSON.readTree(message, 0, length);
+    } catch (IOException e) {
+      throw new Abuse("a resize message is not valid JSON");
+    }
+    int width = n.path("Width").asInt(0);
+    int height = n.path("Height").asInt(0);
+    if (width < 0 || height < 0 || width > 0xffff || height > 0xffff) {
+      throw new Abuse("a terminal size is out of range 0..65535");
+    }
+    return new TerminalSize(width, height);
+  }
+}
