@@ -53,13 +53,21 @@ endef
 run: deps build
 	JCRI_HOME=$(TARGET) $(LAUNCHER) serve
 
-# The property-based fuzz tests (tar extraction, image references, TOML config) with many more tries than
-# the short run every build does. FUZZ_TRIES raises or lowers it.
-FUZZ_TRIES ?= 20000
+# Coverage-guided fuzzing with Jazzer: each fuzz target for its FuzzTest's maxDuration (2 minutes), one at a
+# time (Jazzer fuzzes one target per JVM). Every build already runs each target on thousands of generated
+# inputs; this searches further. FUZZ_TARGETS picks some ("module:Class#method"); findings land as
+# reproducers under the module's src/test/resources, the corpus in .cifuzz-corpus.
+FUZZ_TARGETS ?= image-service:ImageReferenceFuzzTest\#fuzz image-service:LayerUnpackerFuzzTest\#fuzz \
+  image-service:ManifestFuzzTest\#fuzz image-service:RegistryInputsFuzzTest\#fuzz \
+  cri-server:ConfigFuzzTest\#fuzz cri-server:CriRequestsFuzzTest\#fuzz \
+  cri-server:StreamInputsFuzzTest\#resize cri-server:StreamInputsFuzzTest\#spdy
 fuzz: deps test-deps
 	$(MVN) -q -DskipTests install
-	$(MVN) test -pl image-service,cri-server -Dtest='*FuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Djqwik.tries.default=$(FUZZ_TRIES)
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $$t"; \
+	  JAZZER_FUZZ=1 $(MVN) -q test -pl "$${t%%:*}" -Dtest="$${t#*:}" -Dsurefire.failIfNoSpecifiedTests=false \
+	    || exit 1; \
+	done
 
 # jcri against containerd 1.6 + crun, same client, alternating; results in bench/results (Markdown + PNG).
 bench: deps test-deps build

@@ -123,14 +123,7 @@ public final class ContainerRpcs {
    * limit, and what the node-wide budget gives) and exit code;
    * the timeout kills it. The output's share of the budget is given back once the response is sent.
    */
-  public record Exec(ContainerManager containers) implements UnaryRpc<ExecSyncRequest, ExecSyncResponse> {
-    @Override
-    public ExecSyncResponse call(ExecSyncRequest request) {
-      try (OciRuntime.ExecResult r = run(request)) {
-        return response(r);
-      }
-    }
-
+  public record Exec(ContainerManager containers) {
     /** Serves one call, holding the output until the response is on the wire. */
     public void serve(ExecSyncRequest request, io.grpc.stub.StreamObserver<ExecSyncResponse> observer) {
       try (OciRuntime.ExecResult r = run(request)) {

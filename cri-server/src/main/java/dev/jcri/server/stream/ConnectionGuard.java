@@ -46,10 +46,6 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     p.replace(IDLE, IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
   }
 
-  int open() {
-    return open.get();
-  }
-
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     int n = open.incrementAndGet();

@@ -63,8 +63,4 @@ final class ReadThrottle extends ChannelOutboundHandlerAdapter {
     // Outside the lock: turning auto-read on asks the pipeline for a read, which passes through read() above.
     channel.config().setAutoRead(true);
   }
-
-  synchronized long buffered() {
-    return buffered;
-  }
 }

@@ -57,6 +57,11 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     this.listener = listener;
   }
 
+  /** Streams open now (for tests). */
+  int openStreams() {
+    return streams.size();
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     throttle = ReadThrottle.install(ctx.channel());

@@ -73,6 +73,18 @@ class MemoryAttackIT {
     pusher.push("mem/busybox", "1", new TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build());
     pusher.push("mem/sparse", "1", new TestImage().rawLayer(TestImage.Compression.GZIP,
         TestImage.sparseTar("zeros", 1L << 30, "end".getBytes(StandardCharsets.UTF_8))).build());
+    // One small layer listed 800 times: 800 extractions, were the count not bounded.
+    TestImage.Built small = new TestImage().layer(TestImage.Compression.GZIP, t -> t.file("f", "x", 0644)).build();
+    pusher.push("mem/many", "base", small);
+    TestImage.Layer layer = small.layers().getFirst();
+    String entry = "{\"mediaType\":\"" + layer.mediaType() + "\",\"digest\":\"" + layer.digest() + "\",\"size\":"
+        + layer.blob().length + "}";
+    String many = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
+        + "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + small.configDigest()
+        + "\",\"size\":" + small.config().length + "},\"layers\":[" + String.join(",", java.util.Collections.nCopies(800,
+        entry)) + "]}";
+    pusher.manifest("mem/many", "1", many.getBytes(StandardCharsets.UTF_8),
+        "application/vnd.oci.image.manifest.v1+json");
     image = registry.host() + "/mem/busybox:1";
     paths = new TestPaths(dir.resolve("jcri"));
     Path config = dir.resolve("jcri.toml");
@@ -291,6 +303,15 @@ class MemoryAttackIT {
         s.close();
       }
     }
+  }
+
+  @Test
+  void manifestListingOneLayer800Times_isRefusedBeforeAnyExtraction() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.images().pullImage(
+        PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(registry.host() + "/mem/many:1"))
+            .build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains("800 layers"), e.getStatus().getDescription());
   }
 
   @Test

@@ -162,18 +162,17 @@ final class SpdyTestClient implements AutoCloseable {
 
   /** Whether the server reset the stream (RST_STREAM) within {@code timeout}. */
   boolean awaitReset(int id, Duration timeout) {
-    try {
-      streams.get(id).reset.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (Exception e) {
-      return false;
-    }
+    return completes(streams.get(id).reset, timeout);
   }
 
   /** Whether the server replied to the stream within {@code timeout}. */
   boolean awaitReply(int id, Duration timeout) {
+    return completes(streams.get(id).replied, timeout);
+  }
+
+  private static boolean completes(CompletableFuture<Void> f, Duration timeout) {
     try {
-      streams.get(id).replied.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     } catch (Exception e) {
       return false;

@@ -31,7 +31,8 @@ public final class ManifestParser {
       throw new InvalidArgumentException("manifest of " + where + " is not a JSON object");
     }
     String bodyType = root.path("mediaType").asText("");
-    String headerType = contentType == null ? "" : contentType.split(";")[0].strip();
+    String headerType = contentType == null ? ""
+        : (contentType.indexOf(';') < 0 ? contentType : contentType.substring(0, contentType.indexOf(';'))).strip();
     String type = bodyType.isEmpty() ? headerType : bodyType;
     if (root.path("schemaVersion").asInt() == 1 || type.equals(MediaTypes.DOCKER_SCHEMA1)
         || type.equals(MediaTypes.DOCKER_SCHEMA1_SIGNED)) {
@@ -47,13 +48,13 @@ public final class ManifestParser {
           + " \"config\"/\"layers\" (an image manifest); ambiguous documents are refused");
     }
     if (!bodyType.isEmpty() && KNOWN.contains(headerType) && !bodyType.equals(headerType)) {
-      throw new InvalidArgumentException("manifest of " + where + " says its media type is " + printable(bodyType)
+      throw new InvalidArgumentException("manifest of " + where + " says it has " + MediaTypes.describe(bodyType)
           + " but the registry served it as " + headerType + "; refused");
     }
     boolean index = type.equals(MediaTypes.OCI_INDEX) || type.equals(MediaTypes.DOCKER_MANIFEST_LIST)
         || (type.isEmpty() || type.equals("application/json")) && hasManifests;
     if (index != hasManifests) {
-      throw new InvalidArgumentException("manifest of " + where + " (media type \"" + printable(type) + "\") "
+      throw new InvalidArgumentException("manifest of " + where + " (" + MediaTypes.describe(type) + ") "
           + (index ? "has no \"manifests\"" : "lists \"manifests\" as only an index does") + "; refused");
     }
     if (index) {
@@ -64,8 +65,8 @@ public final class ManifestParser {
       return new Manifest.Index(manifests);
     }
     if (!root.has("config") || !root.path("layers").isArray()) {
-      throw new InvalidArgumentException("manifest of " + where + " (media type \"" + printable(type)
-          + "\") is neither an image manifest nor an index");
+      throw new InvalidArgumentException("manifest of " + where + " (" + MediaTypes.describe(type)
+          + ") is neither an image manifest nor an index");
     }
     List<Descriptor> layers = new ArrayList<>();
     for (JsonNode l : root.path("layers")) {
@@ -78,16 +79,13 @@ public final class ManifestParser {
   private static final java.util.Set<String> KNOWN = java.util.Set.of(MediaTypes.OCI_INDEX,
       MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST);
 
-  private static String printable(String s) {
-    return Untrusted.printable(s, 100);
-  }
-
   private static Descriptor descriptor(JsonNode n, String where) {
     Digest digest;
     try {
       digest = Digest.parse(n.path("digest").asText(""));
     } catch (InvalidArgumentException e) {
-      throw new InvalidArgumentException("manifest of " + where + " has a bad descriptor: " + e.getMessage());
+      throw new InvalidArgumentException("manifest of " + where + " has a descriptor whose digest is not"
+          + " <algorithm>:<hex>");
     }
     long size = n.path("size").asLong(-1);
     if (size < 0) {

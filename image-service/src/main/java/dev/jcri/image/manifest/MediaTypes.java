@@ -34,5 +34,19 @@ public final class MediaTypes {
   public static final Set<String> FOREIGN_LAYERS = Set.of(DOCKER_FOREIGN_LAYER_GZIP, OCI_NONDIST_LAYER,
       OCI_NONDIST_LAYER_GZIP, OCI_NONDIST_LAYER_ZSTD);
 
+  private static final Set<String> NAMED = Set.of(DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_SCHEMA1,
+      DOCKER_SCHEMA1_SIGNED, DOCKER_CONFIG, OCI_MANIFEST, OCI_INDEX, OCI_CONFIG, "application/json", "");
+
+  /**
+   * A media type as an error may name it: a registry's own string only when it is one jcri knows, else "an
+   * unknown media type". Errors reach kubelet's pod events; what a registry writes does not.
+   */
+  public static String describe(String type) {
+    if (type == null || type.isEmpty()) {
+      return "no media type";
+    }
+    return NAMED.contains(type) || LAYERS.contains(type) ? "media type \"" + type + "\"" : "an unknown media type";
+  }
+
   private MediaTypes() {}
 }

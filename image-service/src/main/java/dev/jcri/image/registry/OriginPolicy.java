@@ -23,12 +23,7 @@ final class OriginPolicy {
 
   /** The redirect target of {@code location} (resolved against {@code from}), or a refusal. */
   static URI redirect(URI from, String location, String what) {
-    URI to;
-    try {
-      to = from.resolve(location.strip());
-    } catch (IllegalArgumentException e) {
-      throw new PermissionDeniedException(what + ": the registry redirected to a malformed location; refused");
-    }
+    URI to = parse(() -> from.resolve(location.strip()), what + ": the registry redirected to a malformed location");
     checkTarget(from, to, what + ": the registry redirected");
     return to;
   }
@@ -38,17 +33,20 @@ final class OriginPolicy {
    * itself is reached over http (an insecure or loopback registry).
    */
   static URI realm(URI registry, String realm, String what) {
-    URI to;
-    try {
-      to = URI.create(realm.strip());
-    } catch (IllegalArgumentException e) {
-      throw new PermissionDeniedException(what + ": the registry named a malformed token realm; refused");
-    }
+    URI to = parse(() -> URI.create(realm.strip()), what + ": the registry named a malformed token realm");
     if (to.getHost() == null) {
       throw new PermissionDeniedException(what + ": the token realm names no host; refused");
     }
     checkTarget(registry, to, what + ": the registry's token realm");
     return to;
+  }
+
+  private static URI parse(java.util.function.Supplier<URI> make, String refusal) {
+    try {
+      return make.get();
+    } catch (IllegalArgumentException e) {
+      throw new PermissionDeniedException(refusal + "; refused");
+    }
   }
 
   /** True when credentials meant for {@code origin} may go to {@code to}: same scheme, host and port. */

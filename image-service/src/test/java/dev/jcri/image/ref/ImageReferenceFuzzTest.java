@@ -2,32 +2,33 @@ package dev.jcri.image.ref;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.jcri.common.InvalidArgumentException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import dev.jcri.image.testing.FuzzInput;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** Any text either parses to a reference that prints back to itself, or is refused as invalid; nothing else. */
 class ImageReferenceFuzzTest {
 
-  @Provide
-  Arbitrary<String> referenceLike() {
-    Arbitrary<String> part = Arbitraries.of("docker.io", "localhost:5000", "127.0.0.1:5055", "a", "b-c", "x.y",
-        "library", "busybox", "..", "", "UPPER", "a_b", "a__b", "@", ":", "/", "sha256:", "latest", "1.29-2",
-        "sha256:" + "a".repeat(64), ":tag", "@sha256:" + "0".repeat(64), "\0", " ", "é");
-    return part.list().ofMinSize(1).ofMaxSize(8).map(l -> String.join("", l));
+  static final List<String> PARTS = List.of("docker.io", "localhost:5000", "127.0.0.1:5055", "a", "b-c", "x.y",
+      "library", "busybox", "..", "", "UPPER", "a_b", "a__b", "@", ":", "/", "sha256:", "latest", "1.29-2",
+      "sha256:" + "a".repeat(64), ":tag", "@sha256:" + "0".repeat(64), "\0", " ", "é");
+
+  /** Reference-like text (pieces of real references) or any text at all. */
+  static void target(FuzzInput in) {
+    check(in.bool() ? FuzzInput.joined(in, PARTS, 8) : in.text(300));
   }
 
-  @Property
-  void referenceLikeText(@ForAll("referenceLike") String text) {
-    check(text);
+  @FuzzTest(maxDuration = "2m")
+  void fuzz(FuzzedDataProvider data) {
+    target(FuzzInput.of(data));
   }
 
-  @Property
-  void anyText(@ForAll String text) {
-    check(text);
+  @Test
+  void randomInputs() {
+    FuzzInput.runRandom(2000, 11, ImageReferenceFuzzTest::target);
   }
 
   private static void check(String text) {

@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 
 class OriginPolicyTest {
 
-  static final URI HTTPS_REGISTRY = URI.create("https://registry.example:443/v2/x/manifests/1");
+  static final URI HTTPS_REGISTRY = URI.create("https://192.0.2.1:443/v2/x/manifests/1");
   static final URI LOCAL_REGISTRY = URI.create("http://127.0.0.1:5000/v2/x/manifests/1");
 
   @Test
   void redirect_toOtherSchemesDowngradesAndMetadata_isRefused() {
-    for (String bad : List.of("file:///etc/shadow", "ftp://registry.example/x", "jar:file:/x!/y",
-        "http://registry.example/v2/x", "http://169.254.169.254/latest/meta-data", "https://169.254.169.254/",
+    for (String bad : List.of("file:///etc/shadow", "ftp://192.0.2.1/x", "jar:file:/x!/y",
+        "http://192.0.2.1/v2/x", "http://169.254.169.254/latest/meta-data", "https://169.254.169.254/",
         "https://[fe80::1]/x", "https://0.0.0.0/x", "https://224.0.0.1/x", "https://[fd00:ec2::254]/x",
         "https://127.0.0.1:10250/pods", "https://[::1]/x")) {
       assertThrows(PermissionDeniedException.class, () -> OriginPolicy.redirect(HTTPS_REGISTRY, bad, "manifest"),
@@ -29,9 +29,9 @@ class OriginPolicyTest {
 
   @Test
   void redirect_toAnotherHttpsHostOrRelative_isFollowed() {
-    assertEquals(URI.create("https://cdn.example/blob?sig=1"),
-        OriginPolicy.redirect(HTTPS_REGISTRY, "https://cdn.example/blob?sig=1", "blob"));
-    assertEquals(URI.create("https://registry.example:443/v2/x/blobs/y"),
+    assertEquals(URI.create("https://198.51.100.7/blob?sig=1"),
+        OriginPolicy.redirect(HTTPS_REGISTRY, "https://198.51.100.7/blob?sig=1", "blob"));
+    assertEquals(URI.create("https://192.0.2.1:443/v2/x/blobs/y"),
         OriginPolicy.redirect(HTTPS_REGISTRY, "/v2/x/blobs/y", "blob"));
     // A registry on this node may send jcri to another loopback address, over http.
     assertEquals(URI.create("http://127.0.0.2:7000/b"), OriginPolicy.redirect(LOCAL_REGISTRY,
@@ -41,27 +41,27 @@ class OriginPolicyTest {
   @Test
   void realm_isHttpsOrTheRegistrysOwnPlainHttp() {
     assertThrows(PermissionDeniedException.class,
-        () -> OriginPolicy.realm(URI.create("https://registry.example"), "http://auth.example/token", "pull"));
+        () -> OriginPolicy.realm(URI.create("https://192.0.2.1"), "http://192.0.2.20/token", "pull"));
     assertThrows(PermissionDeniedException.class,
-        () -> OriginPolicy.realm(URI.create("https://registry.example"), "ftp://auth.example/token", "pull"));
+        () -> OriginPolicy.realm(URI.create("https://192.0.2.1"), "ftp://192.0.2.20/token", "pull"));
     assertThrows(PermissionDeniedException.class,
-        () -> OriginPolicy.realm(URI.create("https://registry.example"), "https://169.254.169.254/t", "pull"));
+        () -> OriginPolicy.realm(URI.create("https://192.0.2.1"), "https://169.254.169.254/t", "pull"));
     assertThrows(PermissionDeniedException.class,
-        () -> OriginPolicy.realm(URI.create("https://registry.example"), "/relative", "pull"));
-    assertEquals("https://auth.example/token",
-        OriginPolicy.realm(URI.create("https://registry.example"), "https://auth.example/token", "pull").toString());
+        () -> OriginPolicy.realm(URI.create("https://192.0.2.1"), "/relative", "pull"));
+    assertEquals("https://192.0.2.20/token",
+        OriginPolicy.realm(URI.create("https://192.0.2.1"), "https://192.0.2.20/token", "pull").toString());
     assertEquals("http://127.0.0.1:5001/token",
         OriginPolicy.realm(URI.create("http://127.0.0.1:5000"), "http://127.0.0.1:5001/token", "pull").toString());
   }
 
   @Test
   void sameOrigin_needsSchemeHostAndPort() {
-    URI origin = URI.create("https://registry.example/v2/");
-    assertTrue(OriginPolicy.sameOrigin(origin, URI.create("https://REGISTRY.example:443/v2/x")));
-    assertFalse(OriginPolicy.sameOrigin(origin, URI.create("http://registry.example:443/v2/x")),
+    URI origin = URI.create("https://192.0.2.1/v2/");
+    assertTrue(OriginPolicy.sameOrigin(origin, URI.create("https://192.0.2.1:443/v2/x")));
+    assertFalse(OriginPolicy.sameOrigin(origin, URI.create("http://192.0.2.1:443/v2/x")),
         "an https -> http redirect on the same authority keeps no credentials");
-    assertFalse(OriginPolicy.sameOrigin(origin, URI.create("https://registry.example:8443/v2/x")));
-    assertFalse(OriginPolicy.sameOrigin(origin, URI.create("https://cdn.example/v2/x")));
+    assertFalse(OriginPolicy.sameOrigin(origin, URI.create("https://192.0.2.1:8443/v2/x")));
+    assertFalse(OriginPolicy.sameOrigin(origin, URI.create("https://198.51.100.7/v2/x")));
   }
 
   @Test

@@ -309,18 +309,18 @@ public final class TestImage {
     }
 
     public Tar charDevice(String name, int major, int minor) {
-      TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_CHR);
-      e.setDevMajor(major);
-      e.setDevMinor(minor);
-      e.setMode(020666);
-      return put(e, null);
+      return device(name, TarConstants.LF_CHR, 020666, major, minor);
     }
 
     public Tar blockDevice(String name, int major, int minor) {
-      TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_BLK);
+      return device(name, TarConstants.LF_BLK, 060666, major, minor);
+    }
+
+    private Tar device(String name, byte type, int mode, int major, int minor) {
+      TarArchiveEntry e = new TarArchiveEntry(name, type);
       e.setDevMajor(major);
       e.setDevMinor(minor);
-      e.setMode(060666);
+      e.setMode(mode);
       return put(e, null);
     }
 

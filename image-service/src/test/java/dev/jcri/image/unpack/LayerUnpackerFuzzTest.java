@@ -3,27 +3,26 @@ package dev.jcri.image.unpack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.jcri.common.JcriException;
+import dev.jcri.image.testing.FuzzInput;
 import dev.jcri.image.testing.TestImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterTry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Layers built from hostile entries (dot-dot names, absolute and escaping link targets, whiteouts, entries
- * written through links), and valid layers with random bytes flipped: unpacking either works or fails with
- * an I/O or jcri error, and never writes outside its directory.
+ * written through links), layers with random bytes flipped, and sparse entries: unpacking either works or
+ * fails with an I/O or jcri error, never writes outside its directory, and never writes more than its bound.
  */
 class LayerUnpackerFuzzTest {
 
@@ -32,6 +31,10 @@ class LayerUnpackerFuzzTest {
   record Entry(Kind kind, String name, String target) {}
 
   private static final String PASSWD = read(Path.of("/etc/passwd"));
+  static final List<String> SEGMENTS = List.of("a", "b", "etc", "..", ".", "", "outside", "link", "passwd",
+      ".wh.a", "x y", "ä");
+  /** The bound each fuzzed layer is unpacked with. */
+  static final long LIMIT = 1L << 20;
   private final Path sandbox;
 
   private static String read(Path p) {
@@ -46,38 +49,74 @@ class LayerUnpackerFuzzTest {
     sandbox = Files.createTempDirectory("jcri-unpack-fuzz");
   }
 
-  @AfterTry
+  @AfterEach
   void clean() throws IOException {
     delete(sandbox);
   }
 
-  @Provide
-  Arbitrary<String> names() {
-    Arbitrary<String> segment = Arbitraries.of("a", "b", "etc", "..", ".", "", "outside", "link", "passwd",
-        ".wh.a", "x y", "ä");
-    return segment.list().ofMinSize(1).ofMaxSize(5).map(s -> String.join("/", s))
-        .map(n -> Math.random() < 0.1 ? "/" + n : n);
-  }
-
-  @Provide
-  Arbitrary<List<Entry>> layers() {
-    Arbitrary<Entry> entry = Combinators.combine(Arbitraries.of(Kind.class), names(),
-        Arbitraries.oneOf(names(), Arbitraries.of("../outside", "../../outside/owned", "../outside/owned",
-            sandbox.resolve("outside").toString(), sandbox.resolve("outside/owned").toString())))
-        .as(Entry::new);
-    return entry.list().ofMinSize(1).ofMaxSize(12);
-  }
-
-  @Property
-  void hostileEntries_neverWriteOutside(@ForAll("layers") List<Entry> entries) throws Exception {
-    byte[] blob;
-    try {
-      blob = build(entries);
-    } catch (java.io.UncheckedIOException unwritable) {
-      net.jqwik.api.Assume.that(false);
-      return;
+  String name(FuzzInput in) {
+    int n = in.intIn(1, 5);
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      parts.add(in.pick(SEGMENTS));
     }
-    unpackAndCheck(blob);
+    String name = String.join("/", parts);
+    return in.intIn(0, 9) == 0 ? "/" + name : name;
+  }
+
+  String linkTarget(FuzzInput in) {
+    return in.bool() ? name(in) : in.pick(List.of("../outside", "../../outside/owned", "../outside/owned",
+        sandbox.resolve("outside").toString(), sandbox.resolve("outside/owned").toString()));
+  }
+
+  /** One of: a layer of hostile entries, a valid layer with bytes flipped, a sparse file of any size. */
+  void target(FuzzInput in) throws IOException {
+    switch (in.intIn(0, 2)) {
+      case 0 -> {
+        int n = in.intIn(1, 12);
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          entries.add(new Entry(in.pick(List.of(Kind.values())), name(in), linkTarget(in)));
+        }
+        byte[] blob;
+        try {
+          blob = build(entries);
+        } catch (java.io.UncheckedIOException unwritable) {
+          return; // the tar writer itself refuses some names
+        }
+        unpackAndCheck(blob);
+      }
+      case 1 -> {
+        byte[] blob = new TestImage().layer(TestImage.Compression.NONE, t -> {
+          t.dir("etc", 0755);
+          t.file("etc/hosts", "127.0.0.1 localhost\n", 0644);
+          t.symlink("etc/link", "hosts");
+          t.hardlink("etc/hard", "etc/hosts");
+          t.file("data/big", new byte[3000], 0600);
+        }).build().layers().getFirst().blob();
+        int flips = in.intIn(1, 8);
+        for (int i = 0; i < flips; i++) {
+          int at = in.intIn(0, blob.length - 1);
+          blob[at] = (byte) (blob[at] ^ in.intIn(1, 255));
+        }
+        unpackAndCheck(blob);
+      }
+      default -> unpackAndCheck(TestImage.sparseTar("sparse", in.intIn(1, Integer.MAX_VALUE),
+          in.bytes(600)));
+    }
+  }
+
+  @FuzzTest(maxDuration = "2m")
+  void fuzz(FuzzedDataProvider data) throws IOException {
+    target(FuzzInput.of(data));
+  }
+
+  @Test
+  void randomInputs() throws IOException {
+    FuzzInput.runRandom(300, 17, in -> {
+      target(in);
+      clean();
+    });
   }
 
   private static byte[] build(List<Entry> entries) {
@@ -95,27 +134,6 @@ class LayerUnpackerFuzzTest {
     }).build().layers().getFirst().blob();
   }
 
-  @Property
-  void flippedBytes_failCleanly(@ForAll("flips") List<Integer> positions) throws Exception {
-    byte[] blob = new TestImage().layer(TestImage.Compression.NONE, t -> {
-      t.dir("etc", 0755);
-      t.file("etc/hosts", "127.0.0.1 localhost\n", 0644);
-      t.symlink("etc/link", "hosts");
-      t.hardlink("etc/hard", "etc/hosts");
-      t.file("data/big", new byte[3000], 0600);
-    }).build().layers().getFirst().blob();
-    for (int p : positions) {
-      int at = Math.floorMod(p, blob.length);
-      blob[at] = (byte) (blob[at] ^ (1 + Math.floorMod(p >> 8, 255)));
-    }
-    unpackAndCheck(blob);
-  }
-
-  @Provide
-  Arbitrary<List<Integer>> flips() {
-    return Arbitraries.integers().list().ofMinSize(1).ofMaxSize(8);
-  }
-
   private void unpackAndCheck(byte[] blob) throws IOException {
     Path outside = Files.createDirectories(sandbox.resolve("outside"));
     Files.writeString(outside.resolve("owned"), "mine");
@@ -126,10 +144,17 @@ class LayerUnpackerFuzzTest {
     Path file = sandbox.resolve("blob");
     Files.write(file, blob);
     try {
-      new LayerUnpacker(1L << 20).unpack(file, target, "fuzz");
+      new LayerUnpacker(LIMIT).unpack(file, target, "fuzz");
     } catch (IOException | JcriException expected) {
       // refusing is fine; what matters is what it wrote
     }
+    long written = 0;
+    try (Stream<Path> all = Files.walk(target)) {
+      for (Path p : all.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+        written += Files.size(p);
+      }
+    }
+    assertTrue(written <= LIMIT, "the layer's files take " + written + " bytes, more than its bound " + LIMIT);
     try (Stream<Path> all = Files.walk(sandbox)) {
       for (Path p : all.toList()) {
         assertTrue(p.equals(sandbox) || p.startsWith(target) || p.equals(file) || p.equals(outside)

@@ -291,7 +291,7 @@ public final class PodSandboxManager {
    * Each DNS entry becomes a word of the pod's resolv.conf: a newline or other control character would add lines
    * of the pod author's choosing (another nameserver), so entries are single words of printable characters.
    */
-  static void validateDns(PodSpec.Dns dns) {
+  public static void validateDns(PodSpec.Dns dns) {
     for (String server : dns.servers()) {
       if (!server.matches("[0-9A-Fa-f.:]{2,45}(%[A-Za-z0-9_.-]{1,15})?")) {
         throw new InvalidArgumentException("DNS server \"" + server.replaceAll("\\p{Cntrl}", "?")
