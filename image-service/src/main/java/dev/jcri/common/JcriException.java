@@ -8,7 +8,7 @@ package dev.jcri.common;
 public abstract sealed class JcriException extends RuntimeException
     permits NotFoundException, AlreadyExistsException, InvalidArgumentException,
         FailedPreconditionException, UnavailableException, DeadlineExceededException,
-        ResourceExhaustedException, UnimplementedException, PermissionDeniedException {
+        ResourceExhaustedException, UnimplementedException, PermissionDeniedException, HelperFailedException {
 
   protected JcriException(String message) {
     super(message);

@@ -3,6 +3,7 @@ package dev.jcri.server.grpc;
 import dev.jcri.common.AlreadyExistsException;
 import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.HelperFailedException;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.NotFoundException;
@@ -54,6 +55,7 @@ public final class StatusMapper {
       case ResourceExhaustedException x -> Status.RESOURCE_EXHAUSTED;
       case UnimplementedException x -> Status.UNIMPLEMENTED;
       case PermissionDeniedException x -> Status.PERMISSION_DENIED;
+      case HelperFailedException x -> Status.INTERNAL;
     };
   }
 }

@@ -85,6 +85,8 @@ class ErrorMappingInterceptorTest {
     assertMapped(() -> new ResourceExhaustedException("x"), Status.Code.RESOURCE_EXHAUSTED, false);
     assertMapped(() -> new UnimplementedException("x"), Status.Code.UNIMPLEMENTED, false);
     assertMapped(() -> new PermissionDeniedException("x"), Status.Code.PERMISSION_DENIED, false);
+    assertMapped(() -> new dev.jcri.common.HelperFailedException("crun kill failed: boom"), Status.Code.INTERNAL,
+        false);
   }
 
   @Test

@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.AtomicFiles;
+import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.HelperFailedException;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
+import dev.jcri.common.UnavailableException;
 import dev.jcri.sandbox.network.CniConfigDir;
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,7 +137,7 @@ public final class CniNetwork {
       }
     }
     if (!problems.isEmpty()) {
-      throw new FailedPreconditionException("tearing down the network of pod " + podId + " failed: " + problems);
+      throw new HelperFailedException("tearing down the network of pod " + podId + " failed: " + problems);
     }
     try {
       Files.deleteIfExists(file);
@@ -201,7 +204,7 @@ public final class CniNetwork {
       }
       if (!p.waitFor(PLUGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.kill();
-        throw new FailedPreconditionException("CNI plugin " + type + " " + command + " did not finish in "
+        throw new DeadlineExceededException("CNI plugin " + type + " " + command + " did not finish in "
             + PLUGIN_TIMEOUT_SECONDS + " s");
       }
       LOG.debug("cni plugin", "type", type, "command", command, "pod", pod.podId(),
@@ -215,15 +218,15 @@ public final class CniNetwork {
           // not JSON
         }
         String stderr = new String(err, StandardCharsets.UTF_8).strip();
-        throw new FailedPreconditionException("CNI plugin " + type + " " + command + " failed: " + msg
+        throw new HelperFailedException("CNI plugin " + type + " " + command + " failed: " + msg
             + (stderr.isEmpty() ? "" : " (" + stderr + ")"));
       }
       return out.length == 0 || !command.equals("ADD") ? null : JSON.readTree(out);
     } catch (IOException e) {
-      throw new FailedPreconditionException("running CNI plugin " + binary + ": " + e.getMessage(), e);
+      throw new HelperFailedException("running CNI plugin " + binary + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new FailedPreconditionException("interrupted while running CNI plugin " + type, e);
+      throw new UnavailableException("interrupted while running CNI plugin " + type, e);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.jcri.sandbox.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.jna.LastErrorException;
+import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.FileTrees;
 import dev.jcri.common.Ids;
@@ -287,6 +288,8 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         undo.push(() -> deleteTree(bundle));
         if (pod.spec().userns() != null) {
           dev.jcri.common.OwnerOnly.shareWithGroup(bundle, pod.spec().userns().hostRootGid());
+          // Also the pod's files: a pod made before an upgrade that tightened them (0700) is opened again.
+          dev.jcri.common.OwnerOnly.shareWithGroup(pods.podFilesDir(pod.id()), pod.spec().userns().hostRootGid());
         }
         try {
           Files.createDirectories(rootfs);
@@ -434,7 +437,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         rt.kill(c.id(), "SIGKILL");
       }
       if (!awaitExit(c.id(), 10_000)) {
-        throw new FailedPreconditionException("container " + c.id() + " did not exit after SIGKILL");
+        throw new DeadlineExceededException("container " + c.id() + " did not exit after SIGKILL");
       }
     } finally {
       lock.unlock();
@@ -568,7 +571,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       Thread.currentThread().interrupt();
     }
     if (!Files.exists(log)) {
-      throw new FailedPreconditionException("conmon did not reopen the log of " + c.id() + " at " + log);
+      throw new DeadlineExceededException("conmon did not reopen the log of " + c.id() + " at " + log);
     }
   }
 

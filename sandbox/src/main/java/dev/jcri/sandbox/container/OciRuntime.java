@@ -2,11 +2,14 @@ package dev.jcri.sandbox.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
-import dev.jcri.common.Libc;
 import dev.jcri.common.Fd;
+import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
+import dev.jcri.common.UnavailableException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,7 +121,7 @@ public final class OciRuntime implements AutoCloseable {
           .stdoutTo(r.bundle().resolve("conmon.out")).stderrToStdout().start();
     } catch (IOException e) {
       reader.close();
-      throw new FailedPreconditionException("starting conmon (" + conmon + "): " + e.getMessage(), e);
+      throw new HelperFailedException("starting conmon (" + conmon + "): " + e.getMessage(), e);
     } finally {
       Libc.INSTANCE.close(syncFd);
     }
@@ -136,27 +139,27 @@ public final class OciRuntime implements AutoCloseable {
       String sync = line.get(CREATE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       String conmonOutput = drain(p, r.bundle().resolve("conmon.out"));
       if (sync == null) {
-        throw new FailedPreconditionException("conmon exited without reporting on " + r.id() + ": " + conmonOutput);
+        throw new HelperFailedException("conmon exited without reporting on " + r.id() + ": " + conmonOutput);
       }
       JsonNode j = JSON.readTree(sync);
       int pid = j.path("data").asInt(-1);
       if (pid <= 0) {
-        throw new FailedPreconditionException(handler + " could not create the container: "
+        throw new HelperFailedException(handler + " could not create the container: "
             + j.path("message").asText(sync).strip());
       }
       return pid;
     } catch (TimeoutException e) {
       reader.close();
       p.kill();
-      throw new FailedPreconditionException("conmon did not report on " + r.id() + " within " + CREATE_TIMEOUT_SECONDS
+      throw new DeadlineExceededException("conmon did not report on " + r.id() + " within " + CREATE_TIMEOUT_SECONDS
           + " s", e);
     } catch (ExecutionException e) {
-      throw new FailedPreconditionException("reading conmon's sync pipe: " + e.getCause().getMessage(), e);
+      throw new HelperFailedException("reading conmon's sync pipe: " + e.getCause().getMessage(), e);
     } catch (IOException e) {
-      throw new FailedPreconditionException("conmon's report is not JSON: " + e.getMessage(), e);
+      throw new HelperFailedException("conmon's report is not JSON: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new FailedPreconditionException("interrupted while creating " + r.id(), e);
+      throw new UnavailableException("interrupted while creating " + r.id(), e);
     } finally {
       try {
         Files.deleteIfExists(fifo);
@@ -191,17 +194,17 @@ public final class OciRuntime implements AutoCloseable {
       Spawn.Child p = Spawn.of(cmd).stderrTo(log).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.kill();
-        throw new FailedPreconditionException(handler + " run " + id + " did not finish in 60 s");
+        throw new DeadlineExceededException(handler + " run " + id + " did not finish in 60 s");
       }
       if (p.exitValue() != 0) {
-        throw new FailedPreconditionException(handler + " run " + id + " failed: " + Files.readString(log).strip());
+        throw new HelperFailedException(handler + " run " + id + " failed: " + Files.readString(log).strip());
       }
       return Integer.parseInt(Files.readString(pidFile).strip());
     } catch (IOException | NumberFormatException e) {
-      throw new FailedPreconditionException(handler + " run " + id + ": " + e.getMessage(), e);
+      throw new HelperFailedException(handler + " run " + id + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new FailedPreconditionException("interrupted while running " + id, e);
+      throw new UnavailableException("interrupted while running " + id, e);
     }
   }
 
@@ -227,7 +230,7 @@ public final class OciRuntime implements AutoCloseable {
   public void kill(String id, String signal) {
     Result r = exec(List.of("kill", id, signal), 30);
     if (r.code() != 0 && !gone(r.output())) {
-      throw new FailedPreconditionException(handler + " kill " + signal + " " + id + " failed: " + r.output());
+      throw new HelperFailedException(handler + " kill " + signal + " " + id + " failed: " + r.output());
     }
   }
 
@@ -235,7 +238,7 @@ public final class OciRuntime implements AutoCloseable {
   public void delete(String id) {
     Result r = exec(List.of("delete", "--force", id), 60);
     if (r.code() != 0 && !gone(r.output())) {
-      throw new FailedPreconditionException(handler + " delete " + id + " failed: " + r.output());
+      throw new HelperFailedException(handler + " delete " + id + " failed: " + r.output());
     }
   }
 
@@ -291,7 +294,7 @@ public final class OciRuntime implements AutoCloseable {
       p = Spawn.of(cmd).stdoutPipe().stderrPipe().start();
     } catch (IOException e) {
       deleteQuietly(process);
-      throw new FailedPreconditionException("running " + binary + " exec: " + e.getMessage(), e);
+      throw new HelperFailedException("running " + binary + " exec: " + e.getMessage(), e);
     }
     // A command may leave a background process holding its output open: once it exits, what was written
     // is read and the pipes closed, instead of waiting for that process.
@@ -326,9 +329,9 @@ public final class OciRuntime implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.kill();
-      throw new FailedPreconditionException("interrupted during exec in " + id, e);
+      throw new UnavailableException("interrupted during exec in " + id, e);
     } catch (ExecutionException e) {
-      throw new FailedPreconditionException("reading exec output of " + id + ": " + e.getMessage(), e);
+      throw new HelperFailedException("reading exec output of " + id + ": " + e.getMessage(), e);
     } finally {
       stdoutPipe.close();
       stderrPipe.close();
@@ -397,7 +400,7 @@ public final class OciRuntime implements AutoCloseable {
         return InteractiveExec.withPipes(s.start(), killer, cleanup);
       } catch (IOException e) {
         cleanup.run();
-        throw new FailedPreconditionException("running " + binary + " exec: " + e.getMessage(), e);
+        throw new HelperFailedException("running " + binary + " exec: " + e.getMessage(), e);
       }
     }
     Path socket = socketDir.resolve("console-" + dev.jcri.common.Ids.newId().substring(0, 16) + ".sock");
@@ -414,7 +417,7 @@ public final class OciRuntime implements AutoCloseable {
         String why = Files.exists(errors) ? Files.readString(errors).strip() : "";
         Files.deleteIfExists(errors);
         cleanup.run();
-        throw new FailedPreconditionException(handler + " exec with a terminal in " + id + " failed: "
+        throw new HelperFailedException(handler + " exec with a terminal in " + id + " failed: "
             + (why.isEmpty() ? e.getMessage() : why), e);
       }
       Runnable cleanupAll = () -> {
@@ -428,7 +431,7 @@ public final class OciRuntime implements AutoCloseable {
       return InteractiveExec.withTerminal(p, master, killer, cleanupAll);
     } catch (IOException e) {
       cleanup.run();
-      throw new FailedPreconditionException("starting " + binary + " exec with a terminal: " + e.getMessage(), e);
+      throw new HelperFailedException("starting " + binary + " exec with a terminal: " + e.getMessage(), e);
     }
   }
 
@@ -508,7 +511,7 @@ public final class OciRuntime implements AutoCloseable {
   private void run(String what, List<String> args, long timeoutSeconds) {
     Result r = exec(args, timeoutSeconds);
     if (r.code() != 0) {
-      throw new FailedPreconditionException(handler + " " + what + " failed: " + r.output());
+      throw new HelperFailedException(handler + " " + what + " failed: " + r.output());
     }
   }
 
@@ -530,10 +533,10 @@ public final class OciRuntime implements AutoCloseable {
       LOG.debug("runtime", "handler", handler, "args", args, "exit", p.exitValue());
       return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
     } catch (IOException e) {
-      throw new FailedPreconditionException("running " + binary + ": " + e.getMessage(), e);
+      throw new HelperFailedException("running " + binary + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new FailedPreconditionException("interrupted while running " + binary, e);
+      throw new UnavailableException("interrupted while running " + binary, e);
     }
   }
 

@@ -1,9 +1,10 @@
 package dev.jcri.sandbox.ns;
 
-import dev.jcri.common.Spawn;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.HelperFailedException;
 import dev.jcri.common.Libc;
+import dev.jcri.common.Spawn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -153,7 +154,7 @@ public final class NamespacePinner {
         try (java.io.InputStream out = helper.stdout()) {
           said = new String(out.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip();
         }
-        throw new FailedPreconditionException("unshare did not make the pod's user namespace: " + said);
+        throw new HelperFailedException("unshare did not make the pod's user namespace: " + said);
       }
       Files.writeString(Path.of("/proc", Long.toString(pid), "uid_map"), uidMap);
       Files.writeString(Path.of("/proc", Long.toString(pid), "gid_map"), gidMap);
@@ -188,7 +189,7 @@ public final class NamespacePinner {
       if (e instanceof dev.jcri.common.JcriException je) {
         throw je;
       }
-      throw new FailedPreconditionException("creating the pod's user namespace and " + kinds + " failed: "
+      throw new HelperFailedException("creating the pod's user namespace and " + kinds + " failed: "
           + (e instanceof LastErrorException le ? Libc.describe(le) : e.getMessage()), e);
     }
   }
