@@ -109,6 +109,18 @@ public class RecordStore<T> {
     return hits.stream().findFirst();
   }
 
+  /**
+   * As {@link #find}, for the idempotent stop and remove: an id that is not hexadecimal cannot name a record,
+   * so it finds nothing instead of being refused (kubelet and critest may stop or remove any id; only a call
+   * that creates or reads something is refused a malformed one).
+   */
+  public Optional<T> findToEnd(String idOrPrefix) {
+    if (idOrPrefix.isEmpty() || !idOrPrefix.matches("[a-f0-9]+")) {
+      return Optional.empty();
+    }
+    return find(idOrPrefix);
+  }
+
   public T get(String idOrPrefix) {
     return find(idOrPrefix).orElseThrow(() -> new NotFoundException(kind + " \"" + abbreviate(idOrPrefix)
         + "\" not found"));

@@ -64,8 +64,8 @@ public final class Bench {
 
       Samples readyJ = new Samples("socket ready", "ms");
       Samples readyC = new Samples("socket ready", "ms");
-      try (RuntimeUnderTest j = RuntimeUnderTest.jcri(launcher, home, Files.createDirectories(work.resolve("jcri")));
-          RuntimeUnderTest c = RuntimeUnderTest.containerd(Files.createDirectories(work.resolve("ctd")),
+      try (BenchedRuntime j = BenchedRuntime.jcri(launcher, home, Files.createDirectories(work.resolve("jcri")));
+          BenchedRuntime c = BenchedRuntime.containerd(Files.createDirectories(work.resolve("ctd")),
               registry.host(), registry.host() + "/bench/pause:1")) {
         readyJ.add(j.readyMs);
         readyC.add(c.readyMs);
@@ -109,7 +109,7 @@ public final class Bench {
         Line stopRemove = line(lines, "stop + remove 20 pods with their containers (wall)", Double.NaN);
         for (Scenarios s : List.of(sj, sc)) {
           boolean isJ = s == sj;
-          RuntimeUnderTest rt = isJ ? j : c;
+          BenchedRuntime rt = isJ ? j : c;
           s.burst(20, 4, isJ ? burstEach.jcri() : burstEach.ctd(), isJ ? burstWall.jcri() : burstWall.ctd());
           Thread.sleep(2000);
           double[] helpers = rt.helpersRss();

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class Floor {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String CONFLIST = RuntimeUnderTest.bridgeConf("fbench", "fbench0", "10.203.0.0/16");
+  private static final String CONFLIST = BenchedRuntime.bridgeConf("fbench", "fbench0", "10.203.0.0/16");
 
   private final Path dir;
   private final Path bundle;

@@ -30,12 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The same CRI calls against either runtime, timed from the client (the generated gRPC client). */
 final class Scenarios {
 
-  private final RuntimeUnderTest rt;
+  private final BenchedRuntime rt;
   private final String image;
   private final Path logs;
   private final AtomicInteger n = new AtomicInteger();
 
-  Scenarios(RuntimeUnderTest rt, String image, Path logs) {
+  Scenarios(BenchedRuntime rt, String image, Path logs) {
     this.rt = rt;
     this.image = image;
     this.logs = logs;

@@ -140,6 +140,13 @@ class ContainerIT {
     assertEquals(Status.Code.DEADLINE_EXCEEDED, timeout.getStatus().getCode());
     assertTrue(!exec(id, "ps", "-o", "args").getStdout().toStringUtf8().contains("sleep 30"),
         "the timed-out command is killed inside the container");
+    // What the command started goes with it (critest's "execSync with timeout": a shell's sleep survived).
+    StatusRuntimeException treeTimeout = assertThrows(StatusRuntimeException.class, () -> client.runtime()
+        .execSync(ExecSyncRequest.newBuilder().setContainerId(id)
+            .addAllCmd(List.of("sh", "-c", "sleep 4321; echo done")).setTimeout(1).build()));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, treeTimeout.getStatus().getCode());
+    String after = exec(id, "ps", "-o", "args").getStdout().toStringUtf8();
+    assertTrue(!after.contains("sleep 4321"), "the timed-out command's children are killed too:\n" + after);
     // A command that leaves a background process holding its output: the call returns what was written,
     // without waiting for that process.
     long t0 = System.nanoTime();

@@ -413,7 +413,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
   /** Signals the container with its stop signal, then SIGKILL after {@code timeoutSeconds}; idempotent. */
   public void stop(String idOrPrefix, long timeoutSeconds) {
-    ContainerRecord c = store.find(idOrPrefix).orElse(null);
+    ContainerRecord c = store.findToEnd(idOrPrefix).orElse(null);
     if (c == null) {
       return;
     }
@@ -446,7 +446,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
 
   /** Removes the container, killing it first if it runs; removing a missing one succeeds. */
   public void remove(String idOrPrefix) {
-    ContainerRecord c = store.find(idOrPrefix).orElse(null);
+    ContainerRecord c = store.findToEnd(idOrPrefix).orElse(null);
     if (c == null) {
       return;
     }

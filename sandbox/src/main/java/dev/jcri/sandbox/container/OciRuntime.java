@@ -466,11 +466,11 @@ public final class OciRuntime implements AutoCloseable {
     }
   }
 
+  /** Kills the exec'd process the runtime recorded and everything it started. */
   private static void killFromPidFile(Path pidFile) {
     try {
-      int pid = Integer.parseInt(Files.readString(pidFile).strip());
-      Libc.INSTANCE.kill(pid, 9);
-    } catch (IOException | NumberFormatException | com.sun.jna.LastErrorException e) {
+      ProcessTree.kill(Integer.parseInt(Files.readString(pidFile).strip()));
+    } catch (IOException | NumberFormatException e) {
       LOG.debug("exec process already gone", "pid_file", pidFile);
     }
   }

@@ -336,7 +336,7 @@ public final class PodSandboxManager {
 
   /** Stops the pod's containers and tears its network down; stopping a stopped or missing pod succeeds. */
   public void stop(String idOrPrefix) {
-    PodSandbox pod = store.find(idOrPrefix).orElse(null);
+    PodSandbox pod = store.findToEnd(idOrPrefix).orElse(null);
     if (pod == null) {
       return;
     }
@@ -370,7 +370,7 @@ public final class PodSandboxManager {
 
   /** Removes the pod with its containers, stopping it first; removing a missing pod succeeds. */
   public void remove(String idOrPrefix) {
-    PodSandbox found = store.find(idOrPrefix).orElse(null);
+    PodSandbox found = store.findToEnd(idOrPrefix).orElse(null);
     if (found == null) {
       return;
     }

@@ -12,7 +12,7 @@ import java.util.function.Predicate;
  * One CRI runtime the bench drives: jcri through its launcher, or containerd with its CRI plugin and crun,
  * each with its own socket, state, and a bridge network configured alike.
  */
-final class RuntimeUnderTest implements AutoCloseable {
+final class BenchedRuntime implements AutoCloseable {
 
   final String name;
   final Path socket;
@@ -25,7 +25,7 @@ final class RuntimeUnderTest implements AutoCloseable {
   /** The bridge its CNI network makes, removed when the runtime is stopped (the bridge plugin leaves it). */
   private final String bridge;
 
-  private RuntimeUnderTest(String name, Path socket, Process process, double readyMs, Predicate<Procs.Proc> helpers,
+  private BenchedRuntime(String name, Path socket, Process process, double readyMs, Predicate<Procs.Proc> helpers,
       String sandboxImage, String bridge) {
     this.name = name;
     this.socket = socket;
@@ -46,7 +46,7 @@ final class RuntimeUnderTest implements AutoCloseable {
         """.formatted(net, bridge, subnet);
   }
 
-  static RuntimeUnderTest jcri(Path launcher, Path home, Path dir) throws Exception {
+  static BenchedRuntime jcri(Path launcher, Path home, Path dir) throws Exception {
     Path netd = Files.createDirectories(dir.resolve("net.d"));
     Files.writeString(netd.resolve("10-bench.conflist"), bridgeConf("jbench", "jbench0", "10.201.0.0/16"));
     Path socket = dir.resolve("jcri.sock");
@@ -68,7 +68,7 @@ final class RuntimeUnderTest implements AutoCloseable {
         "", "jbench0");
   }
 
-  static RuntimeUnderTest containerd(Path dir, String registryHost, String sandboxImage) throws Exception {
+  static BenchedRuntime containerd(Path dir, String registryHost, String sandboxImage) throws Exception {
     Path netd = Files.createDirectories(dir.resolve("net.d"));
     Files.writeString(netd.resolve("10-bench.conflist"), bridgeConf("cbench", "cbench0", "10.202.0.0/16"));
     Path socket = dir.resolve("containerd.sock");
@@ -102,7 +102,7 @@ final class RuntimeUnderTest implements AutoCloseable {
         && String.join(" ", p.args()).contains(address), sandboxImage, "cbench0");
   }
 
-  private static RuntimeUnderTest start(String name, ProcessBuilder pb, Path socket, Predicate<Procs.Proc> helpers,
+  private static BenchedRuntime start(String name, ProcessBuilder pb, Path socket, Predicate<Procs.Proc> helpers,
       String sandboxImage, String bridge) throws Exception {
     Files.deleteIfExists(socket);
     long t0 = System.nanoTime();
@@ -126,7 +126,7 @@ final class RuntimeUnderTest implements AutoCloseable {
       }
     }
     double ready = (System.nanoTime() - t0) / 1e6;
-    RuntimeUnderTest r = new RuntimeUnderTest(name, socket, p, ready, helpers, sandboxImage, bridge);
+    BenchedRuntime r = new BenchedRuntime(name, socket, p, ready, helpers, sandboxImage, bridge);
     while (true) {
       try {
         r.client.runtime().version(dev.jcri.cri.v1.VersionRequest.getDefaultInstance());
