@@ -265,7 +265,7 @@ class PodSandboxIT {
         "{\"type\": \"portmap\", \"capabilities\": {\"portMappings\": true}}, {\"type\": \"no-such-plugin\"}"));
     try {
       StatusRuntimeException cni = assertThrows(StatusRuntimeException.class, () -> run(pod("bad-cni")));
-      assertEquals(Status.Code.INTERNAL, cni.getStatus().getCode(), "a failing CNI plugin is INTERNAL");
+      assertEquals(Status.Code.FAILED_PRECONDITION, cni.getStatus().getCode(), "a plugin the node lacks");
       assertTrue(cni.getStatus().getDescription().contains("no-such-plugin"), cni.getStatus().getDescription());
       assertNoLeftovers();
     } finally {

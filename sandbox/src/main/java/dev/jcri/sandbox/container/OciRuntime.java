@@ -144,7 +144,9 @@ public final class OciRuntime implements AutoCloseable {
       JsonNode j = JSON.readTree(sync);
       int pid = j.path("data").asInt(-1);
       if (pid <= 0) {
-        throw new HelperFailedException(handler + " could not create the container: "
+        // The runtime ran and refused this container (its spec, its image, a mount): the request's state, not a
+        // broken helper.
+        throw new FailedPreconditionException(handler + " could not create the container: "
             + j.path("message").asText(sync).strip());
       }
       return pid;
