@@ -47,6 +47,12 @@ public final class JcriProcess implements AutoCloseable {
    * OutOfMemoryError), the jar and lib/ that `mvn package` built.
    */
   public static JcriProcess launch(Path workDir, String... args) throws IOException {
+    return launch(workDir, java.util.Map.of(), args);
+  }
+
+  /** As {@link #launch(Path, String...)}, with extra environment variables (JCRI_JAVA_OPTS adds JVM flags). */
+  public static JcriProcess launch(Path workDir, java.util.Map<String, String> env, String... args)
+      throws IOException {
     Files.createDirectories(workDir);
     Path out = Files.createTempFile(workDir, "jcri-", ".log");
     List<String> cmd = new ArrayList<>(List.of(Path.of("src/dist/jcri").toAbsolutePath().toString()));
@@ -55,6 +61,7 @@ public final class JcriProcess implements AutoCloseable {
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     pb.environment().put("JCRI_HOME", JAR.getParent().toString());
     pb.environment().put("JCRI_JAVA", ProcessHandle.current().info().command().orElse("java"));
+    pb.environment().putAll(env);
     return new JcriProcess(pb.start(), out);
   }
 

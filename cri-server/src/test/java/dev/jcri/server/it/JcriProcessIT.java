@@ -33,6 +33,29 @@ class JcriProcessIT {
     return new String[] {"--config", config.toString(), "--config-dir", dir.resolve("none.d").toString()};
   }
 
+  /**
+   * The heap running out is an exit, not a runtime that limps on: the launcher's JVM ends at once with code 3,
+   * and a start on the same state (what systemd's Restart=always does) serves again.
+   */
+  @Test
+  void heapExhausted_exitsAtOnce_andARestartServes() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("oom"));
+    Path config = config(paths, "");
+    try (JcriProcess starved = JcriProcess.launch(dir, java.util.Map.of("JCRI_JAVA_OPTS", "-Xms4m -Xmx4m -Xmn1m"),
+        serve(config))) {
+      assertTrue(starved.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "exited:\n" + starved.output());
+      assertEquals(3, starved.process().exitValue(), starved.output());
+      assertTrue(starved.output().contains("Terminating due to java.lang.OutOfMemoryError"), starved.output());
+    }
+    try (JcriProcess jcri = JcriProcess.launch(dir, serve(config))) {
+      jcri.awaitSocket(paths.socket(), START);
+      try (CriSocket client = new CriSocket(paths.socket())) {
+        assertEquals("jcri", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
+      }
+      assertEquals(0, jcri.terminate(), jcri.output());
+    }
+  }
+
   @Test
   void sigterm_finishesCleanly_removesSocket_exits0() throws Exception {
     TestPaths paths = new TestPaths(dir.resolve("a"));
