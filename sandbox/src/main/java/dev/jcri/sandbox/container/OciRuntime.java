@@ -311,10 +311,14 @@ public final class OciRuntime implements AutoCloseable {
       if (timeoutSeconds > 0) {
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
           timedOut = true;
-          // The command runs in the container's PID namespace; kill it by the pid the runtime recorded.
+          // The command runs in the container's PID namespace; kill it by the pid the runtime recorded, with
+          // what it started. The runtime's exec reaps it and ends; killed first, it would leave the command to
+          // the container's PID 1, which may never reap it.
           killFromPidFile(pidFile);
-          p.kill();
-          p.waitFor(10, TimeUnit.SECONDS);
+          if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.kill();
+            p.waitFor(10, TimeUnit.SECONDS);
+          }
         }
       } else {
         p.waitFor();
