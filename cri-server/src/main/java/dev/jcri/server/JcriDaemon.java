@@ -5,20 +5,20 @@ import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerStore;
 import dev.jcri.sandbox.container.OciRuntime;
 import dev.jcri.sandbox.container.ReadOnlyBinary;
-import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.network.CniConfigDir;
+import dev.jcri.sandbox.network.PodCidrStore;
+import dev.jcri.sandbox.node.CgroupDriver;
 import dev.jcri.sandbox.node.CgroupLayout;
+import dev.jcri.sandbox.node.HugetlbMounter;
 import dev.jcri.sandbox.ns.NamespacePinner;
 import dev.jcri.sandbox.pod.OrphanSweeper;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSandboxStore;
-import dev.jcri.sandbox.network.PodCidrStore;
-import dev.jcri.sandbox.node.CgroupDriver;
-import dev.jcri.sandbox.node.HugetlbMounter;
 import dev.jcri.server.config.JcriConfig;
 import dev.jcri.server.grpc.CriServer;
 import dev.jcri.server.grpc.ErrorMappingInterceptor;
@@ -41,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /** Wires the configuration into domain services and RPC classes, and runs the server until stopped. */
 public final class JcriDaemon implements AutoCloseable {
@@ -102,8 +103,8 @@ public final class JcriDaemon implements AutoCloseable {
       try {
         streams = StreamServer.start(config.stream(), loops.workers(), containers, pods);
       } catch (IOException | RuntimeException e) {
-        loops.boss().shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
-        loops.workers().shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+        loops.boss().shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        loops.workers().shutdownGracefully(0, 0, TimeUnit.SECONDS);
         throw e;
       }
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
@@ -104,7 +105,7 @@ final class NodeDirs {
       Set<PosixFilePermission> before = EnumSet.copyOf(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
       OwnerOnly.tighten(p, allowed);
       return before.equals(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) ? 0 : 1;
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return 0;
     } catch (IOException e) {
       throw new UncheckedIOException("reading the mode of " + p, e);

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * Writes a file so that a reader, or jcri after a crash, sees either the old content or the new, never a
@@ -29,13 +32,13 @@ public final class AtomicFiles {
       return 0;
     }
     int n = 0;
-    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+    try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(p -> p.getFileName().toString().contains(TEMP_INFIX)).toList()) {
         Files.deleteIfExists(f);
         n++;
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("sweeping temp files in " + dir, e);
+      throw new UncheckedIOException("sweeping temp files in " + dir, e);
     }
     return n;
   }
@@ -49,8 +52,8 @@ public final class AtomicFiles {
         OwnerOnly.dir(dir);
       }
       // Records hold containers' environments and pods' secrets: 0600 from the first byte.
-      try (FileChannel ch = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OwnerOnly.FILE))) {
+      try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OwnerOnly.FILE))) {
         ByteBuffer buf = ByteBuffer.wrap(content);
         while (buf.hasRemaining()) {
           ch.write(buf);

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -99,7 +101,7 @@ public final class OwnerOnly {
         return;
       }
       Set<PosixFilePermission> now = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
-      Set<PosixFilePermission> kept = java.util.EnumSet.noneOf(PosixFilePermission.class);
+      Set<PosixFilePermission> kept = EnumSet.noneOf(PosixFilePermission.class);
       for (PosixFilePermission p : now) {
         boolean owner = p == PosixFilePermission.OWNER_READ || p == PosixFilePermission.OWNER_WRITE
             || p == PosixFilePermission.OWNER_EXECUTE;
@@ -110,7 +112,7 @@ public final class OwnerOnly {
       if (!kept.equals(now)) {
         Files.setPosixFilePermissions(path, kept);
       }
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       // gone meanwhile: nothing to tighten
     } catch (IOException e) {
       throw new UncheckedIOException("tightening the mode of " + path + ": " + e.getMessage(), e);

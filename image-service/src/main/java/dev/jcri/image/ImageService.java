@@ -1,8 +1,10 @@
 package dev.jcri.image;
 
+import dev.jcri.common.DiskFull;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Log;
 import dev.jcri.common.NotFoundException;
+import dev.jcri.common.ResourceExhaustedException;
 import dev.jcri.common.UnavailableException;
 import dev.jcri.image.content.ContentStore;
 import dev.jcri.image.content.GrowingBlob;
@@ -20,6 +22,7 @@ import dev.jcri.image.snapshot.OverlaySnapshotter;
 import dev.jcri.image.snapshot.Snapshot;
 import dev.jcri.image.store.ImageRecord;
 import dev.jcri.image.store.ImageStore;
+import dev.jcri.image.unpack.ByteBudget;
 import dev.jcri.image.unpack.LayerUnpacker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * The image service: pull, look up, list, remove images and report filesystem usage. Content lives in the
@@ -145,7 +149,7 @@ public final class ImageService {
 
   /** Runs {@code work} in a span named {@code name}, child of {@code parent}. */
   private <T> T traced(io.opentelemetry.context.Context parent, String name, String key, String value,
-      java.util.function.Supplier<T> work) {
+      Supplier<T> work) {
     io.opentelemetry.api.trace.Span span = tracer.spanBuilder(name).setParent(parent).setAttribute(key, value)
         .startSpan();
     try (io.opentelemetry.context.Scope _ = span.makeCurrent()) {
@@ -231,13 +235,13 @@ public final class ImageService {
       image.layers().forEach(l -> lease(leased, l.digest().toString()));
 
       int n = image.layers().size();
-      dev.jcri.image.unpack.ByteBudget imageBudget = new dev.jcri.image.unpack.ByteBudget(
+      ByteBudget imageBudget = new ByteBudget(
           settings.maxImageBytes(), "image " + ref + " unpacks to more than " + settings.maxImageBytes()
           + " bytes (registry.max_image_bytes); refused");
       io.opentelemetry.context.Context pullContext = io.opentelemetry.context.Context.current();
       Semaphore slots = new Semaphore(Math.max(1, settings.maxConcurrentDownloads()));
       CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
-      List<CompletableFuture<Void>> layerWork = new java.util.ArrayList<>();
+      List<CompletableFuture<Void>> layerWork = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         int index = i;
         Descriptor layer = image.layers().get(i);
@@ -370,7 +374,7 @@ public final class ImageService {
    */
   private void unpack(String chainId, String parent, CompletableFuture<Void> parentCommitted, Descriptor layer,
       Digest expectedDiffId, String label, GrowingBlob blob, CompletableFuture<Path> stored,
-      dev.jcri.image.unpack.ByteBudget imageBudget) {
+      ByteBudget imageBudget) {
     if (snapshots.committed(chainId).isPresent()) {
       return;
     }
@@ -408,7 +412,7 @@ public final class ImageService {
           LOG.debug("unpacked", "what", label, "chain_id", chainId, "ms", unpackedMs);
         } catch (IOException e) {
           snapshots.remove(key);
-          dev.jcri.common.ResourceExhaustedException full = dev.jcri.common.DiskFull.explain(e,
+          ResourceExhaustedException full = DiskFull.explain(e,
               snapshots.fs(s.id()).getParent(), "unpacking " + label);
           if (full != null) {
             throw full;

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -189,7 +190,7 @@ public final class ConfigLoader {
     }
     if (type.isEnum()) {
       return "one of " + Arrays.stream(type.getEnumConstants())
-          .map(c -> ((Enum<?>) c).name().toLowerCase(java.util.Locale.ROOT))
+          .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
           .collect(Collectors.joining(", "));
     }
     if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {

@@ -2,6 +2,7 @@ package dev.jcri.server.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ public record JcriConfig(
   public static final String DEFAULT_DROP_IN_DIR = "/etc/jcri/jcri.d";
 
   public JcriConfig {
-    runtimes = runtimes == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(runtimes));
+    runtimes = runtimes == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(runtimes));
   }
 
   /** What jcri runs with when no file exists. */
@@ -105,7 +106,7 @@ public record JcriConfig(
   public record Registry(Map<String, Mirror> mirrors, List<String> insecure, int maxConcurrentDownloads,
       long maxLayerBytes, long maxImageBytes, List<String> pinnedImages) {
     public Registry {
-      mirrors = mirrors == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
+      mirrors = mirrors == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
       insecure = insecure == null ? List.of() : List.copyOf(insecure);
       pinnedImages = pinnedImages == null ? List.of() : List.copyOf(pinnedImages);
     }

@@ -1,6 +1,7 @@
 package dev.jcri.server.grpc;
 
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.OwnerOnly;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -13,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Makes sure this jcri may serve: it holds the state directory's lock, and the socket path is either free or
@@ -37,9 +39,9 @@ public final class SocketGuard implements AutoCloseable {
     // user namespace run as unprivileged node uids and must reach their bundles below it.
     Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx--x--x"));
     Path lockFile = stateDir.resolve("jcri.lock");
-    FileChannel channel = FileChannel.open(lockFile, java.util.Set.of(StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(dev.jcri.common.OwnerOnly.FILE));
-    dev.jcri.common.OwnerOnly.setMode(lockFile, dev.jcri.common.OwnerOnly.FILE);
+    FileChannel channel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OwnerOnly.FILE));
+    OwnerOnly.setMode(lockFile, OwnerOnly.FILE);
     FileLock lock;
     try {
       lock = channel.tryLock();

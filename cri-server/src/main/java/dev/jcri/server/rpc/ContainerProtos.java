@@ -1,5 +1,7 @@
 package dev.jcri.server.rpc;
 
+import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.cri.v1.Container;
 import dev.jcri.cri.v1.ContainerAttributes;
 import dev.jcri.cri.v1.ContainerConfig;
@@ -15,9 +17,12 @@ import dev.jcri.cri.v1.LinuxContainerSecurityContext;
 import dev.jcri.cri.v1.MemoryUsage;
 import dev.jcri.cri.v1.Mount;
 import dev.jcri.cri.v1.MountPropagation;
+import dev.jcri.cri.v1.SELinuxOption;
 import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.container.ContainerRecord;
 import dev.jcri.sandbox.container.ContainerSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Conversions between the CRI's container messages and the sandbox module's records. */
 final class ContainerProtos {
@@ -37,7 +42,7 @@ final class ContainerProtos {
               case 0 -> ContainerSpec.Propagation.PRIVATE;
               case 1 -> ContainerSpec.Propagation.HOST_TO_CONTAINER;
               case 2 -> ContainerSpec.Propagation.BIDIRECTIONAL;
-              default -> throw new dev.jcri.common.InvalidArgumentException("mount " + m.getContainerPath()
+              default -> throw new InvalidArgumentException("mount " + m.getContainerPath()
                   + ": unknown propagation " + m.getPropagationValue()
                   + " (expected PRIVATE=0, HOST_TO_CONTAINER=1, BIDIRECTIONAL=2)");
             }, m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0, m.getRecursiveReadOnly())).toList(),
@@ -65,7 +70,7 @@ final class ContainerProtos {
         case 0 -> ContainerSpec.Seccomp.RUNTIME_DEFAULT;
         case 1 -> ContainerSpec.Seccomp.UNCONFINED;
         case 2 -> ContainerSpec.Seccomp.LOCALHOST;
-        default -> throw new dev.jcri.common.InvalidArgumentException("unknown seccomp profile type "
+        default -> throw new InvalidArgumentException("unknown seccomp profile type "
             + sc.getSeccomp().getProfileTypeValue() + " (expected RuntimeDefault=0, Unconfined=1, Localhost=2)");
       };
     }
@@ -80,7 +85,7 @@ final class ContainerProtos {
     if (path.isEmpty() || path.equals("unconfined")) {
       return ContainerSpec.Seccomp.UNCONFINED;
     }
-    throw new dev.jcri.common.InvalidArgumentException("seccomp profile \"" + path + "\" is not runtime/default,"
+    throw new InvalidArgumentException("seccomp profile \"" + path + "\" is not runtime/default,"
         + " docker/default, unconfined or localhost/<path>");
   }
 
@@ -100,8 +105,8 @@ final class ContainerProtos {
           })
         : legacy.equals("unconfined") ? "" : legacy;
     if (!asked.isEmpty()) {
-      throw new dev.jcri.common.FailedPreconditionException("AppArmor profile " + asked + " asked for, but jcri"
-          + " applies no AppArmor profiles" + (java.nio.file.Files.isDirectory(java.nio.file.Path.of(
+      throw new FailedPreconditionException("AppArmor profile " + asked + " asked for, but jcri"
+          + " applies no AppArmor profiles" + (Files.isDirectory(Path.of(
               "/sys/kernel/security/apparmor")) ? "" : " (and this node has no AppArmor)")
           + "; leave the profile unset or Unconfined");
     }
@@ -111,12 +116,12 @@ final class ContainerProtos {
    * jcri labels nothing for SELinux: a pod or container that asks for an SELinux context is refused, as an
    * AppArmor profile is, never run with the label silently dropped.
    */
-  static void refuseSelinux(dev.jcri.cri.v1.SELinuxOption o, String what) {
+  static void refuseSelinux(SELinuxOption o, String what) {
     if (o.getUser().isEmpty() && o.getRole().isEmpty() && o.getType().isEmpty() && o.getLevel().isEmpty()) {
       return;
     }
-    boolean enabled = java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/selinux/enforce"));
-    throw new dev.jcri.common.FailedPreconditionException(what + " asks for the SELinux context "
+    boolean enabled = Files.exists(Path.of("/sys/fs/selinux/enforce"));
+    throw new FailedPreconditionException(what + " asks for the SELinux context "
         + String.join(":", o.getUser(), o.getRole(), o.getType(), o.getLevel()) + ", but jcri applies no SELinux"
         + " labels" + (enabled ? "" : " (and this node has no SELinux)") + "; leave seLinuxOptions unset");
   }

@@ -1,6 +1,7 @@
 package dev.jcri.server.rpc;
 
 import com.google.protobuf.ByteString;
+import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.cri.v1.ContainerStatsRequest;
 import dev.jcri.cri.v1.ContainerStatsResponse;
@@ -137,7 +138,7 @@ public final class ContainerRpcs {
           request.getCmdList(), request.getTimeout());
       if (r.timedOut()) {
         r.close();
-        throw new dev.jcri.common.DeadlineExceededException("command in container " + request.getContainerId()
+        throw new DeadlineExceededException("command in container " + request.getContainerId()
             + " timed out after " + request.getTimeout() + " s and was killed");
       }
       return r;

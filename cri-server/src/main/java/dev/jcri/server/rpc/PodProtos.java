@@ -1,5 +1,6 @@
 package dev.jcri.server.rpc;
 
+import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.cri.v1.CpuUsage;
 import dev.jcri.cri.v1.LinuxContainerResources;
 import dev.jcri.cri.v1.LinuxPodSandboxStats;
@@ -26,7 +27,9 @@ import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Conversions between the CRI's pod messages and the sandbox module's records. */
 final class PodProtos {
@@ -66,7 +69,7 @@ final class PodProtos {
               Integer.toUnsignedLong(m.getHostId()), Integer.toUnsignedLong(m.getLength()))).toList(),
           u.getGidsList().stream().map(m -> new PodSpec.IdMapping(Integer.toUnsignedLong(m.getContainerId()),
               Integer.toUnsignedLong(m.getHostId()), Integer.toUnsignedLong(m.getLength()))).toList());
-      default -> throw new dev.jcri.common.InvalidArgumentException("user namespace mode " + u.getMode()
+      default -> throw new InvalidArgumentException("user namespace mode " + u.getMode()
           + " is not supported; use NODE (the node's users) or POD (a user namespace for the pod)");
     };
   }
@@ -76,7 +79,7 @@ final class PodProtos {
       case 0 -> "tcp";
       case 1 -> "udp";
       case 2 -> "sctp";
-      default -> throw new dev.jcri.common.InvalidArgumentException("unknown port mapping protocol " + value
+      default -> throw new InvalidArgumentException("unknown port mapping protocol " + value
           + " (expected TCP=0, UDP=1, SCTP=2)");
     };
   }
@@ -87,13 +90,13 @@ final class PodProtos {
       case 1 -> NamespaceMode.CONTAINER;
       case 2 -> NamespaceMode.NODE;
       case 3 -> NamespaceMode.TARGET;
-      default -> throw new dev.jcri.common.InvalidArgumentException("unknown namespace mode " + value
+      default -> throw new InvalidArgumentException("unknown namespace mode " + value
           + " (expected POD=0, CONTAINER=1, NODE=2, TARGET=3)");
     };
   }
 
   static CgroupResources resources(LinuxContainerResources r) {
-    java.util.Map<String, Long> hugepages = new java.util.LinkedHashMap<>();
+    Map<String, Long> hugepages = new LinkedHashMap<>();
     r.getHugepageLimitsList().forEach(h -> hugepages.put(h.getPageSize(), h.getLimit()));
     return new CgroupResources(r.getCpuShares(), r.getCpuQuota(), r.getCpuPeriod(), r.getMemoryLimitInBytes(),
         r.getCpusetCpus(), r.getCpusetMems(), 0, hugepages, r.getMemorySwapLimitInBytes(), r.getUnifiedMap());

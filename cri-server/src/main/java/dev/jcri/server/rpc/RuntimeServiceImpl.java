@@ -1,27 +1,27 @@
 package dev.jcri.server.rpc;
 
-import dev.jcri.cri.v1.CreateContainerRequest;
-import dev.jcri.cri.v1.CreateContainerResponse;
-import dev.jcri.cri.v1.StartContainerRequest;
-import dev.jcri.cri.v1.StartContainerResponse;
-import dev.jcri.cri.v1.StopContainerRequest;
-import dev.jcri.cri.v1.StopContainerResponse;
-import dev.jcri.cri.v1.RemoveContainerRequest;
-import dev.jcri.cri.v1.RemoveContainerResponse;
-import dev.jcri.cri.v1.ListContainersRequest;
-import dev.jcri.cri.v1.ListContainersResponse;
-import dev.jcri.cri.v1.ContainerStatusRequest;
-import dev.jcri.cri.v1.ContainerStatusResponse;
-import dev.jcri.cri.v1.ExecSyncRequest;
-import dev.jcri.cri.v1.ExecSyncResponse;
-import dev.jcri.cri.v1.ReopenContainerLogRequest;
-import dev.jcri.cri.v1.ReopenContainerLogResponse;
+import dev.jcri.cri.v1.AttachRequest;
+import dev.jcri.cri.v1.AttachResponse;
+import dev.jcri.cri.v1.ContainerEventResponse;
 import dev.jcri.cri.v1.ContainerStatsRequest;
 import dev.jcri.cri.v1.ContainerStatsResponse;
+import dev.jcri.cri.v1.ContainerStatusRequest;
+import dev.jcri.cri.v1.ContainerStatusResponse;
+import dev.jcri.cri.v1.CreateContainerRequest;
+import dev.jcri.cri.v1.CreateContainerResponse;
+import dev.jcri.cri.v1.ExecRequest;
+import dev.jcri.cri.v1.ExecResponse;
+import dev.jcri.cri.v1.ExecSyncRequest;
+import dev.jcri.cri.v1.ExecSyncResponse;
+import dev.jcri.cri.v1.GetEventsRequest;
 import dev.jcri.cri.v1.ListContainerStatsRequest;
 import dev.jcri.cri.v1.ListContainerStatsResponse;
-import dev.jcri.cri.v1.UpdateContainerResourcesRequest;
-import dev.jcri.cri.v1.UpdateContainerResourcesResponse;
+import dev.jcri.cri.v1.ListContainersRequest;
+import dev.jcri.cri.v1.ListContainersResponse;
+import dev.jcri.cri.v1.ListMetricDescriptorsRequest;
+import dev.jcri.cri.v1.ListMetricDescriptorsResponse;
+import dev.jcri.cri.v1.ListPodSandboxMetricsRequest;
+import dev.jcri.cri.v1.ListPodSandboxMetricsResponse;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.ListPodSandboxResponse;
 import dev.jcri.cri.v1.ListPodSandboxStatsRequest;
@@ -30,25 +30,38 @@ import dev.jcri.cri.v1.PodSandboxStatsRequest;
 import dev.jcri.cri.v1.PodSandboxStatsResponse;
 import dev.jcri.cri.v1.PodSandboxStatusRequest;
 import dev.jcri.cri.v1.PodSandboxStatusResponse;
+import dev.jcri.cri.v1.PortForwardRequest;
+import dev.jcri.cri.v1.PortForwardResponse;
+import dev.jcri.cri.v1.RemoveContainerRequest;
+import dev.jcri.cri.v1.RemoveContainerResponse;
 import dev.jcri.cri.v1.RemovePodSandboxRequest;
 import dev.jcri.cri.v1.RemovePodSandboxResponse;
+import dev.jcri.cri.v1.ReopenContainerLogRequest;
+import dev.jcri.cri.v1.ReopenContainerLogResponse;
 import dev.jcri.cri.v1.RunPodSandboxRequest;
 import dev.jcri.cri.v1.RunPodSandboxResponse;
-import dev.jcri.cri.v1.StopPodSandboxRequest;
-import dev.jcri.cri.v1.StopPodSandboxResponse;
-import dev.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
-import dev.jcri.cri.v1.UpdatePodSandboxResourcesResponse;
 import dev.jcri.cri.v1.RuntimeConfigRequest;
 import dev.jcri.cri.v1.RuntimeConfigResponse;
 import dev.jcri.cri.v1.RuntimeServiceGrpc;
+import dev.jcri.cri.v1.StartContainerRequest;
+import dev.jcri.cri.v1.StartContainerResponse;
 import dev.jcri.cri.v1.StatusRequest;
 import dev.jcri.cri.v1.StatusResponse;
+import dev.jcri.cri.v1.StopContainerRequest;
+import dev.jcri.cri.v1.StopContainerResponse;
+import dev.jcri.cri.v1.StopPodSandboxRequest;
+import dev.jcri.cri.v1.StopPodSandboxResponse;
+import dev.jcri.cri.v1.UpdateContainerResourcesRequest;
+import dev.jcri.cri.v1.UpdateContainerResourcesResponse;
+import dev.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
+import dev.jcri.cri.v1.UpdatePodSandboxResourcesResponse;
 import dev.jcri.cri.v1.UpdateRuntimeConfigRequest;
 import dev.jcri.cri.v1.UpdateRuntimeConfigResponse;
 import dev.jcri.cri.v1.VersionRequest;
 import dev.jcri.cri.v1.VersionResponse;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.server.stream.StreamServer;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -89,7 +102,7 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
 
   public RuntimeServiceImpl(VersionRpc version, StatusRpc status, UpdateRuntimeConfigRpc updateRuntimeConfig,
       RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, String mountpoint,
-      dev.jcri.server.stream.StreamServer streams) {
+      StreamServer streams) {
     this.version = version;
     this.status = status;
     this.updateRuntimeConfig = updateRuntimeConfig;
@@ -121,19 +134,19 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   }
 
   @Override
-  public void exec(dev.jcri.cri.v1.ExecRequest request, StreamObserver<dev.jcri.cri.v1.ExecResponse> observer) {
+  public void exec(ExecRequest request, StreamObserver<ExecResponse> observer) {
     UnaryRpc.serve(execRpc, request, observer);
   }
 
   @Override
-  public void attach(dev.jcri.cri.v1.AttachRequest request,
-      StreamObserver<dev.jcri.cri.v1.AttachResponse> observer) {
+  public void attach(AttachRequest request,
+      StreamObserver<AttachResponse> observer) {
     UnaryRpc.serve(attachRpc, request, observer);
   }
 
   @Override
-  public void portForward(dev.jcri.cri.v1.PortForwardRequest request,
-      StreamObserver<dev.jcri.cri.v1.PortForwardResponse> observer) {
+  public void portForward(PortForwardRequest request,
+      StreamObserver<PortForwardResponse> observer) {
     UnaryRpc.serve(portForwardRpc, request, observer);
   }
 
@@ -256,20 +269,20 @@ public final class RuntimeServiceImpl extends RuntimeServiceGrpc.RuntimeServiceI
   }
 
   @Override
-  public void getContainerEvents(dev.jcri.cri.v1.GetEventsRequest request,
-      StreamObserver<dev.jcri.cri.v1.ContainerEventResponse> observer) {
+  public void getContainerEvents(GetEventsRequest request,
+      StreamObserver<ContainerEventResponse> observer) {
     containerEvents.serve(request, observer);
   }
 
   @Override
-  public void listMetricDescriptors(dev.jcri.cri.v1.ListMetricDescriptorsRequest request,
-      StreamObserver<dev.jcri.cri.v1.ListMetricDescriptorsResponse> observer) {
+  public void listMetricDescriptors(ListMetricDescriptorsRequest request,
+      StreamObserver<ListMetricDescriptorsResponse> observer) {
     UnaryRpc.serve(metricDescriptors, request, observer);
   }
 
   @Override
-  public void listPodSandboxMetrics(dev.jcri.cri.v1.ListPodSandboxMetricsRequest request,
-      StreamObserver<dev.jcri.cri.v1.ListPodSandboxMetricsResponse> observer) {
+  public void listPodSandboxMetrics(ListPodSandboxMetricsRequest request,
+      StreamObserver<ListPodSandboxMetricsResponse> observer) {
     UnaryRpc.serve(podMetrics, request, observer);
   }
 }

@@ -9,6 +9,8 @@ import dev.jcri.sandbox.container.TerminalSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -175,7 +177,7 @@ final class CommandSession {
 
   private static Future<?> pump(InputStream from, OutputStream to) {
     if (from == null) {
-      return java.util.concurrent.CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(null);
     }
     return StreamIo.THREADS.submit(() -> {
       if (to == null) {
@@ -189,7 +191,7 @@ final class CommandSession {
   private static void await(Future<?> f) throws InterruptedException {
     try {
       f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       LOG.debug("output copy failed", "error", String.valueOf(e.getCause()));
     }
   }

@@ -3,6 +3,7 @@ package dev.jcri.server.stream;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 
 /**
@@ -59,7 +60,7 @@ final class InboundPipe extends InputStream {
         wait();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException();
+        throw new InterruptedIOException();
       }
     }
     if (aborted) {

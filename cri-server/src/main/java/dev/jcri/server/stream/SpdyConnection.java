@@ -1,17 +1,20 @@
 package dev.jcri.server.stream;
 
 import dev.jcri.common.Log;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyPingFrame;
+import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyHeadersFrame;
 import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
+import io.netty.handler.codec.spdy.SpdyStreamStatus;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.util.HashMap;
@@ -110,8 +113,8 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
         LOG.warn("SPDY stream refused (and any more on this connection)", "stream", f.streamId(), "open",
             streams.size(), "max", MAX_STREAMS, "remote", String.valueOf(ctx.channel().remoteAddress()));
       }
-      ctx.writeAndFlush(new io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame(f.streamId(),
-          io.netty.handler.codec.spdy.SpdyStreamStatus.REFUSED_STREAM));
+      ctx.writeAndFlush(new DefaultSpdyRstStreamFrame(f.streamId(),
+          SpdyStreamStatus.REFUSED_STREAM));
       return;
     }
     Map<String, String> headers = new HashMap<>();
@@ -122,7 +125,7 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
     Channel ch = ctx.channel();
     OutboundStream out = new OutboundStream(ch, new OutboundStream.Framing() {
       @Override
-      public Object frame(io.netty.buffer.ByteBuf data) {
+      public Object frame(ByteBuf data) {
         return new DefaultSpdyDataFrame(id, data);
       }
 

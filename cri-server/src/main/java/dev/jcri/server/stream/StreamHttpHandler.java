@@ -25,7 +25,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
 import io.netty.handler.codec.spdy.SpdyVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,7 +88,7 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     String upgrade = req.headers().get(HttpHeaderNames.UPGRADE, "");
     if (upgrade.equalsIgnoreCase("websocket")) {
       webSocket(ctx, req, request);
-    } else if (upgrade.toLowerCase(java.util.Locale.ROOT).contains("spdy/3.1")) {
+    } else if (upgrade.toLowerCase(Locale.ROOT).contains("spdy/3.1")) {
       spdy(ctx, req, request);
     } else {
       respond(ctx, HttpResponseStatus.BAD_REQUEST, "unable to upgrade: expected a SPDY/3.1 or WebSocket upgrade");
@@ -148,7 +150,7 @@ final class StreamHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     Channel ch = ctx.channel();
     NettyClient client = new NettyClient(ch, () -> new CloseWebSocketFrame(1000, ""));
-    Set<Integer> readable = new java.util.HashSet<>();
+    Set<Integer> readable = new HashSet<>();
     if (forward) {
       List<Integer> ports = ((StreamRequest.PortForward) request).ports();
       for (int i = 0; i < ports.size(); i++) {

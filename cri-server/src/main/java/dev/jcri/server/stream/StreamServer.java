@@ -18,6 +18,7 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * The HTTP server behind the URLs Exec, Attach and PortForward return, on the event loops the gRPC server
@@ -45,7 +46,7 @@ public final class StreamServer implements AutoCloseable {
     CommandSession commands = new CommandSession(containers);
     PortForwardSession forwards = new PortForwardSession(pods);
     SslContext tls = StreamTls.context(config);
-    ConnectionGuard guard = new ConnectionGuard(MAX_CONNECTIONS, java.time.Duration.ofSeconds(config.idleTimeoutSeconds()));
+    ConnectionGuard guard = new ConnectionGuard(MAX_CONNECTIONS, Duration.ofSeconds(config.idleTimeoutSeconds()));
     ServerBootstrap b = new ServerBootstrap().group(loops).channel(EpollServerSocketChannel.class)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
         .childOption(ChannelOption.TCP_NODELAY, true)

@@ -6,6 +6,7 @@ import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.image.ref.Digest;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ public record ImageConfig(
     cmd = List.copyOf(cmd);
     volumes = List.copyOf(volumes);
     exposedPorts = List.copyOf(exposedPorts);
-    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     diffIds = List.copyOf(diffIds);
   }
 

@@ -8,6 +8,7 @@ import dev.jcri.image.ref.Digest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** Reads Docker schema 2 and OCI manifests and indexes; refuses schema 1 with a clear message. */
 public final class ManifestParser {
@@ -76,7 +77,7 @@ public final class ManifestParser {
   }
 
   /** The manifest and index media types jcri asks for: a Content-Type among them is the registry's word. */
-  private static final java.util.Set<String> KNOWN = java.util.Set.of(MediaTypes.OCI_INDEX,
+  private static final Set<String> KNOWN = Set.of(MediaTypes.OCI_INDEX,
       MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST);
 
   private static Descriptor descriptor(JsonNode n, String where) {

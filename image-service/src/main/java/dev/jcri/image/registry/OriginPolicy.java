@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Where a registry may send jcri, and what travels along: a registry and its token service are strangers to
@@ -41,7 +42,7 @@ final class OriginPolicy {
     return to;
   }
 
-  private static URI parse(java.util.function.Supplier<URI> make, String refusal) {
+  private static URI parse(Supplier<URI> make, String refusal) {
     try {
       return make.get();
     } catch (IllegalArgumentException e) {

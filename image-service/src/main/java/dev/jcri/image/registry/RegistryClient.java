@@ -2,6 +2,7 @@ package dev.jcri.image.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.common.Digests;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.Log;
@@ -23,9 +24,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * A client of the OCI distribution (Docker Registry v2) API over the JDK's HTTP client: manifests and blobs,
@@ -58,7 +61,7 @@ public final class RegistryClient {
   }
 
   /** Made on first use: building an HTTP client loads the TLS trust store, ~0.4 s that start-up need not pay. */
-  private final java.util.function.Supplier<HttpClient> http;
+  private final Supplier<HttpClient> http;
   private final RegistryHosts hosts;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
@@ -71,8 +74,8 @@ public final class RegistryClient {
         .build());
   }
 
-  private static <T> java.util.function.Supplier<T> memoize(java.util.function.Supplier<T> make) {
-    return new java.util.function.Supplier<>() {
+  private static <T> Supplier<T> memoize(Supplier<T> make) {
+    return new Supplier<>() {
       private volatile T value;
 
       @Override
@@ -109,7 +112,7 @@ public final class RegistryClient {
       if (Digest.looksLikeDigest(reference)) {
         Digest wanted = Digest.parse(reference);
         Digest check = wanted.algorithm().equals("sha256") ? actual : Digest.parse(wanted.algorithm() + ":"
-            + java.util.HexFormat.of().formatHex(hash(wanted.jcaName(), body)));
+            + HexFormat.of().formatHex(hash(wanted.jcaName(), body)));
         if (!check.equals(wanted)) {
           throw new InvalidArgumentException("manifest " + ref.repository() + "@" + wanted
               + " does not match its digest (got " + check + "); the registry sent other content");
@@ -389,7 +392,7 @@ public final class RegistryClient {
   static String cacheKey(String host, String scope, Credentials creds) {
     byte[] secret = String.join("\0", creds.username(), creds.password(), creds.identityToken(),
         creds.registryToken()).getBytes(StandardCharsets.UTF_8);
-    return host + "|" + scope + "|" + java.util.HexFormat.of().formatHex(sha256(secret));
+    return host + "|" + scope + "|" + HexFormat.of().formatHex(sha256(secret));
   }
 
   private static String enc(String s) {
@@ -410,7 +413,7 @@ public final class RegistryClient {
   }
 
   private static byte[] hash(String algorithm, byte[] data) {
-    return dev.jcri.common.Digests.of(algorithm).digest(data);
+    return Digests.of(algorithm).digest(data);
   }
 
   private record Token(String value, Instant expires) {}

@@ -1,9 +1,11 @@
 package dev.jcri.image.unpack;
 
 import dev.jcri.common.InvalidArgumentException;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.zip.ZipException;
 
 /**
  * A layer's decompressed bytes, where a read that fails (a corrupt gzip or zstd stream) refuses the layer as
@@ -30,7 +32,7 @@ final class ContentErrors extends FilterInputStream {
   public int read() throws IOException {
     try {
       return super.read();
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       throw refusal(layer, e);
     }
   }
@@ -39,7 +41,7 @@ final class ContentErrors extends FilterInputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     try {
       return super.read(b, off, len);
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+    } catch (ZipException | EOFException e) {
       throw refusal(layer, e);
     }
   }

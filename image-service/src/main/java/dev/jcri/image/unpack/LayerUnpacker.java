@@ -2,28 +2,36 @@ package dev.jcri.image.unpack;
 
 import com.github.luben.zstd.ZstdInputStream;
 import com.sun.jna.LastErrorException;
+import dev.jcri.common.Digests;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Libc;
 import dev.jcri.image.ref.Digest;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -83,7 +91,7 @@ public final class LayerUnpacker {
   private static InputStream decompress(BufferedInputStream in, String layerName) throws IOException {
     try {
       return decompress(in);
-    } catch (java.util.zip.ZipException e) {
+    } catch (ZipException e) {
       throw ContentErrors.refusal(layerName, e);
     }
   }
@@ -103,7 +111,7 @@ public final class LayerUnpacker {
   }
 
   private static MessageDigest sha256() {
-    return dev.jcri.common.Digests.of("SHA-256");
+    return Digests.of("SHA-256");
   }
 
   /**
@@ -170,7 +178,7 @@ public final class LayerUnpacker {
      * Parents already resolved and created, by entry path: most entries share their directory with the
      * one before. Cleared whenever an entry could change how a path resolves (a symlink, a replaced node).
      */
-    private final Map<List<String>, Path> parents = new java.util.HashMap<>();
+    private final Map<List<String>, Path> parents = new HashMap<>();
     private final RegularFiles files = new RegularFiles();
     /** What the layer's files take once expanded, and what the image's may take. */
     private final ByteBudget expanded;
@@ -308,20 +316,20 @@ public final class LayerUnpacker {
       xattrs(target, e);
       int mode = e.getMode() & 07777;
       FileTime mtime = FileTime.from(e.getModTime().toInstant());
-      Object made = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+      Object made = Files.readAttributes(target, BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS).fileKey();
       directoryFinish.add(() -> {
         // Later entries may have replaced this directory, even with a symlink out of the layer: finish it
         // only if the path still names the very directory made here (same inode, not followed through a link).
         try {
-          var now = Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class,
-              java.nio.file.LinkOption.NOFOLLOW_LINKS);
-          if (!now.isDirectory() || !java.util.Objects.equals(now.fileKey(), made)) {
+          var now = Files.readAttributes(target, BasicFileAttributes.class,
+              LinkOption.NOFOLLOW_LINKS);
+          if (!now.isDirectory() || !Objects.equals(now.fileKey(), made)) {
             return;
           }
           Libc.INSTANCE.chmod(target.toString(), mode);
           Files.setLastModifiedTime(target, mtime);
-        } catch (java.nio.file.FileSystemException gone) {
+        } catch (FileSystemException gone) {
           // replaced or removed by a later entry
         } catch (IOException x) {
           throw new UncheckedIOException(x);
@@ -384,7 +392,7 @@ public final class LayerUnpacker {
   }
 
   /** Refuses to read more than the limit; the pull fails naming the layer. */
-  private static final class CountingLimit extends java.io.FilterInputStream {
+  private static final class CountingLimit extends FilterInputStream {
     private final long limit;
     private final String layer;
     private long count;
@@ -423,7 +431,7 @@ public final class LayerUnpacker {
   }
 
   /** Discards bytes. */
-  private static final class OutputStreamSink extends java.io.OutputStream {
+  private static final class OutputStreamSink extends OutputStream {
     static final OutputStreamSink INSTANCE = new OutputStreamSink();
 
     @Override

@@ -1,5 +1,10 @@
 package dev.jcri.sandbox.cgroup;
 
+import dev.jcri.common.InvalidArgumentException;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * Resource settings for a pod or container cgroup, in the CRI's (cgroup v1) terms; zero means "not set".
  *
@@ -15,21 +20,21 @@ package dev.jcri.sandbox.cgroup;
  * @param unified cgroup v2 files to write as they are, e.g. memory.high; only on cgroup v2
  */
 public record CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPeriodMicros, long memoryLimitBytes,
-    String cpusetCpus, String cpusetMems, long pidsLimit, java.util.Map<String, Long> hugepageLimits,
-    long memorySwapBytes, java.util.Map<String, String> unified) {
+    String cpusetCpus, String cpusetMems, long pidsLimit, Map<String, Long> hugepageLimits,
+    long memorySwapBytes, Map<String, String> unified) {
 
   public static final CgroupResources NONE = new CgroupResources(0, 0, 0, 0, "", "", 0);
 
   public CgroupResources {
     cpusetCpus = cpusetCpus == null ? "" : cpusetCpus;
     cpusetMems = cpusetMems == null ? "" : cpusetMems;
-    hugepageLimits = hugepageLimits == null ? java.util.Map.of()
-        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(hugepageLimits));
-    unified = unified == null ? java.util.Map.of()
-        : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(unified));
+    hugepageLimits = hugepageLimits == null ? Map.of()
+        : Collections.unmodifiableMap(new TreeMap<>(hugepageLimits));
+    unified = unified == null ? Map.of()
+        : Collections.unmodifiableMap(new TreeMap<>(unified));
     for (String size : hugepageLimits.keySet()) {
       if (!size.matches("[0-9]+[KMG]B")) {
-        throw new dev.jcri.common.InvalidArgumentException("hugepage size \"" + size
+        throw new InvalidArgumentException("hugepage size \"" + size
             + "\" is not a size such as 2MB or 1GB");
       }
     }
@@ -38,12 +43,12 @@ public record CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPerio
     for (var u : unified.entrySet()) {
       String key = u.getKey();
       if (key.length() > 64 || !key.matches("[a-z][a-z0-9_]*(\\.[A-Za-z0-9_]+)+") || key.startsWith("cgroup.")) {
-        throw new dev.jcri.common.InvalidArgumentException("unified resource \"" + printable(key)
+        throw new InvalidArgumentException("unified resource \"" + printable(key)
             + "\" is not a cgroup v2 controller file such as memory.high (no '/', '..' or cgroup.* files)");
       }
       String value = u.getValue();
       if (value.length() > 4096 || value.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-        throw new dev.jcri.common.InvalidArgumentException("unified resource " + key + ": the value must be one"
+        throw new InvalidArgumentException("unified resource " + key + ": the value must be one"
             + " line of at most 4096 printable characters");
       }
     }

@@ -6,36 +6,49 @@ import com.sun.jna.LastErrorException;
 import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.FileTrees;
+import dev.jcri.common.IdmappedMounts;
 import dev.jcri.common.Ids;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
 import dev.jcri.common.NotFoundException;
+import dev.jcri.common.OwnerOnly;
 import dev.jcri.image.ImageService;
+import dev.jcri.image.snapshot.Snapshot;
 import dev.jcri.image.store.ImageRecord;
+import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.sandbox.trace.Timeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * Container lifecycle over conmon and the OCI runtime: create (rootfs snapshot, spec, conmon + runtime
@@ -80,9 +93,9 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     this.infra = new InfraContainers(stateDir.resolve("infra"));
     try {
       // Bundles are 0700 (0710 to their pod's root group in a user-namespaced pod): their parent is searchable.
-      dev.jcri.common.OwnerOnly.dir(containersDir, dev.jcri.common.OwnerOnly.SEARCHABLE);
-      dev.jcri.common.OwnerOnly.dir(exitDir);
-      dev.jcri.common.OwnerOnly.dir(attachDir);
+      OwnerOnly.dir(containersDir, OwnerOnly.SEARCHABLE);
+      OwnerOnly.dir(exitDir);
+      OwnerOnly.dir(attachDir);
       this.watcher = FileSystems.getDefault().newWatchService();
       exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
     } catch (IOException e) {
@@ -118,7 +131,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         infra.removeOrphan(podId, runtimes.values());
       }
     }
-    java.util.Set<String> known = new java.util.HashSet<>();
+    Set<String> known = new HashSet<>();
     store.list().forEach(c -> known.add(c.id()));
     try (var bundles = Files.list(containersDir)) {
       for (Path bundle : bundles.toList()) {
@@ -140,16 +153,16 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       LOG.warn("listing container bundles: " + e.getMessage());
     }
     for (var s : images.snapshots().list()) {
-      if (s.kind() == dev.jcri.image.snapshot.Snapshot.Kind.ACTIVE && s.key().startsWith("ctr-")
+      if (s.kind() == Snapshot.Kind.ACTIVE && s.key().startsWith("ctr-")
           && !known.contains(s.key().substring(4))) {
         images.snapshots().remove(s.key());
       }
     }
   }
 
-  private volatile dev.jcri.sandbox.trace.StepObserver steps = dev.jcri.sandbox.trace.StepObserver.NONE;
+  private volatile StepObserver steps = StepObserver.NONE;
 
-  public void setStepObserver(dev.jcri.sandbox.trace.StepObserver observer) {
+  public void setStepObserver(StepObserver observer) {
     this.steps = observer;
   }
 
@@ -166,7 +179,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   private static void requireSearchableByOthers(Path dir) {
     for (Path d = dir.toAbsolutePath(); d != null; d = d.getParent()) {
       try {
-        if (!Files.getPosixFilePermissions(d).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+        if (!Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
           throw new FailedPreconditionException("pods with their own user namespace need the state directory's"
               + " parents searchable by other users, and " + d + " is not (chmod o+x " + d + ")");
         }
@@ -182,13 +195,13 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
    * and detached once the runtime has taken them.
    */
   private static ContainerSpec withClonedVolumes(ContainerSpec spec, PodSandbox pod, Path bundle, List<Path> made) {
-    String userns = pod.pins().get(dev.jcri.sandbox.ns.NamespaceKind.USER.procName());
-    java.util.function.Predicate<ContainerSpec.MountSpec> cloned = m -> m.recursiveReadOnly()
+    String userns = pod.pins().get(NamespaceKind.USER.procName());
+    Predicate<ContainerSpec.MountSpec> cloned = m -> m.recursiveReadOnly()
         || (userns != null && m.idmapped());
     if (spec.mounts().stream().noneMatch(cloned)) {
       return spec;
     }
-    List<dev.jcri.common.IdmappedMounts.Clone> clones = new java.util.ArrayList<>();
+    List<IdmappedMounts.Clone> clones = new ArrayList<>();
     for (ContainerSpec.MountSpec m : spec.mounts()) {
       if (!cloned.test(m)) {
         continue;
@@ -199,13 +212,13 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         throw new InvalidArgumentException("mount source " + m.hostPath() + " does not exist and cannot be created: "
             + e.getMessage());
       }
-      clones.add(new dev.jcri.common.IdmappedMounts.Clone(Path.of(m.hostPath()), userns != null && m.idmapped(),
+      clones.add(new IdmappedMounts.Clone(Path.of(m.hostPath()), userns != null && m.idmapped(),
           m.recursiveReadOnly()));
     }
-    List<Path> at = dev.jcri.common.IdmappedMounts.bindAll(clones, bundle.resolve("volumes"),
+    List<Path> at = IdmappedMounts.bindAll(clones, bundle.resolve("volumes"),
         userns == null ? null : Path.of(userns));
     made.addAll(at);
-    List<ContainerSpec.MountSpec> mounts = new java.util.ArrayList<>();
+    List<ContainerSpec.MountSpec> mounts = new ArrayList<>();
     int i = 0;
     for (ContainerSpec.MountSpec m : spec.mounts()) {
       mounts.add(cloned.test(m) ? m.withHostPath(at.get(i++).toString()) : m);
@@ -264,7 +277,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     if (spec.image().isEmpty()) {
       throw new InvalidArgumentException("container \"" + spec.name() + "\" names no image");
     }
-    if (pod.pins().containsKey(dev.jcri.sandbox.ns.NamespaceKind.USER.procName())) {
+    if (pod.pins().containsKey(NamespaceKind.USER.procName())) {
       requireSearchableByOthers(containersDir);
     }
     ImageRecord image = images.status(spec.image()).orElseThrow(() -> new NotFoundException("image \""
@@ -284,12 +297,12 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       Path bundle = containersDir.resolve(id);
       Path rootfs = bundle.resolve("rootfs");
       timeline.step("rootfs", () -> {
-        dev.jcri.common.OwnerOnly.dir(bundle);
+        OwnerOnly.dir(bundle);
         undo.push(() -> deleteTree(bundle));
         if (pod.spec().userns() != null) {
-          dev.jcri.common.OwnerOnly.shareWithGroup(bundle, pod.spec().userns().hostRootGid());
+          OwnerOnly.shareWithGroup(bundle, pod.spec().userns().hostRootGid());
           // Also the pod's files: a pod made before an upgrade that tightened them (0700) is opened again.
-          dev.jcri.common.OwnerOnly.shareWithGroup(pods.podFilesDir(pod.id()), pod.spec().userns().hostRootGid());
+          OwnerOnly.shareWithGroup(pods.podFilesDir(pod.id()), pod.spec().userns().hostRootGid());
         }
         try {
           Files.createDirectories(rootfs);
@@ -298,7 +311,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         }
         images.snapshots().prepare(snapshotKey(id), image.topChainId());
         undo.push(() -> images.snapshots().remove(snapshotKey(id)));
-        String userns = pod.pins().get(dev.jcri.sandbox.ns.NamespaceKind.USER.procName());
+        String userns = pod.pins().get(NamespaceKind.USER.procName());
         if (userns == null) {
           images.snapshots().mount(snapshotKey(id), rootfs);
         } else {
@@ -322,8 +335,8 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       String cgroupPath = pod.cgroupPath() + "/ctr-" + id;
       String pidNs = infraNs;
       String target = targetNs;
-      List<Path> clonedVolumes = new java.util.ArrayList<>();
-      undo.push(() -> dev.jcri.common.IdmappedMounts.detachAll(clonedVolumes));
+      List<Path> clonedVolumes = new ArrayList<>();
+      undo.push(() -> IdmappedMounts.detachAll(clonedVolumes));
       timeline.step("spec", () -> {
         UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
             spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
@@ -331,7 +344,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
             clonedVolumes), pod, image.config(), rootfs,
             pods.podFilesDir(pod.id()), user, cgroupPath, pidNs, target, ownOomScoreAdj()));
         try {
-          dev.jcri.common.OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
+          OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(oci));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -343,7 +356,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
       int pid = timeline.step("conmon_create", () -> runtime.create(new OciRuntime.CreateRequest(id, spec.name(),
           bundle, logPath, exitDir, attachDir, spec.stdin(), spec.stdinOnce(), spec.tty())));
       // The container's mount namespace holds its own copies of the cloned volumes now.
-      dev.jcri.common.IdmappedMounts.detachAll(clonedVolumes);
+      IdmappedMounts.detachAll(clonedVolumes);
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
           cgroupPath, stopSignal);
@@ -536,7 +549,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     ContainerRecord c = running(idOrPrefix);
     try {
       return AttachConnection.open(containersDir.resolve(c.id()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new FailedPreconditionException("attaching to " + c.id() + ": " + e.getMessage(), e);
     }
   }
@@ -546,7 +559,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     ContainerRecord c = get(idOrPrefix);
     if (c.state() != ContainerRecord.State.RUNNING) {
       throw new FailedPreconditionException("container " + c.id() + " is not running (" + c.state().name()
-          .toLowerCase(java.util.Locale.ROOT) + ")");
+          .toLowerCase(Locale.ROOT) + ")");
     }
     return c;
   }
@@ -588,7 +601,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
         walk.forEach(p -> {
           t[1]++;
           try {
-            if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
               t[0] += Files.size(p);
             }
           } catch (IOException ignored) {
@@ -602,7 +615,7 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
     return t;
   }
 
-  public void updateResources(String idOrPrefix, dev.jcri.sandbox.cgroup.CgroupResources r) {
+  public void updateResources(String idOrPrefix, CgroupResources r) {
     ContainerRecord c = get(idOrPrefix);
     pods.cgroups().apply(c.cgroupPath(), r);
   }

@@ -3,15 +3,19 @@ package dev.jcri.sandbox.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
+import dev.jcri.common.OwnerOnly;
 import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.PodSandbox;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The infra process of a pod whose containers share one PID namespace: the host's catatonit, bind-mounted
@@ -27,8 +31,8 @@ final class InfraContainers {
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
 
   private final Path dir;
-  private final java.util.concurrent.ConcurrentHashMap<String, Object> locks =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Object> locks =
+      new ConcurrentHashMap<>();
 
   InfraContainers(Path dir) {
     this.dir = dir;
@@ -82,17 +86,17 @@ final class InfraContainers {
       // The bundle is jcri's alone, unless the pod has a user namespace: its infra runs as the pod's root, an
       // unprivileged uid of the node, which must reach the root and open the mount points in it.
       Path rootfs = bundle.resolve("rootfs");
-      dev.jcri.common.OwnerOnly.dir(dir, dev.jcri.common.OwnerOnly.SEARCHABLE);
+      OwnerOnly.dir(dir, OwnerOnly.SEARCHABLE);
       for (Path d : List.of(bundle, rootfs, rootfs.resolve("proc"), rootfs.resolve("dev"))) {
-        dev.jcri.common.OwnerOnly.dir(d);
+        OwnerOnly.dir(d);
         if (userNsRootGid != null) {
-          dev.jcri.common.OwnerOnly.shareWithGroup(d, userNsRootGid, d.equals(bundle)
-              ? dev.jcri.common.OwnerOnly.GROUP_SEARCHABLE : dev.jcri.common.OwnerOnly.GROUP_READABLE);
+          OwnerOnly.shareWithGroup(d, userNsRootGid, d.equals(bundle)
+              ? OwnerOnly.GROUP_SEARCHABLE : OwnerOnly.GROUP_READABLE);
         }
       }
       if (!Files.exists(rootfs.resolve("catatonit"))) {
-        Files.createFile(rootfs.resolve("catatonit"), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            dev.jcri.common.OwnerOnly.FILE));
+        Files.createFile(rootfs.resolve("catatonit"), PosixFilePermissions.asFileAttribute(
+            OwnerOnly.FILE));
       }
       List<OciSpec.Namespace> ns = new ArrayList<>(List.of(new OciSpec.Namespace("mount", null),
           new OciSpec.Namespace("pid", null)));
@@ -107,7 +111,7 @@ final class InfraContainers {
           new OciSpec.Linux(ns, cgroupPath + "/infra", null, Map.of(), List.of(), List.of(), null, List.of(),
               null),
           Map.of());
-      dev.jcri.common.OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
+      OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));
       int pid;
       try {
         pid = runtime.runDetached(containerId(podId), bundle);
@@ -137,7 +141,7 @@ final class InfraContainers {
   }
 
   /** Removes the infra of a pod that was never recorded, whichever runtime ran it. */
-  void removeOrphan(String podId, java.util.Collection<OciRuntime> runtimes) {
+  void removeOrphan(String podId, Collection<OciRuntime> runtimes) {
     for (OciRuntime rt : runtimes) {
       try {
         rt.delete(containerId(podId));

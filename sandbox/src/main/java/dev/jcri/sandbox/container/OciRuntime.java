@@ -6,21 +6,30 @@ import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Fd;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.Ids;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
 import dev.jcri.common.UnavailableException;
+import dev.jcri.sandbox.io.UnixSockets;
+import dev.jcri.sandbox.node.HelperVersions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -130,7 +139,7 @@ public final class OciRuntime implements AutoCloseable {
           StandardCharsets.UTF_8))) {
         return in.readLine();
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       } finally {
         reader.close();
       }
@@ -222,7 +231,7 @@ public final class OciRuntime implements AutoCloseable {
   private boolean isCrun() {
     Boolean known = crun;
     if (known == null) {
-      known = dev.jcri.sandbox.node.HelperVersions.versionOf(binary.path()).startsWith("crun version");
+      known = HelperVersions.versionOf(binary.path()).startsWith("crun version");
       crun = known;
     }
     return known;
@@ -367,7 +376,7 @@ public final class OciRuntime implements AutoCloseable {
   }
 
   /** How long the runtime may take to hand over an exec's terminal. */
-  private static final java.time.Duration TERMINAL_TIMEOUT = java.time.Duration.ofSeconds(30);
+  private static final Duration TERMINAL_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * Starts {@code command} in the container with its streams held by the caller: with {@code tty}, a terminal
@@ -409,8 +418,8 @@ public final class OciRuntime implements AutoCloseable {
         throw new HelperFailedException("running " + binary + " exec: " + e.getMessage(), e);
       }
     }
-    Path socket = socketDir.resolve("console-" + dev.jcri.common.Ids.newId().substring(0, 16) + ".sock");
-    try (dev.jcri.sandbox.io.UnixSockets.FdReceiver receiver = dev.jcri.sandbox.io.UnixSockets.FdReceiver.listen(
+    Path socket = socketDir.resolve("console-" + Ids.newId().substring(0, 16) + ".sock");
+    try (UnixSockets.FdReceiver receiver = UnixSockets.FdReceiver.listen(
         socket)) {
       cmd.addAll(List.of("--tty", "--console-socket", socket.toString(), id));
       Path errors = bundle.resolve(process.getFileName() + ".err");
@@ -495,7 +504,7 @@ public final class OciRuntime implements AutoCloseable {
       while ((n = in.read(buf)) > 0) {
         int keep = Math.min(max - kept, n);
         if (keep > 0 && budget.take(keep)) {
-          chunks.add(java.util.Arrays.copyOf(buf, keep));
+          chunks.add(Arrays.copyOf(buf, keep));
           kept += keep;
         } else {
           keep = 0;
@@ -509,7 +518,7 @@ public final class OciRuntime implements AutoCloseable {
   }
 
   private static boolean gone(String output) {
-    String o = output.toLowerCase(java.util.Locale.ROOT);
+    String o = output.toLowerCase(Locale.ROOT);
     return o.contains("does not exist") || o.contains("not found") || o.contains("no such") || o.contains("not running")
         || o.contains("process already finished") || o.contains("container not running");
   }
@@ -548,7 +557,7 @@ public final class OciRuntime implements AutoCloseable {
 
   /** Platform threads that read pipes of helper processes. */
   static final class SyncReaders {
-    static final java.util.concurrent.ExecutorService EXECUTOR = java.util.concurrent.Executors.newCachedThreadPool(
+    static final ExecutorService EXECUTOR = Executors.newCachedThreadPool(
         Thread.ofPlatform().name("helper-io-", 0).daemon().factory());
 
     private SyncReaders() {}

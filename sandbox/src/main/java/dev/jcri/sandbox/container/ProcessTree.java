@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,7 +66,7 @@ final class ProcessTree {
   /** The tree's pids by depth below {@code root}, deepest first; {@code root} alone last. */
   static List<List<Integer>> levelsDeepestFirst(Map<Integer, Integer> parentOf, int root, Set<Integer> tree) {
     Map<Integer, Integer> depth = new HashMap<>();
-    List<List<Integer>> levels = new java.util.ArrayList<>();
+    List<List<Integer>> levels = new ArrayList<>();
     for (int pid : tree) {
       int d = 0;
       for (Integer p = pid; p != null && p != root && d <= tree.size(); p = parentOf.get(p)) {
@@ -104,7 +105,7 @@ final class ProcessTree {
   /** The descendants of {@code root} in a map of pid to parent pid. */
   static Set<Integer> descendants(Map<Integer, Integer> parentOf, int root) {
     Map<Integer, List<Integer>> children = new HashMap<>();
-    parentOf.forEach((pid, ppid) -> children.computeIfAbsent(ppid, k -> new java.util.ArrayList<>()).add(pid));
+    parentOf.forEach((pid, ppid) -> children.computeIfAbsent(ppid, k -> new ArrayList<>()).add(pid));
     Set<Integer> out = new LinkedHashSet<>();
     ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(root));
     while (!todo.isEmpty()) {

@@ -2,6 +2,7 @@ package dev.jcri.sandbox.container;
 
 import dev.jcri.common.InvalidArgumentException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ final class UserResolver {
         throw new InvalidArgumentException("the image's /etc/" + file.getFileName() + " is larger than " + MAX_BYTES
             + " bytes; jcri reads users and groups only from smaller files (give run_as_user as a number)");
       }
-      return Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1).stream()
+      return Files.readAllLines(file, StandardCharsets.ISO_8859_1).stream()
           .filter(l -> !l.startsWith("#")).map(l -> l.split(":", -1)).toList();
     } catch (IOException e) {
       return List.of();

@@ -3,9 +3,11 @@ package dev.jcri.sandbox.ns;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.JcriException;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Spawn;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +21,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Creates a pod's namespaces and pins them, as {@code ip netns add} does: a fresh platform thread unshares
@@ -149,10 +153,10 @@ public final class NamespacePinner {
       if (!helper.isAlive() || Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(own))) {
         // Ended first, so that reading what it said cannot wait on a helper still holding its output.
         helper.kill();
-        helper.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        helper.waitFor(5, TimeUnit.SECONDS);
         String said;
-        try (java.io.InputStream out = helper.stdout()) {
-          said = new String(out.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8).strip();
+        try (InputStream out = helper.stdout()) {
+          said = new String(out.readNBytes(4096), StandardCharsets.UTF_8).strip();
         }
         throw new HelperFailedException("unshare did not make the pod's user namespace: " + said);
       }
@@ -186,7 +190,7 @@ public final class NamespacePinner {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      if (e instanceof dev.jcri.common.JcriException je) {
+      if (e instanceof JcriException je) {
         throw je;
       }
       throw new HelperFailedException("creating the pod's user namespace and " + kinds + " failed: "
@@ -227,7 +231,7 @@ public final class NamespacePinner {
   }
 
   /** Runs {@code action} on a fresh thread that has joined the namespace pinned at {@code pin}. */
-  public static <T> T inNamespace(Path pin, NamespaceKind kind, java.util.function.Supplier<T> action) {
+  public static <T> T inNamespace(Path pin, NamespaceKind kind, Supplier<T> action) {
     CompletableFuture<T> done = new CompletableFuture<>();
     Thread.ofPlatform().name("ns-enter").start(() -> {
       int fd = -1;

@@ -2,12 +2,14 @@ package dev.jcri.sandbox.pod;
 
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.FileTrees;
 import dev.jcri.common.Libc;
 import dev.jcri.common.OwnerOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** The files a pod's containers share: /etc/hostname, /etc/hosts, /etc/resolv.conf and a /dev/shm tmpfs. */
@@ -115,7 +117,7 @@ final class PodFiles {
   }
 
   void delete() {
-    dev.jcri.common.FileTrees.delete(dir);
+    FileTrees.delete(dir);
   }
 
   private static void write(Path file, String content) {
@@ -129,7 +131,7 @@ final class PodFiles {
   private static void copyOrEmpty(Path from, Path to) {
     try {
       if (Files.isRegularFile(from)) {
-        Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
       } else {
         Files.writeString(to, "");
       }

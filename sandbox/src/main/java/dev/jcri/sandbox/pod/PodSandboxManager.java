@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.pod;
 
+import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Ids;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Log;
@@ -10,16 +11,34 @@ import dev.jcri.sandbox.cni.CniResult;
 import dev.jcri.sandbox.ns.Loopback;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.ns.NamespacePinner;
+import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.sandbox.trace.Timeline;
 import io.opentelemetry.api.trace.Tracer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * Pod sandbox lifecycle: run (namespaces, files, cgroup, network, each step undone when a later one fails),
@@ -50,7 +69,7 @@ public final class PodSandboxManager {
     void remove(String podId, String handler);
   }
 
-  private static final java.util.concurrent.Executor BESIDE = java.util.concurrent.Executors
+  private static final Executor BESIDE = Executors
       .newThreadPerTaskExecutor(Thread.ofVirtual().name("pod-step-", 0).factory());
 
   private final PodSandboxStore store;
@@ -91,7 +110,7 @@ public final class PodSandboxManager {
     for (PodSandbox pod : store.list()) {
       Map<String, String> present = new LinkedHashMap<>();
       pod.pins().forEach((kind, pin) -> {
-        if (java.nio.file.Files.exists(Path.of(pin))) {
+        if (Files.exists(Path.of(pin))) {
           present.put(kind, pin);
         }
       });
@@ -102,9 +121,9 @@ public final class PodSandboxManager {
     }
   }
 
-  private volatile dev.jcri.sandbox.trace.StepObserver steps = dev.jcri.sandbox.trace.StepObserver.NONE;
+  private volatile StepObserver steps = StepObserver.NONE;
 
-  public void setStepObserver(dev.jcri.sandbox.trace.StepObserver observer) {
+  public void setStepObserver(StepObserver observer) {
     this.steps = observer;
   }
 
@@ -161,7 +180,7 @@ public final class PodSandboxManager {
       if (!hostIpc) {
         kinds.add(NamespaceKind.IPC);
       }
-      java.util.function.Consumer<Set<NamespaceKind>> inside = in -> {
+      Consumer<Set<NamespaceKind>> inside = in -> {
         if (in.contains(NamespaceKind.UTS)) {
           NamespacePinner.setHostname(hostname);
         }
@@ -191,7 +210,7 @@ public final class PodSandboxManager {
       Map<String, String> pinPaths = new LinkedHashMap<>();
       pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
       PodInfra podInfra = infra;
-      java.util.concurrent.CompletableFuture<Object> infraStarted = null;
+      CompletableFuture<Object> infraStarted = null;
       if (spec.pid() == NamespaceMode.POD && podInfra != null) {
         infraStarted = timeline.parallelStep("infra", () -> {
           podInfra.start(id, handler, pinPaths, cgroupPath,
@@ -235,10 +254,10 @@ public final class PodSandboxManager {
   }
 
   /** Waits for a step run beside others; its failure is the pod's. */
-  private static void joinStep(java.util.concurrent.CompletableFuture<?> step) {
+  private static void joinStep(CompletableFuture<?> step) {
     try {
       step.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
       }
@@ -298,8 +317,8 @@ public final class PodSandboxManager {
             + "\" is not an IP address");
       }
     }
-    for (var field : List.of(java.util.Map.entry("search domain", dns.searches()),
-        java.util.Map.entry("option", dns.options()))) {
+    for (var field : List.of(Map.entry("search domain", dns.searches()),
+        Map.entry("option", dns.options()))) {
       for (String v : field.getValue()) {
         if (v.isEmpty() || v.length() > 253 || v.chars().anyMatch(ch -> ch <= 0x20 || ch == 0x7f)) {
           throw new InvalidArgumentException("DNS " + field.getKey() + " \"" + v.replaceAll("\\p{Cntrl}", "?")
@@ -319,12 +338,12 @@ public final class PodSandboxManager {
     }
     if (hostNet) {
       try {
-        return java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.net.UnknownHostException e) {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
         return "localhost";
       }
     }
-    String n = spec.name().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
+    String n = spec.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
     return n.length() > 63 ? n.substring(0, 63) : n;
   }
 
@@ -426,8 +445,8 @@ public final class PodSandboxManager {
 
   private static List<NetStats> readNetDev() {
     try {
-      List<NetStats> out = new java.util.ArrayList<>();
-      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
+      List<NetStats> out = new ArrayList<>();
+      for (String line : Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
         int colon = line.indexOf(':');
         if (colon < 0) {
           continue;
@@ -438,8 +457,8 @@ public final class PodSandboxManager {
             Long.parseLong(f[10])));
       }
       return out;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -448,23 +467,23 @@ public final class PodSandboxManager {
    * pod's network namespace (the node's, for a host-network pod), then connected from here. IPv4 first, then
    * IPv6, as a server may listen on either.
    */
-  public java.nio.channels.SocketChannel dialPort(String idOrPrefix, int port) throws java.io.IOException {
+  public SocketChannel dialPort(String idOrPrefix, int port) throws IOException {
     if (port < 1 || port > 65535) {
-      throw new dev.jcri.common.InvalidArgumentException("port " + port + " is out of range 1-65535");
+      throw new InvalidArgumentException("port " + port + " is out of range 1-65535");
     }
     PodSandbox pod = get(idOrPrefix);
     if (pod.state() != PodSandbox.State.READY) {
-      throw new dev.jcri.common.FailedPreconditionException("pod sandbox " + pod.id() + " is not ready");
+      throw new FailedPreconditionException("pod sandbox " + pod.id() + " is not ready");
     }
     String pin = pod.pins().get(NamespaceKind.NET.procName());
-    java.io.IOException last = null;
-    for (java.net.InetAddress loopback : List.of(java.net.InetAddress.getByName("127.0.0.1"),
-        java.net.InetAddress.getByName("::1"))) {
-      java.nio.channels.SocketChannel ch = openSocket(pin, loopback instanceof java.net.Inet6Address);
+    IOException last = null;
+    for (InetAddress loopback : List.of(InetAddress.getByName("127.0.0.1"),
+        InetAddress.getByName("::1"))) {
+      SocketChannel ch = openSocket(pin, loopback instanceof Inet6Address);
       try {
-        ch.connect(new java.net.InetSocketAddress(loopback, port));
+        ch.connect(new InetSocketAddress(loopback, port));
         return ch;
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         ch.close();
         if (last != null) {
           e.addSuppressed(last);
@@ -475,20 +494,20 @@ public final class PodSandboxManager {
     throw last;
   }
 
-  private static java.nio.channels.SocketChannel openSocket(String netnsPin, boolean ipv6) throws java.io.IOException {
-    java.net.ProtocolFamily family = ipv6 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET;
+  private static SocketChannel openSocket(String netnsPin, boolean ipv6) throws IOException {
+    ProtocolFamily family = ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
     if (netnsPin == null) {
-      return java.nio.channels.SocketChannel.open(family);
+      return SocketChannel.open(family);
     }
     try {
       return NamespacePinner.inNamespace(Path.of(netnsPin), NamespaceKind.NET, () -> {
         try {
-          return java.nio.channels.SocketChannel.open(family);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+          return SocketChannel.open(family);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       });
-    } catch (java.io.UncheckedIOException e) {
+    } catch (UncheckedIOException e) {
       throw e.getCause();
     }
   }
