@@ -1,10 +1,12 @@
 package dev.jcri.server;
 
-import dev.jcri.common.Spawn;
 import dev.jcri.common.Log;
+import dev.jcri.common.Spawn;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.server.config.JcriConfig;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -61,8 +63,8 @@ final class DefaultNetwork {
       }
       Spawn.Child p = Spawn.of("ip", "link", "del", CniNetwork.DEFAULT_BRIDGE).stdoutPipe().stderrToStdout().start();
       String out;
-      try (java.io.InputStream in = p.stdout()) {
-        out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      try (InputStream in = p.stdout()) {
+        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
       if (p.waitFor() != 0) {
         LOG.warn("could not remove the idle default bridge: " + out.strip());

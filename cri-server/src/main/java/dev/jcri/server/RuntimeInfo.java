@@ -11,7 +11,10 @@ import dev.jcri.sandbox.node.HelperVersions;
 import dev.jcri.server.config.JcriConfig;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The details the verbose Status shows: config in effect, helper versions, cgroups, network config. */
@@ -30,8 +33,8 @@ public final class RuntimeInfo {
   }
 
   /** The runtime handler names kubelet may ask for; "" is the default handler. */
-  public java.util.List<String> handlerNames() {
-    java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(""));
+  public List<String> handlerNames() {
+    List<String> names = new ArrayList<>(List.of(""));
     names.addAll(config.runtimes().keySet());
     return names;
   }
@@ -42,7 +45,7 @@ public final class RuntimeInfo {
     info.put("versions", versions());
     ObjectNode cgroups = JSON.createObjectNode();
     CgroupLayout layout = CgroupLayout.ofHost();
-    cgroups.put("driver", cgroupDriver.name().toLowerCase(java.util.Locale.ROOT));
+    cgroups.put("driver", cgroupDriver.name().toLowerCase(Locale.ROOT));
     cgroups.put("layout", layout.mode().description());
     info.put("cgroups", json(cgroups));
     ObjectNode cni = JSON.createObjectNode();

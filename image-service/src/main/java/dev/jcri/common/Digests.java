@@ -8,6 +8,7 @@ import com.sun.jna.ptr.IntByReference;
 import java.lang.ref.Cleaner;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 
 /**
  * Message digests for content (blob digests, DiffIDs). SHA-256 and SHA-512 are computed by the node's OpenSSL
@@ -111,7 +112,7 @@ public final class Digests {
         throw new IllegalStateException("EVP_DigestFinal_ex failed for " + getAlgorithm());
       }
       init();
-      return java.util.Arrays.copyOf(out, size.getValue());
+      return Arrays.copyOf(out, size.getValue());
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * A file descriptor owned by jcri, read and written through libc. Reads wait in short {@code poll} slices, so
@@ -108,13 +109,13 @@ public final class Fd implements AutoCloseable {
   }
 
   private void writeEntered(byte[] buf, int off, int len) throws IOException {
-    byte[] chunk = off == 0 && len == buf.length ? buf : java.util.Arrays.copyOfRange(buf, off, off + len);
+    byte[] chunk = off == 0 && len == buf.length ? buf : Arrays.copyOfRange(buf, off, off + len);
     int done = 0;
     while (done < len) {
       if (closed) {
         throw new IOException("closed");
       }
-      byte[] rest = done == 0 ? chunk : java.util.Arrays.copyOfRange(chunk, done, len);
+      byte[] rest = done == 0 ? chunk : Arrays.copyOfRange(chunk, done, len);
       try {
         done += (int) Libc.INSTANCE.write(fd, rest, rest.length);
       } catch (LastErrorException e) {

@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Removing directory trees without following symlinks out of them. */
@@ -30,7 +31,7 @@ public final class FileTrees {
         // checked below
       }
     }
-    java.util.List<String> left = mountsUnder(dir);
+    List<String> left = mountsUnder(dir);
     if (!left.isEmpty()) {
       throw new UncheckedIOException(new IOException("not removing " + dir + ": still mounted inside: " + left));
     }
@@ -46,7 +47,7 @@ public final class FileTrees {
   }
 
   /** Mount points at or below {@code dir}, deepest first. */
-  static java.util.List<String> mountsUnder(Path dir) {
+  static List<String> mountsUnder(Path dir) {
     String root = dir.toAbsolutePath().normalize().toString();
     try {
       return Files.readAllLines(Path.of("/proc/self/mounts")).stream()

@@ -2,7 +2,12 @@ package dev.jcri.common;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Detached clones of a directory's mount with attributes set on the clone only (Linux 5.12+): idmapped, whose
@@ -34,8 +39,8 @@ public final class IdmappedMounts {
    * Clones of {@code sources} mounted under {@code dir} (0, 1, ...); idmapped ones through the user namespace
    * pinned at {@code userns} (null when none is asked for).
    */
-  public static java.util.List<Path> bindAll(java.util.List<Clone> sources, Path dir, Path userns) {
-    java.util.List<Path> made = new java.util.ArrayList<>();
+  public static List<Path> bindAll(List<Clone> sources, Path dir, Path userns) {
+    List<Path> made = new ArrayList<>();
     int fd = userns == null ? -1 : Libc.INSTANCE.open(userns.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
     try {
       for (Clone source : sources) {
@@ -43,14 +48,14 @@ public final class IdmappedMounts {
           throw new IllegalArgumentException("an idmapped clone of " + source.source() + " needs a user namespace");
         }
         Path at = dir.resolve(Integer.toString(made.size()));
-        java.nio.file.Files.createDirectories(at);
+        Files.createDirectories(at);
         clone(source.source(), at, source.idmapped() ? fd : -1, source.recursiveReadOnly());
         made.add(at);
       }
       return made;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       detachAll(made);
-      throw e instanceof RuntimeException re ? re : new java.io.UncheckedIOException((java.io.IOException) e);
+      throw e instanceof RuntimeException re ? re : new UncheckedIOException((IOException) e);
     } finally {
       if (fd >= 0) {
         Libc.INSTANCE.close(fd);
@@ -59,7 +64,7 @@ public final class IdmappedMounts {
   }
 
   /** Detaches mounts made by {@link #bindAll} and removes their (then empty) directories; never recursive. */
-  public static void detachAll(java.util.List<Path> mounts) {
+  public static void detachAll(List<Path> mounts) {
     for (Path p : mounts) {
       try {
         Libc.INSTANCE.umount2(p.toString(), Libc.MNT_DETACH);
@@ -67,8 +72,8 @@ public final class IdmappedMounts {
         // already gone
       }
       try {
-        java.nio.file.Files.deleteIfExists(p);
-      } catch (java.io.IOException ignored) {
+        Files.deleteIfExists(p);
+      } catch (IOException ignored) {
         // still busy: left for the bundle's removal
       }
     }

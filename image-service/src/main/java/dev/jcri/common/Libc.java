@@ -3,6 +3,8 @@ package dev.jcri.common;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The few libc calls jcri makes directly (no helper process). Each throws {@link LastErrorException}
@@ -126,7 +128,7 @@ public interface Libc extends Library {
 
   /** A {@code struct sockaddr_un} for {@code path}; a leading '@' names an abstract socket. */
   static byte[] sockaddrUn(String path) {
-    byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] p = path.getBytes(StandardCharsets.UTF_8);
     if (p.length > 107) {
       throw new IllegalArgumentException("unix socket path too long: " + path);
     }
@@ -135,7 +137,7 @@ public interface Libc extends Library {
     System.arraycopy(p, 0, addr, 2, p.length);
     if (path.startsWith("@")) {
       addr[2] = 0;
-      return java.util.Arrays.copyOf(addr, 2 + p.length);
+      return Arrays.copyOf(addr, 2 + p.length);
     }
     return addr;
   }

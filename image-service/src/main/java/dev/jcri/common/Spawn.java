@@ -11,6 +11,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -401,7 +402,7 @@ public final class Spawn {
   }
 
   private static List<Integer> openDescriptors() throws IOException {
-    try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+")).map(Integer::valueOf).toList();
     }
   }

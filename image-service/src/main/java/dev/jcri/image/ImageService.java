@@ -24,6 +24,12 @@ import dev.jcri.image.store.ImageRecord;
 import dev.jcri.image.store.ImageStore;
 import dev.jcri.image.unpack.ByteBudget;
 import dev.jcri.image.unpack.LayerUnpacker;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -139,23 +145,23 @@ public final class ImageService {
   }
 
   private volatile PullObserver pullObserver = (bytes, seconds) -> { };
-  private volatile io.opentelemetry.api.trace.Tracer tracer =
-      io.opentelemetry.api.OpenTelemetry.noop().getTracer("dev.jcri.image");
+  private volatile Tracer tracer =
+      OpenTelemetry.noop().getTracer("dev.jcri.image");
 
   /** Spans for a pull and its layers' downloads and unpacking go to {@code tracer}. */
-  public void setTracer(io.opentelemetry.api.trace.Tracer tracer) {
+  public void setTracer(Tracer tracer) {
     this.tracer = tracer;
   }
 
   /** Runs {@code work} in a span named {@code name}, child of {@code parent}. */
-  private <T> T traced(io.opentelemetry.context.Context parent, String name, String key, String value,
+  private <T> T traced(Context parent, String name, String key, String value,
       Supplier<T> work) {
-    io.opentelemetry.api.trace.Span span = tracer.spanBuilder(name).setParent(parent).setAttribute(key, value)
+    Span span = tracer.spanBuilder(name).setParent(parent).setAttribute(key, value)
         .startSpan();
-    try (io.opentelemetry.context.Scope _ = span.makeCurrent()) {
+    try (Scope _ = span.makeCurrent()) {
       return work.get();
     } catch (RuntimeException e) {
-      span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
       throw e;
     } finally {
       span.end();
@@ -183,7 +189,7 @@ public final class ImageService {
       return await(running);
     }
     try {
-      ImageRecord r = traced(io.opentelemetry.context.Context.current(), "pull", "jcri.image", key,
+      ImageRecord r = traced(Context.current(), "pull", "jcri.image", key,
           () -> doPull(ref, creds));
       mine.complete(r);
       return r;
@@ -238,7 +244,7 @@ public final class ImageService {
       ByteBudget imageBudget = new ByteBudget(
           settings.maxImageBytes(), "image " + ref + " unpacks to more than " + settings.maxImageBytes()
           + " bytes (registry.max_image_bytes); refused");
-      io.opentelemetry.context.Context pullContext = io.opentelemetry.context.Context.current();
+      Context pullContext = Context.current();
       Semaphore slots = new Semaphore(Math.max(1, settings.maxConcurrentDownloads()));
       CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
       List<CompletableFuture<Void>> layerWork = new ArrayList<>();

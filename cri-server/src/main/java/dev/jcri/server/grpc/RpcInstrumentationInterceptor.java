@@ -1,6 +1,7 @@
 package dev.jcri.server.grpc;
 
 import dev.jcri.common.Log;
+import dev.jcri.server.telemetry.JcriMetrics;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -17,6 +18,7 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -46,15 +48,15 @@ public final class RpcInstrumentationInterceptor implements ServerInterceptor {
   };
 
   private final Tracer tracer;
-  private volatile dev.jcri.server.telemetry.JcriMetrics.RpcObserver metrics =
-      dev.jcri.server.telemetry.JcriMetrics.RpcObserver.NONE;
+  private volatile JcriMetrics.RpcObserver metrics =
+      JcriMetrics.RpcObserver.NONE;
 
   public RpcInstrumentationInterceptor(OpenTelemetry openTelemetry) {
     this.tracer = openTelemetry.getTracer("dev.jcri.server");
   }
 
   /** Where finished RPCs are counted when metrics are on. */
-  public void setMetrics(dev.jcri.server.telemetry.JcriMetrics.RpcObserver observer) {
+  public void setMetrics(JcriMetrics.RpcObserver observer) {
     this.metrics = observer;
   }
 
@@ -162,6 +164,6 @@ public final class RpcInstrumentationInterceptor implements ServerInterceptor {
       kv[i++] = "error";
       kv[i++] = String.valueOf(status.getDescription());
     }
-    LOG.log(level, "rpc", null, java.util.Arrays.copyOf(kv, i));
+    LOG.log(level, "rpc", null, Arrays.copyOf(kv, i));
   }
 }

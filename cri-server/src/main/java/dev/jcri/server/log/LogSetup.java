@@ -1,6 +1,8 @@
 package dev.jcri.server.log;
 
 import dev.jcri.server.config.JcriConfig;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -14,7 +16,7 @@ public final class LogSetup {
    * Loggers configured here. java.util.logging holds loggers weakly, so a level set on one nobody
    * references is lost when it is collected; these references keep the settings.
    */
-  private static final java.util.List<Logger> CONFIGURED = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final List<Logger> CONFIGURED = new CopyOnWriteArrayList<>();
 
   private LogSetup() {}
 

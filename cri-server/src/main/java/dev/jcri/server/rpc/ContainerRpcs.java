@@ -28,6 +28,7 @@ import dev.jcri.cri.v1.UpdateContainerResourcesResponse;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerRecord;
 import dev.jcri.sandbox.container.OciRuntime;
+import io.grpc.stub.StreamObserver;
 
 /** The container RPCs, one small class each over the container manager. */
 public final class ContainerRpcs {
@@ -126,7 +127,7 @@ public final class ContainerRpcs {
    */
   public record Exec(ContainerManager containers) {
     /** Serves one call, holding the output until the response is on the wire. */
-    public void serve(ExecSyncRequest request, io.grpc.stub.StreamObserver<ExecSyncResponse> observer) {
+    public void serve(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
       try (OciRuntime.ExecResult r = run(request)) {
         observer.onNext(response(r));
         observer.onCompleted();

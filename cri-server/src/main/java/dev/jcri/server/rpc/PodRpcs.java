@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.NotFoundException;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.ListPodSandboxResponse;
 import dev.jcri.cri.v1.ListPodSandboxStatsRequest;
@@ -147,7 +148,7 @@ public final class PodRpcs {
         }
         try {
           b.addStats(PodProtos.stats(p, pods.stats(p.id())));
-        } catch (dev.jcri.common.NotFoundException gone) {
+        } catch (NotFoundException gone) {
           // removed meanwhile
         }
       }

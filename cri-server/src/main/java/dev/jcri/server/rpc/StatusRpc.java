@@ -1,6 +1,8 @@
 package dev.jcri.server.rpc;
 
 import dev.jcri.cri.v1.RuntimeCondition;
+import dev.jcri.cri.v1.RuntimeHandler;
+import dev.jcri.cri.v1.RuntimeHandlerFeatures;
 import dev.jcri.cri.v1.RuntimeStatus;
 import dev.jcri.cri.v1.StatusRequest;
 import dev.jcri.cri.v1.StatusResponse;
@@ -39,8 +41,8 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
     // Every handler can run pods with a user namespace of their own (kubelet checks this before hostUsers: false)
     // and has recursively read-only mounts (jcri makes them itself, so the runtime's own support does not matter).
     for (String handler : info.handlerNames()) {
-      response.addRuntimeHandlers(dev.jcri.cri.v1.RuntimeHandler.newBuilder().setName(handler)
-          .setFeatures(dev.jcri.cri.v1.RuntimeHandlerFeatures.newBuilder().setUserNamespaces(true)
+      response.addRuntimeHandlers(RuntimeHandler.newBuilder().setName(handler)
+          .setFeatures(RuntimeHandlerFeatures.newBuilder().setUserNamespaces(true)
               .setRecursiveReadOnlyMounts(true)));
     }
     if (request.getVerbose()) {

@@ -1,5 +1,6 @@
 package dev.jcri.server.stream;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ record ExitStatus(int exitCode, String error) {
     }
     try {
       return JSON.writeValueAsBytes(status);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }

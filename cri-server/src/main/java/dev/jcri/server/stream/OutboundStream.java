@@ -3,6 +3,7 @@ package dev.jcri.server.stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -53,7 +54,7 @@ final class OutboundStream extends OutputStream {
 
   private void send(Object frame) throws IOException {
     if (!channel.isActive()) {
-      io.netty.util.ReferenceCountUtil.release(frame);
+      ReferenceCountUtil.release(frame);
       throw new IOException("the client connection closed");
     }
     ChannelFuture f = channel.writeAndFlush(frame);

@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /** Forwards one connection between a client's stream pair and a port on a pod's loopback. */
 final class PortForwardSession {
@@ -42,7 +44,7 @@ final class PortForwardSession {
       return;
     }
     client.onClientGone(() -> StreamIo.closeQuietly(socket));
-    java.util.concurrent.Future<?> upstream = StreamIo.THREADS.submit(() -> {
+    Future<?> upstream = StreamIo.THREADS.submit(() -> {
       try {
         StreamIo.copy(fromClient, socket.socket().getOutputStream());
       } catch (IOException ignored) {
@@ -68,7 +70,7 @@ final class PortForwardSession {
         upstream.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (java.util.concurrent.ExecutionException ignored) {
+      } catch (ExecutionException ignored) {
         // the copy itself never throws
       }
     }

@@ -1,5 +1,6 @@
 package dev.jcri.server.stream;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -47,7 +48,7 @@ final class Protocols {
 
   /** Splits header values that may be repeated or comma-separated. */
   static List<String> values(List<String> headers) {
-    return headers.stream().flatMap(h -> java.util.Arrays.stream(h.split(","))).map(String::strip)
+    return headers.stream().flatMap(h -> Arrays.stream(h.split(","))).map(String::strip)
         .filter(v -> !v.isEmpty()).toList();
   }
 }

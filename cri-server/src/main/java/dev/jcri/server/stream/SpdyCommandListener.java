@@ -1,7 +1,10 @@
 package dev.jcri.server.stream;
 
 import io.netty.channel.Channel;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
@@ -30,7 +33,7 @@ final class SpdyCommandListener implements SpdyConnection.Listener {
     this.session = session;
     StreamRequest.Command command = (StreamRequest.Command) request;
     boolean tty = command.tty();
-    Set<String> want = new java.util.HashSet<>(Set.of("error"));
+    Set<String> want = new HashSet<>(Set.of("error"));
     if (command.stdin()) {
       want.add("stdin");
     }
@@ -65,12 +68,12 @@ final class SpdyCommandListener implements SpdyConnection.Listener {
     }
   }
 
-  private java.io.InputStream in(String type) {
+  private InputStream in(String type) {
     SpdyConnection.Stream s = streams.get(type);
     return s == null || !expected.contains(type) ? null : s.in();
   }
 
-  private java.io.OutputStream out(String type) {
+  private OutputStream out(String type) {
     SpdyConnection.Stream s = streams.get(type);
     return s == null || !expected.contains(type) ? null : s.out();
   }

@@ -1,14 +1,15 @@
 package dev.jcri.server.stream;
 
-import dev.jcri.common.Spawn;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
+import dev.jcri.common.Spawn;
 import dev.jcri.server.config.JcriConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -58,7 +59,7 @@ final class StreamTls {
           .stdoutPipe().stderrToStdout().start();
       String out;
       try (InputStream o = p.stdout()) {
-        out = new String(o.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        out = new String(o.readAllBytes(), StandardCharsets.UTF_8);
       }
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IOException("keytool failed: " + out.strip());

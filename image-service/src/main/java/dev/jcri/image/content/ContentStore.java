@@ -1,6 +1,8 @@
 package dev.jcri.image.content;
 
 import dev.jcri.common.AtomicFiles;
+import dev.jcri.common.Digests;
+import dev.jcri.common.DiskFull;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Log;
 import dev.jcri.common.ResourceExhaustedException;
@@ -10,13 +12,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
@@ -39,7 +42,7 @@ public final class ContentStore {
     this.ingest = root.resolve("ingest");
     try {
       Files.createDirectories(blobs);
-      dev.jcri.common.AtomicFiles.sweepTemps(blobs.resolve("sha256"));
+      AtomicFiles.sweepTemps(blobs.resolve("sha256"));
       Files.createDirectories(ingest);
     } catch (IOException e) {
       throw new UncheckedIOException("creating the content store under " + root, e);
@@ -149,7 +152,7 @@ public final class ContentStore {
         out.flush();
         ch.force(true);
       } catch (IOException e) {
-        ResourceExhaustedException full = dev.jcri.common.DiskFull.explain(e, ingest, "writing blob "
+        ResourceExhaustedException full = DiskFull.explain(e, ingest, "writing blob "
             + expected.digest());
         if (full != null) {
           throw full;
@@ -160,7 +163,7 @@ public final class ContentStore {
         throw new InvalidArgumentException("blob " + expected.digest() + " has " + total + " bytes, its descriptor "
             + expected.size() + "; refused");
       }
-      Digest actual = new Digest(expected.digest().algorithm(), java.util.HexFormat.of().formatHex(md.digest()));
+      Digest actual = new Digest(expected.digest().algorithm(), HexFormat.of().formatHex(md.digest()));
       if (!actual.equals(expected.digest())) {
         throw new InvalidArgumentException("blob " + expected.digest() + " does not match its digest (got " + actual
             + "); the registry sent other content");
@@ -203,10 +206,10 @@ public final class ContentStore {
   }
 
   static Digest digestOf(String jca, String algorithm, byte[] content) {
-    return new Digest(algorithm, java.util.HexFormat.of().formatHex(messageDigest(jca).digest(content)));
+    return new Digest(algorithm, HexFormat.of().formatHex(messageDigest(jca).digest(content)));
   }
 
   static MessageDigest messageDigest(String jca) {
-    return dev.jcri.common.Digests.of(jca);
+    return Digests.of(jca);
   }
 }

@@ -2,6 +2,7 @@ package dev.jcri.image.content;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -119,7 +120,7 @@ public final class GrowingBlob {
       return written;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting for a download");
+      throw new InterruptedIOException("interrupted while waiting for a download");
     } finally {
       lock.unlock();
     }

@@ -3,6 +3,7 @@ package dev.jcri.image.ref;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.jcri.common.InvalidArgumentException;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /** A content digest such as {@code sha256:<64 hex>}; only sha256 and sha512 are accepted. */
@@ -33,7 +34,7 @@ public record Digest(String algorithm, String hex) {
   }
 
   public static Digest sha256(byte[] sum) {
-    return new Digest("sha256", java.util.HexFormat.of().formatHex(sum));
+    return new Digest("sha256", HexFormat.of().formatHex(sum));
   }
 
   /** Whether {@code text} looks like a full digest (it may still fail {@link #parse}). */

@@ -1,6 +1,7 @@
 package dev.jcri.image.ref;
 
 import dev.jcri.common.InvalidArgumentException;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -52,7 +53,7 @@ public record ImageReference(String domain, String path, String tag, Digest dige
     int first = rest.indexOf('/');
     String head = first < 0 ? rest : rest.substring(0, first);
     if (first >= 0 && (head.contains(".") || head.contains(":") || head.equals("localhost")
-        || !head.equals(head.toLowerCase(java.util.Locale.ROOT)))) {
+        || !head.equals(head.toLowerCase(Locale.ROOT)))) {
       domain = head;
       path = rest.substring(first + 1);
       if (!DOMAIN.matcher(domain).matches()) {
@@ -73,7 +74,7 @@ public record ImageReference(String domain, String path, String tag, Digest dige
     }
     for (String component : path.split("/", -1)) {
       if (!COMPONENT.matcher(component).matches()) {
-        String why = !component.equals(component.toLowerCase(java.util.Locale.ROOT))
+        String why = !component.equals(component.toLowerCase(Locale.ROOT))
             ? "repository names must be lowercase"
             : "\"" + component + "\" is not a valid path component (lowercase letters, digits, '.', '_', '-')";
         throw invalid(text, why);

@@ -1,6 +1,7 @@
 package dev.jcri.image.snapshot;
 
 import com.sun.jna.LastErrorException;
+import dev.jcri.common.FileTrees;
 import dev.jcri.common.Libc;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +56,6 @@ public final class OverlayProbe {
   }
 
   private static void deleteTree(Path dir) {
-    dev.jcri.common.FileTrees.delete(dir);
+    FileTrees.delete(dir);
   }
 }

@@ -6,6 +6,8 @@ import com.sun.jna.LastErrorException;
 import dev.jcri.common.AlreadyExistsException;
 import dev.jcri.common.AtomicFiles;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.FileTrees;
+import dev.jcri.common.IdmappedMounts;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
 import dev.jcri.common.NotFoundException;
@@ -179,11 +181,11 @@ public final class OverlaySnapshotter {
     List<Path> attached = new ArrayList<>();
     int fd = Libc.INSTANCE.open(userns.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
     try {
-      java.nio.file.Files.createDirectories(scratch);
+      Files.createDirectories(scratch);
       List<Path> mappedLowers = new ArrayList<>();
       for (int i = 0; i < lowers.size(); i++) {
-        Path at = java.nio.file.Files.createDirectories(scratch.resolve("l" + i));
-        dev.jcri.common.IdmappedMounts.bind(lowers.get(i), at, fd);
+        Path at = Files.createDirectories(scratch.resolve("l" + i));
+        IdmappedMounts.bind(lowers.get(i), at, fd);
         attached.add(at);
         mappedLowers.add(at);
       }
@@ -193,7 +195,7 @@ public final class OverlaySnapshotter {
       } else {
         OverlayMounter.mount(mappedLowers, fs(s.id()), work(s.id()), target);
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new FailedPreconditionException("preparing idmapped layers of " + key + ": " + e.getMessage(), e);
     } finally {
       Libc.INSTANCE.close(fd);
@@ -214,8 +216,8 @@ public final class OverlaySnapshotter {
 
   private static void deleteEmpty(Path dir) {
     try {
-      java.nio.file.Files.deleteIfExists(dir);
-    } catch (java.io.IOException ignored) {
+      Files.deleteIfExists(dir);
+    } catch (IOException ignored) {
       // not empty (still mounted) or gone; removing the snapshot takes it
     }
   }
@@ -295,7 +297,7 @@ public final class OverlaySnapshotter {
 
   static void deleteTree(Path dir) throws IOException {
     try {
-      dev.jcri.common.FileTrees.delete(dir);
+      FileTrees.delete(dir);
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }

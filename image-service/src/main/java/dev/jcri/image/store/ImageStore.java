@@ -34,7 +34,7 @@ public final class ImageStore {
     this.root = root;
     try {
       Files.createDirectories(root);
-      dev.jcri.common.AtomicFiles.sweepTemps(root);
+      AtomicFiles.sweepTemps(root);
       try (Stream<Path> files = Files.list(root)) {
         for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
           ImageRecord r = JSON.readValue(f.toFile(), ImageRecord.class);

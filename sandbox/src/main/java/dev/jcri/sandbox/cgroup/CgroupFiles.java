@@ -1,10 +1,14 @@
 package dev.jcri.sandbox.cgroup;
 
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.InvalidArgumentException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 
 /** Reading and writing cgroup control files. */
 final class CgroupFiles {
@@ -56,9 +60,9 @@ final class CgroupFiles {
    * Removes the cgroups {@code create} made, deepest first, each in every directory {@code dirsOf} gives for
    * it. A parent jcri made stays while other cgroups use it; the cgroup itself must go, or this fails.
    */
-  static void removeCreated(java.util.List<String> created,
-      java.util.function.Function<String, java.util.List<Path>> dirsOf) {
-    java.util.List<String> problems = new java.util.ArrayList<>();
+  static void removeCreated(List<String> created,
+      Function<String, List<Path>> dirsOf) {
+    List<String> problems = new ArrayList<>();
     for (int i = created.size() - 1; i >= 0; i--) {
       for (Path dir : dirsOf.apply(clean(created.get(i)))) {
         try {
@@ -78,7 +82,7 @@ final class CgroupFiles {
   static String clean(String path) {
     String p = path.startsWith("/") ? path.substring(1) : path;
     if (p.contains("..")) {
-      throw new dev.jcri.common.InvalidArgumentException("cgroup path \"" + path + "\" must not contain \"..\"");
+      throw new InvalidArgumentException("cgroup path \"" + path + "\" must not contain \"..\"");
     }
     return p;
   }

@@ -108,13 +108,13 @@ final class CgroupfsV1Manager implements CgroupManager {
     r.hugepageLimits().forEach((size, limit) -> {
       Path file = hugetlb == null ? null : hugetlb.resolve(rel).resolve("hugetlb." + size + ".limit_in_bytes");
       if (file == null || !Files.exists(file)) {
-        throw new dev.jcri.common.FailedPreconditionException("hugepages of " + size + " cannot be limited on this"
+        throw new FailedPreconditionException("hugepages of " + size + " cannot be limited on this"
             + " node (no hugetlb." + size + " in the hugetlb controller)");
       }
       CgroupFiles.write(file, Long.toString(limit));
     });
     if (!r.unified().isEmpty()) {
-      throw new dev.jcri.common.FailedPreconditionException("unified resources " + r.unified().keySet()
+      throw new FailedPreconditionException("unified resources " + r.unified().keySet()
           + " need cgroup v2; this node runs cgroup v1 controllers");
     }
   }

@@ -97,7 +97,7 @@ final class CgroupfsV2Manager implements CgroupManager {
     r.hugepageLimits().forEach((size, limit) -> {
       Path file = dir.resolve("hugetlb." + size + ".max");
       if (!Files.exists(file)) {
-        throw new dev.jcri.common.FailedPreconditionException("hugepages of " + size + " cannot be limited on this"
+        throw new FailedPreconditionException("hugepages of " + size + " cannot be limited on this"
             + " node (no " + file.getFileName() + ")");
       }
       CgroupFiles.write(file, Long.toString(limit));
@@ -105,7 +105,7 @@ final class CgroupfsV2Manager implements CgroupManager {
     r.unified().forEach((key, value) -> {
       Path file = dir.resolve(key);
       if (!Files.exists(file)) {
-        throw new dev.jcri.common.FailedPreconditionException("unified resource " + key + " does not exist in "
+        throw new FailedPreconditionException("unified resource " + key + " does not exist in "
             + dir + " (is its controller enabled?)");
       }
       CgroupFiles.write(file, value);

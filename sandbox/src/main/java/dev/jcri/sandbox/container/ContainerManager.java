@@ -25,6 +25,7 @@ import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.sandbox.trace.Timeline;
+import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -78,10 +79,10 @@ public final class ContainerManager implements PodSandboxManager.ContainerReaper
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final WatchService watcher;
   private final ContainerEvents events = new ContainerEvents();
-  private final io.opentelemetry.api.trace.Tracer tracer;
+  private final Tracer tracer;
 
   public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images,
-      Map<String, OciRuntime> runtimes, Path stateDir, io.opentelemetry.api.trace.Tracer tracer) {
+      Map<String, OciRuntime> runtimes, Path stateDir, Tracer tracer) {
     this.tracer = tracer;
     this.store = store;
     this.pods = pods;

@@ -2,6 +2,7 @@ package dev.jcri.sandbox.container;
 
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.pod.NamespaceMode;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +54,8 @@ public record ContainerSpec(
     args = List.copyOf(args);
     env = List.copyOf(env);
     mounts = List.copyOf(mounts);
-    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
-    annotations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+    labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    annotations = Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
     supplementalGroups = List.copyOf(supplementalGroups);
     capsAdd = List.copyOf(capsAdd);
     capsDrop = List.copyOf(capsDrop);

@@ -5,6 +5,7 @@ import dev.jcri.common.Spawn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.function.Supplier;
 
 /**
  * A command running in a container with its streams held by jcri: pipes, or with a terminal, the terminal's
@@ -162,7 +163,7 @@ public interface InteractiveExec extends AutoCloseable {
     };
   }
 
-  private static Fd pipe(java.util.function.Supplier<Fd> take) {
+  private static Fd pipe(Supplier<Fd> take) {
     try {
       return take.get();
     } catch (IllegalStateException notAsked) {

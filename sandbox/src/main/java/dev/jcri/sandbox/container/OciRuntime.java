@@ -2,6 +2,7 @@ package dev.jcri.sandbox.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Fd;
@@ -457,7 +458,7 @@ public final class OciRuntime implements AutoCloseable {
   private static Path processFor(Path bundle, List<String> command, TerminalSize terminal) {
     try {
       JsonNode config = JSON.readTree(bundle.resolve("config.json").toFile());
-      com.fasterxml.jackson.databind.node.ObjectNode process = (com.fasterxml.jackson.databind.node.ObjectNode)
+      ObjectNode process = (ObjectNode)
           config.path("process").deepCopy();
       process.set("args", JSON.valueToTree(command));
       process.put("terminal", terminal != null);

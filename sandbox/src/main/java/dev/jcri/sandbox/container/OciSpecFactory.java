@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.container;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.image.manifest.ImageConfig;
 import dev.jcri.sandbox.oci.OciDefaults;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -88,7 +90,7 @@ final class OciSpecFactory {
   }
 
   /** The container's seccomp filter; privileged containers run unconfined whatever they ask, as containerd's do. */
-  static com.fasterxml.jackson.databind.JsonNode seccomp(ContainerSpec c) {
+  static JsonNode seccomp(ContainerSpec c) {
     if (c.privileged()) {
       return null;
     }
@@ -145,7 +147,7 @@ final class OciSpecFactory {
   private static List<OciSpec.Mount> mounts(Inputs in) {
     ContainerSpec c = in.c();
     List<OciSpec.Mount> mounts = new ArrayList<>(OciDefaults.baseMounts(!c.privileged()));
-    Set<String> taken = new java.util.HashSet<>();
+    Set<String> taken = new HashSet<>();
     for (ContainerSpec.MountSpec m : c.mounts()) {
       taken.add(m.containerPath());
     }

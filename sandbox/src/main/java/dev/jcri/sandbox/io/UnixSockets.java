@@ -6,6 +6,7 @@ import com.sun.jna.Pointer;
 import dev.jcri.common.Fd;
 import dev.jcri.common.Libc;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -157,7 +158,7 @@ public final class UnixSockets {
         // nothing left to release
       }
       try {
-        java.nio.file.Files.deleteIfExists(path);
+        Files.deleteIfExists(path);
       } catch (IOException ignored) {
         // the directory goes with its owner
       }

@@ -22,7 +22,7 @@ public final class PodCidrStore {
 
   public PodCidrStore(Path file) {
     this.file = file;
-    dev.jcri.common.AtomicFiles.sweepTemps(file.toAbsolutePath().getParent());
+    AtomicFiles.sweepTemps(file.toAbsolutePath().getParent());
     this.podCidr = read(file);
   }
 

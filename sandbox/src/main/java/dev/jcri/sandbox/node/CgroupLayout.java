@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -40,7 +41,7 @@ public record CgroupLayout(Mode mode, Map<String, Path> v1Controllers, Path unif
       "favordynmods");
 
   public CgroupLayout {
-    v1Controllers = java.util.Collections.unmodifiableMap(new TreeMap<>(v1Controllers));
+    v1Controllers = Collections.unmodifiableMap(new TreeMap<>(v1Controllers));
   }
 
   public static CgroupLayout ofHost() {

@@ -2,6 +2,7 @@ package dev.jcri.sandbox.node;
 
 import dev.jcri.common.Spawn;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ public final class HelperVersions {
     try {
       Spawn.Child p = Spawn.of(binary.toString(), "--version").stdoutPipe().stderrToStdout().start();
       String out;
-      try (java.io.InputStream in = p.stdout()) {
+      try (InputStream in = p.stdout()) {
         out = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
       }
       if (!p.waitFor(5, TimeUnit.SECONDS)) {

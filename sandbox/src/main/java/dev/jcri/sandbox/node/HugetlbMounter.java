@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * On a hybrid cgroup host whose hugetlb controller is not mounted as a v1 hierarchy, the controller sits on
@@ -30,7 +31,7 @@ public final class HugetlbMounter {
         .map(l -> l.split("\\s+"))
         .anyMatch(f -> f.length >= 4 && f[0].equals(CONTROLLER) && f[3].equals("1"));
     boolean onUnified = unifiedControllers != null
-        && java.util.Arrays.asList(unifiedControllers.strip().split("\\s+")).contains(CONTROLLER);
+        && Arrays.asList(unifiedControllers.strip().split("\\s+")).contains(CONTROLLER);
     Path root = layout.v1Root();
     return known && onUnified && root != null ? root.resolve(CONTROLLER) : null;
   }

@@ -1,6 +1,11 @@
 package dev.jcri.sandbox.oci;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** The defaults containerd gives a container, which jcri gives too. */
 public final class OciDefaults {
@@ -26,12 +31,12 @@ public final class OciDefaults {
    * The capabilities in this process's bounding set; {@link #ALL_CAPABILITIES} is ordered by capability
    * number, so bit n of CapBnd is its n-th entry.
    */
-  public static java.util.Set<String> ownBoundingSet() {
+  public static Set<String> ownBoundingSet() {
     try {
-      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("CapBnd:")) {
           long bits = Long.parseUnsignedLong(line.substring(7).strip(), 16);
-          java.util.Set<String> caps = new java.util.LinkedHashSet<>();
+          Set<String> caps = new LinkedHashSet<>();
           for (int i = 0; i < ALL_CAPABILITIES.size(); i++) {
             if ((bits & (1L << i)) != 0) {
               caps.add(ALL_CAPABILITIES.get(i));
@@ -40,10 +45,10 @@ public final class OciDefaults {
           return caps;
         }
       }
-    } catch (java.io.IOException | NumberFormatException e) {
+    } catch (IOException | NumberFormatException e) {
       // fall through
     }
-    return new java.util.LinkedHashSet<>(ALL_CAPABILITIES);
+    return new LinkedHashSet<>(ALL_CAPABILITIES);
   }
 
   /** containerd's default masked paths. */

@@ -1,6 +1,7 @@
 package dev.jcri.sandbox.oci;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +36,7 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Linux(List<Namespace> namespaces, String cgroupsPath, Resources resources, Map<String, String> sysctl,
       List<String> maskedPaths, List<String> readonlyPaths, String rootfsPropagation, List<Device> devices,
-      com.fasterxml.jackson.databind.JsonNode seccomp) {}
+      JsonNode seccomp) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Namespace(String type, String path) {}

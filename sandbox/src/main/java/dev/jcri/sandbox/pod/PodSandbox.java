@@ -1,6 +1,7 @@
 package dev.jcri.sandbox.pod;
 
 import dev.jcri.sandbox.trace.Timeline;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,7 +50,7 @@ public record PodSandbox(
   }
 
   public PodSandbox withoutNetwork() {
-    Map<String, String> rest = new java.util.LinkedHashMap<>(pins);
+    Map<String, String> rest = new LinkedHashMap<>(pins);
     rest.remove("net");
     return new PodSandbox(version, id, spec, State.NOTREADY, createdAt, ips, rest, cgroupPath, createdCgroups,
         shmMounted, network, timeline);

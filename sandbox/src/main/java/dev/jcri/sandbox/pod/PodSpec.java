@@ -1,7 +1,10 @@
 package dev.jcri.sandbox.pod;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cni.PortMapping;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +37,9 @@ public record PodSpec(
 
   public PodSpec {
     portMappings = List.copyOf(portMappings);
-    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
-    annotations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
-    sysctls = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
+    labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    annotations = Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+    sysctls = Collections.unmodifiableMap(new LinkedHashMap<>(sysctls));
     overhead = overhead == null ? CgroupResources.NONE : overhead;
     resources = resources == null ? CgroupResources.NONE : resources;
   }
@@ -50,11 +53,11 @@ public record PodSpec(
   public record IdMapping(long containerId, long hostId, long length) {
     public IdMapping {
       if (length <= 0 || containerId < 0 || hostId < 0 || containerId + length > 1L << 32 || hostId + length > 1L << 32) {
-        throw new dev.jcri.common.InvalidArgumentException("id mapping " + containerId + ":" + hostId + ":" + length
+        throw new InvalidArgumentException("id mapping " + containerId + ":" + hostId + ":" + length
             + " is not a range of 32-bit ids");
       }
       if (hostId == 0) {
-        throw new dev.jcri.common.InvalidArgumentException("id mapping " + containerId + ":" + hostId + ":" + length
+        throw new InvalidArgumentException("id mapping " + containerId + ":" + hostId + ":" + length
             + " maps the node's root into the pod; a pod user namespace must map unprivileged ids");
       }
     }
@@ -70,7 +73,7 @@ public record PodSpec(
       uids = List.copyOf(uids);
       gids = List.copyOf(gids);
       if (uids.isEmpty() || gids.isEmpty() || uids.size() > 340 || gids.size() > 340) {
-        throw new dev.jcri.common.InvalidArgumentException("a pod user namespace needs 1 to 340 uid and gid"
+        throw new InvalidArgumentException("a pod user namespace needs 1 to 340 uid and gid"
             + " mappings (got " + uids.size() + " and " + gids.size() + ")");
       }
     }
@@ -102,7 +105,7 @@ public record PodSpec(
       options = List.copyOf(options);
     }
 
-    @com.fasterxml.jackson.annotation.JsonIgnore
+    @JsonIgnore
     public boolean isEmpty() {
       return servers.isEmpty() && searches.isEmpty() && options.isEmpty();
     }

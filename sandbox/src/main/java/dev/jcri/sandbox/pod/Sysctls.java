@@ -1,6 +1,7 @@
 package dev.jcri.sandbox.pod;
 
 import dev.jcri.common.InvalidArgumentException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -17,7 +18,7 @@ final class Sysctls {
 
   /** Validates and normalises (slashes to dots) the pod's sysctls. */
   static Map<String, String> validate(Map<String, String> sysctls, boolean ownNet, boolean ownIpc) {
-    Map<String, String> out = new java.util.LinkedHashMap<>();
+    Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : sysctls.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();

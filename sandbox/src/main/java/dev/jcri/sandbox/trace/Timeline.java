@@ -5,7 +5,10 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /** Times each step of a creation, keeps name and milliseconds, and traces it as a child span of the RPC. */
@@ -14,7 +17,7 @@ public final class Timeline {
   private final Tracer tracer;
   private final String podId;
   private final String idAttribute;
-  private final List<Step> steps = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<Step> steps = Collections.synchronizedList(new ArrayList<>());
 
   /** One step and how long it took. */
   public record Step(String name, double ms) {}
@@ -43,12 +46,12 @@ public final class Timeline {
    * Starts a step that runs beside the following ones, on {@code executor}; it is listed (and its span
    * ended) when it finishes.
    */
-  public <T> java.util.concurrent.CompletableFuture<T> parallelStep(String name, Supplier<T> work,
-      java.util.concurrent.Executor executor) {
+  public <T> CompletableFuture<T> parallelStep(String name, Supplier<T> work,
+      Executor executor) {
     Span span = tracer.spanBuilder(name).setAttribute(idAttribute, podId).setAttribute("jcri.parallel", true)
         .startSpan();
     long t0 = System.nanoTime();
-    return java.util.concurrent.CompletableFuture.supplyAsync(() -> timed(name, span, t0, work), executor);
+    return CompletableFuture.supplyAsync(() -> timed(name, span, t0, work), executor);
   }
 
   /** Runs {@code work} in {@code span}, then lists the step with the time since {@code t0} and ends the span. */
