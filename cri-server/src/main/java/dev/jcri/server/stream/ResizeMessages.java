@@ -1,23 +1,24 @@
 package dev.jcri.server.stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.sandbox.container.TerminalSize;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The resize stream of an exec or attach with a terminal: a sequence of {@code {"Width":..,"Height":..}}
  * objects from the client. A message is a few dozen bytes; each is read into a buffer of at most
- * {@link #MAX_MESSAGE} bytes before it is parsed, so no client can make jcri hold more (a 16 MiB object ran
- * the heap out when a streaming parser read it whole). Anything that is not such a sequence ends the stream.
+ * {@link #MAX_MESSAGE} bytes before its fields are read, so no client can make jcri hold more (a 16 MiB object
+ * ran the heap out when a streaming JSON parser read it whole). Anything that is not a sequence of balanced
+ * objects ends the stream.
  */
 final class ResizeMessages {
 
   static final int MAX_MESSAGE = 1024;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Why the stream was given up. */
   static final class Abuse extends IOException {
@@ -74,18 +75,25 @@ final class ResizeMessages {
     }
   }
 
+  private static final Pattern WIDTH = Pattern.compile("\"Width\"\\s*:\\s*(-?[0-9]{1,12})");
+  private static final Pattern HEIGHT = Pattern.compile("\"Height\"\\s*:\\s*(-?[0-9]{1,12})");
+
+  /**
+   * The size a message names. Its fields are read directly (a message is a few dozen bytes and already bounded):
+   * no JSON machinery to set up on the first resize, which must land within the session's first 250 ms.
+   */
   private static TerminalSize size(byte[] message, int length) throws Abuse {
-    JsonNode n;
-    try {
-      n = JSON.readTree(message, 0, length);
-    } catch (IOException e) {
-      throw new Abuse("a resize message is not valid JSON");
-    }
-    int width = n.path("Width").asInt(0);
-    int height = n.path("Height").asInt(0);
+    String text = new String(message, 0, length, StandardCharsets.UTF_8);
+    long width = field(WIDTH, text);
+    long height = field(HEIGHT, text);
     if (width < 0 || height < 0 || width > 0xffff || height > 0xffff) {
       throw new Abuse("a terminal size is out of range 0..65535");
     }
-    return new TerminalSize(width, height);
+    return new TerminalSize((int) width, (int) height);
+  }
+
+  private static long field(Pattern p, String text) {
+    Matcher m = p.matcher(text);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
   }
 }
