@@ -38,7 +38,7 @@ final class DefaultNetwork {
       }
     }
     Path dir = Path.of(cni.confDir());
-    if (CniNetwork.installDefault(dir, subnet)) {
+    if (CniNetwork.installDefault(dir, subnet, cni.defaultBridge())) {
       LOG.info("installed jcri's default pod network", "file", dir.resolve(CniNetwork.DEFAULT_FILE), "subnet", subnet);
       enableForwarding();
       dropIdleBridge();
@@ -50,18 +50,18 @@ final class DefaultNetwork {
    * address of another subnet; so when the subnet changes, an idle bridge goes and is made anew. A bridge
    * with pods on it stays (its pods keep working; new ones fail until they are gone) and this is logged.
    */
-  private static void dropIdleBridge() {
-    Path bridge = Path.of("/sys/class/net", CniNetwork.DEFAULT_BRIDGE);
+  private void dropIdleBridge() {
+    Path bridge = Path.of("/sys/class/net", cni.defaultBridge());
     if (!Files.exists(bridge)) {
       return;
     }
     try (var ports = Files.list(bridge.resolve("brif"))) {
       if (ports.findAny().isPresent()) {
         LOG.warn("the pod subnet changed while pods use the default bridge; new pods can start once those are gone",
-            "bridge", CniNetwork.DEFAULT_BRIDGE);
+            "bridge", cni.defaultBridge());
         return;
       }
-      Spawn.Child p = Spawn.of("ip", "link", "del", CniNetwork.DEFAULT_BRIDGE).stdoutPipe().stderrToStdout().start();
+      Spawn.Child p = Spawn.of("ip", "link", "del", cni.defaultBridge()).stdoutPipe().stderrToStdout().start();
       String out;
       try (InputStream in = p.stdout()) {
         out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

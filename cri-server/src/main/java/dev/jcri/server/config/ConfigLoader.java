@@ -257,6 +257,10 @@ public final class ConfigLoader {
     if (c.registry().maxLayerBytes() < 1) {
       problems.add("key 'registry.max_layer_bytes': expected a positive number of bytes");
     }
+    if (!c.cni().defaultBridge().matches("[A-Za-z0-9_.-]{1,15}")) {
+      problems.add("key 'cni.default_bridge': expected a network interface name of 1 to 15 letters, digits, '_',"
+          + " '.' or '-', got \"" + c.cni().defaultBridge() + "\"");
+    }
     if (c.stream().idleTimeoutSeconds() < 1) {
       problems.add("key 'stream.idle_timeout_seconds': expected a positive number of seconds");
     }

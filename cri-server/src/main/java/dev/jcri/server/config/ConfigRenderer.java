@@ -27,6 +27,8 @@ public final class ConfigRenderer {
       Map.entry("cni", "Pod networking through CNI plugins."),
       Map.entry("cni.conf_dir", "Network configs; the first usable .conflist/.conf/.json by name is used."),
       Map.entry("cni.bin_dirs", "Where plugin binaries are looked for, in order."),
+      Map.entry("cni.default_bridge", "The default network's bridge (its network is named jcri on jcri0, else after"
+          + " the bridge); a second jcri on one node needs its own."),
       Map.entry("cni.default_network", "When conf_dir has no network config, install jcri's (bridge jcri0,"
           + " host-local on the pod CIDR or 10.88.0.0/16, portmap) and set net.ipv4.ip_forward=1."),
       Map.entry("stream", "The streaming server for exec, attach and port-forward."),

@@ -1,5 +1,6 @@
 package dev.jcri.server.config;
 
+import dev.jcri.sandbox.cni.CniNetwork;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -50,7 +51,7 @@ public record JcriConfig(
         "crun",
         runtimes,
         "/usr/bin/conmon",
-        new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true),
+        new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true, CniNetwork.DEFAULT_BRIDGE),
         new Stream("127.0.0.1", 0, false, "", "", Stream.DEFAULT_IDLE_TIMEOUT_SECONDS),
         new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of()),
         new Tracing(false, "http://127.0.0.1:4317"),
@@ -73,7 +74,7 @@ public record JcriConfig(
   public record RuntimeHandler(String path, String root) {}
 
   /** CNI: where configs and plugins are; {@code defaultNetwork} installs jcri's network when none exists. */
-  public record Cni(String confDir, List<String> binDirs, boolean defaultNetwork) {
+  public record Cni(String confDir, List<String> binDirs, boolean defaultNetwork, String defaultBridge) {
     public Cni {
       binDirs = binDirs == null ? List.of() : List.copyOf(binDirs);
     }

@@ -32,13 +32,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PodNetworkDefaultsIT {
 
+  /** The test's default bridge: never the jcri0 of a jcri the node may run. */
+  static final String BRIDGE = "jcrit" + ProcessHandle.current().pid() % 100000;
+
   @TempDir Path dir;
 
   @Test
   void emptyConfDir_getsTheDefaultNetwork_onThePodCidr_andStepsAreTraced() throws Exception {
     TestPaths paths = new TestPaths(dir.resolve("jcri"));
-    // The test's own bridge name and subnet keep it apart from a jcri0 a developer may run.
-    String toml = paths.toml("").replace("default_network = false", "default_network = true");
+    // The test's own bridge (and so network name) keeps it apart from the jcri0 of a jcri the node runs.
+    String toml = paths.toml("").replace("default_network = false", "default_network = true\ndefault_bridge = \""
+        + BRIDGE + "\"");
     InMemorySpanExporter spans = InMemorySpanExporter.create();
     OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
         .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
@@ -56,7 +60,7 @@ class PodNetworkDefaultsIT {
       String conf = Files.readString(conflist);
       assertTrue(conf.contains("\"subnet\": \"10.124.7.0/24\""), conf);
 
-      // The bridge the default config names is jcri0; run one pod on it to see the CIDR honoured.
+      // Run one pod on the default network to see the CIDR honoured.
       pod = client.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(PodSandboxConfig.newBuilder()
           .setMetadata(PodSandboxMetadata.newBuilder().setName("dflt").setNamespace("t").setUid("u-dflt"))
           .setLinux(LinuxPodSandboxConfig.getDefaultInstance())).build()).getPodSandboxId();
@@ -108,7 +112,16 @@ class PodNetworkDefaultsIT {
       client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
     } finally {
       daemon.close();
-      PodNetworkFixture.run("ip", "link", "del", "jcri0");
+      PodNetworkFixture.run("ip", "link", "del", BRIDGE);
+      // host-local's addresses of the test's network.
+      Path ipam = Path.of("/var/lib/cni/networks", BRIDGE);
+      if (Files.isDirectory(ipam)) {
+        try (var files = Files.walk(ipam)) {
+          for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(f);
+          }
+        }
+      }
       Sweeper.sweep(dir, pod == null ? List.of() : List.of(pod));
     }
   }

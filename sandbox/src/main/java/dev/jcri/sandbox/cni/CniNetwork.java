@@ -258,12 +258,14 @@ public final class CniNetwork {
   }
 
   /**
-   * Writes jcri's default network (bridge jcri0, host-local IPAM over {@code subnet}, portmap) when the
-   * directory holds no usable config, or rewrites it when it is jcri's own and the subnet changed.
+   * Writes jcri's default network (bridge {@code bridge}, host-local IPAM over {@code subnet}, portmap) when the
+   * directory holds no usable config, or rewrites it when it is jcri's own and the subnet or bridge changed. The
+   * network is named {@code jcri} on the default bridge (host-local keeps its addresses under that name), else
+   * after its bridge, so two jcri on one node keep apart.
    *
    * @return whether a file was written
    */
-  public static boolean installDefault(Path confDir, String subnet) {
+  public static boolean installDefault(Path confDir, String subnet, String bridge) {
     Path file = confDir.resolve(DEFAULT_FILE);
     boolean ours = Files.exists(file);
     if (!ours && new CniConfigDir(confDir).lookup().ready()) {
@@ -272,7 +274,7 @@ public final class CniNetwork {
     String conf = """
         {
           "cniVersion": "1.0.0",
-          "name": "jcri",
+          "name": "%s",
           "plugins": [
             {
               "type": "bridge",
@@ -289,7 +291,7 @@ public final class CniNetwork {
             {"type": "portmap", "capabilities": {"portMappings": true}}
           ]
         }
-        """.formatted(DEFAULT_BRIDGE, subnet);
+        """.formatted(networkName(bridge), bridge, subnet);
     try {
       if (ours && Files.readString(file).equals(conf)) {
         return false;
@@ -303,6 +305,11 @@ public final class CniNetwork {
   }
 
   public static final String DEFAULT_FILE = "10-jcri.conflist";
+
+  /** The default network's name on {@code bridge}: host-local keeps its addresses under it. */
+  public static String networkName(String bridge) {
+    return bridge.equals(DEFAULT_BRIDGE) ? "jcri" : bridge;
+  }
   public static final String DEFAULT_BRIDGE = "jcri0";
   public static final String DEFAULT_SUBNET = "10.88.0.0/16";
 }
