@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -101,15 +99,7 @@ final class NodeDirs {
 
   /** Tightens {@code p} to at most {@code allowed} for group and others; 1 when that changed its mode. */
   private static int tighten(Path p, Set<PosixFilePermission> allowed) {
-    try {
-      Set<PosixFilePermission> before = EnumSet.copyOf(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-      OwnerOnly.tighten(p, allowed);
-      return before.equals(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) ? 0 : 1;
-    } catch (NoSuchFileException e) {
-      return 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading the mode of " + p, e);
-    }
+    return OwnerOnly.tighten(p, allowed) ? 1 : 0;
   }
 
   private static int groupOf(Path p) {

@@ -94,11 +94,14 @@ public final class OwnerOnly {
     }
   }
 
-  /** Takes away every permission of group and others that {@code path} has beyond {@code allowed}. */
-  public static void tighten(Path path, Set<PosixFilePermission> allowed) {
+  /**
+   * Takes away every permission of group and others that {@code path} has beyond {@code allowed}; true when its
+   * mode changed.
+   */
+  public static boolean tighten(Path path, Set<PosixFilePermission> allowed) {
     try {
       if (Files.isSymbolicLink(path)) {
-        return;
+        return false;
       }
       Set<PosixFilePermission> now = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
       Set<PosixFilePermission> kept = EnumSet.noneOf(PosixFilePermission.class);
@@ -109,11 +112,13 @@ public final class OwnerOnly {
           kept.add(p);
         }
       }
-      if (!kept.equals(now)) {
-        Files.setPosixFilePermissions(path, kept);
+      if (kept.equals(now)) {
+        return false;
       }
+      Files.setPosixFilePermissions(path, kept);
+      return true;
     } catch (NoSuchFileException e) {
-      // gone meanwhile: nothing to tighten
+      return false; // gone meanwhile: nothing to tighten
     } catch (IOException e) {
       throw new UncheckedIOException("tightening the mode of " + path + ": " + e.getMessage(), e);
     }

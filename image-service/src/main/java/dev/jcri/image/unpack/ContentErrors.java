@@ -1,5 +1,7 @@
 package dev.jcri.image.unpack;
 
+import com.github.luben.zstd.ZstdException;
+import com.github.luben.zstd.ZstdIOException;
 import dev.jcri.common.InvalidArgumentException;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -32,7 +34,7 @@ final class ContentErrors extends FilterInputStream {
   public int read() throws IOException {
     try {
       return super.read();
-    } catch (ZipException | EOFException e) {
+    } catch (ZipException | EOFException | ZstdIOException | ZstdException e) {
       throw refusal(layer, e);
     }
   }
@@ -41,7 +43,7 @@ final class ContentErrors extends FilterInputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     try {
       return super.read(b, off, len);
-    } catch (ZipException | EOFException e) {
+    } catch (ZipException | EOFException | ZstdIOException | ZstdException e) {
       throw refusal(layer, e);
     }
   }

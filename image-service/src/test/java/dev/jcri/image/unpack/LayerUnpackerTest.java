@@ -129,6 +129,24 @@ class LayerUnpackerTest {
     assertEquals(1, Files.getAttribute(secret, "unix:nlink"));
   }
 
+  /** A corrupt compressed stream is the image's fault: INVALID_ARGUMENT, not an internal error. */
+  @Test
+  void corruptGzipOrZstd_isAnInvalidLayer() throws IOException {
+    for (TestImage.Compression c : new TestImage.Compression[] {TestImage.Compression.GZIP,
+        TestImage.Compression.ZSTD}) {
+      byte[] blob = new TestImage().layer(c, t -> t.file("data", new byte[100_000], 0644)).build().layers()
+          .getFirst().blob();
+      for (int i = 12; i < blob.length; i += 7) {
+        blob[i] ^= 0x5a;
+      }
+      Path file = tmp.resolve("corrupt-" + c);
+      Files.write(file, blob);
+      InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+          () -> new LayerUnpacker(1L << 30).unpack(file, Files.createDirectories(tmp.resolve("out-" + c)), "bad"));
+      assertTrue(e.getMessage().contains("not a valid (compressed) tar"), e.getMessage());
+    }
+  }
+
   @Test
   void bomb_beyondTheLimit_isRefused() throws IOException {
     TestImage.Layer layer = new TestImage().layer(TestImage.Compression.GZIP,
