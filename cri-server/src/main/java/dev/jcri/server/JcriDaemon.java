@@ -8,17 +8,20 @@ import dev.jcri.sandbox.cgroup.CgroupManager;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerStore;
-import dev.jcri.sandbox.container.OciRuntime;
-import dev.jcri.sandbox.container.ReadOnlyBinary;
+import dev.jcri.sandbox.pod.InfraContainers;
+import dev.jcri.sandbox.pod.ShmMounter;
+import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.ReadOnlyBinary;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.network.PodCidrStore;
 import dev.jcri.sandbox.node.CgroupDriver;
 import dev.jcri.sandbox.node.CgroupLayout;
 import dev.jcri.sandbox.node.HugetlbMounter;
 import dev.jcri.sandbox.ns.NamespacePinner;
-import dev.jcri.sandbox.pod.OrphanSweeper;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSandboxStore;
+import dev.jcri.sandbox.runtime.RuntimeHandlers;
+import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.server.config.JcriConfig;
 import dev.jcri.server.grpc.CriServer;
 import dev.jcri.server.grpc.ErrorMappingInterceptor;
@@ -33,8 +36,8 @@ import dev.jcri.server.rpc.VersionRpc;
 import dev.jcri.server.stream.StreamServer;
 import dev.jcri.server.telemetry.JcriMetrics;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -55,15 +58,17 @@ public final class JcriDaemon implements AutoCloseable {
   private final CriServer server;
   private final StreamServer streams;
   private final ContainerManager containers;
+  private final RuntimeHandlers runtimes;
   private final JcriMetrics metrics;
   private boolean closed;
 
   private JcriDaemon(SocketGuard guard, CriServer server, StreamServer streams, ContainerManager containers,
-      JcriMetrics metrics) {
+      RuntimeHandlers runtimes, JcriMetrics metrics) {
     this.guard = guard;
     this.server = server;
     this.streams = streams;
     this.containers = containers;
+    this.runtimes = runtimes;
     this.metrics = metrics;
   }
 
@@ -75,29 +80,32 @@ public final class JcriDaemon implements AutoCloseable {
   public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry) throws IOException {
     CgroupDriver driver = cgroupDriver(config.cgroupDriver());
     Path root = config.rootPath();
-    SocketGuard guard = SocketGuard.acquire(config.statePath(), config.socketPath());
-    Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
+    Path state = config.statePath();
+    SocketGuard guard = SocketGuard.acquire(state, config.socketPath());
+    RuntimeHandlers runtimes = null;
     try {
-      new NodeDirs(root, config.statePath()).secure();
+      new NodeDirs(root, state).secure();
       mountHugetlb();
       PodCidrStore podCidr = new PodCidrStore(root.resolve("pod-cidr"));
       DefaultNetwork defaultNetwork = new DefaultNetwork(config.cni());
       defaultNetwork.install(podCidr.podCidr());
+      JcriMetrics metrics = config.metrics().address().isEmpty() ? null : new JcriMetrics(config.metrics().address());
+      StepObserver steps = metrics == null ? StepObserver.NONE : metrics.stepObserver();
+      Tracer sandboxTracer = openTelemetry.getTracer("dev.jcri.sandbox");
+      runtimes = runtimeHandlers(config);
       CniNetwork network = new CniNetwork(new CniConfigDir(Path.of(config.cni().confDir())),
           config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results"));
-      PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")),
-          new NamespacePinner(config.statePath()), CgroupManager.forHost(CgroupLayout.ofHost()), network,
-          config.statePath().resolve("pods"), config.runtimes().keySet(), config.defaultRuntime(),
-          openTelemetry.getTracer("dev.jcri.sandbox"));
-      ImageService images = new ImageService(imageSettings(config));
-      images.setTracer(openTelemetry.getTracer("dev.jcri.image"));
-      config.runtimes().forEach((name, h) -> runtimes.put(name, new OciRuntime(name,
-          ReadOnlyBinary.bind(Path.of(h.path()), config.statePath().resolve("runtimes").resolve(name)),
-          Path.of(h.root()), Path.of(config.conmon()))));
+      PodSandboxManager.Seams seams = new PodSandboxManager.Seams(new NamespacePinner(state),
+          CgroupManager.forHost(CgroupLayout.ofHost()), network, new InfraContainers(state.resolve("infra"), runtimes),
+          ShmMounter.KERNEL);
+      PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")), seams,
+          state.resolve("pods"), runtimes, sandboxTracer, steps);
+      ImageService images = new ImageService(imageSettings(config), openTelemetry.getTracer("dev.jcri.image"),
+          metrics == null ? ImageService.PullObserver.NONE : metrics.pullObserver());
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
-          runtimes, config.statePath(), openTelemetry.getTracer("dev.jcri.sandbox"));
-      // After the container service's own sweep, which stops the infra processes of unfinished pods.
-      OrphanSweeper.sweep(pods, config.statePath(), root.resolve("cni-results"), network);
+          runtimes, state, sandboxTracer, steps);
+      new Recovery(images, pods, containers).run();
+      containers.start();
       CriServer.EventLoops loops = CriServer.newEventLoops();
       StreamServer streams;
       try {
@@ -112,21 +120,35 @@ public final class JcriDaemon implements AutoCloseable {
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
           new UpdateRuntimeConfigRpc(podCidr, defaultNetwork::install),
           new RuntimeConfigRpc(driver), pods, containers, images.snapshotsDir().toString(), streams);
-      RpcInstrumentationInterceptor instrumentation = new RpcInstrumentationInterceptor(openTelemetry);
-      JcriMetrics metrics = config.metrics().address().isEmpty() ? null
-          : JcriMetrics.start(config.metrics().address(), pods, containers, images);
       if (metrics != null) {
-        instrumentation.setMetrics(metrics.rpcObserver());
+        metrics.start(pods::list, containers::list);
       }
+      RpcInstrumentationInterceptor instrumentation = new RpcInstrumentationInterceptor(openTelemetry,
+          metrics == null ? JcriMetrics.RpcObserver.NONE : metrics.rpcObserver());
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
           List.of(new ErrorMappingInterceptor(), instrumentation), loops);
       guard.restrictSocket();
-      return new JcriDaemon(guard, server, streams, containers, metrics);
+      return new JcriDaemon(guard, server, streams, containers, runtimes, metrics);
     } catch (IOException | RuntimeException e) {
-      runtimes.values().forEach(OciRuntime::close);
+      if (runtimes != null) {
+        runtimes.close();
+      }
       guard.close();
       throw e;
     }
+  }
+
+  private static RuntimeHandlers runtimeHandlers(JcriConfig config) {
+    Map<String, OciRuntime> byName = new LinkedHashMap<>();
+    try {
+      config.runtimes().forEach((name, h) -> byName.put(name, new OciRuntime(name,
+          ReadOnlyBinary.bind(Path.of(h.path()), config.statePath().resolve("runtimes").resolve(name)),
+          Path.of(h.root()), Path.of(config.conmon()))));
+    } catch (RuntimeException e) {
+      byName.values().forEach(OciRuntime::close);
+      throw e;
+    }
+    return new RuntimeHandlers(byName, config.defaultRuntime());
   }
 
   static ImageService.Settings imageSettings(JcriConfig config) {
@@ -192,6 +214,7 @@ public final class JcriDaemon implements AutoCloseable {
       metrics.close();
     }
     containers.close();
+    runtimes.close();
     guard.close();
   }
 }

@@ -2,8 +2,8 @@ package dev.jcri.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jcri.common.Json;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.node.CgroupDriver;
 import dev.jcri.sandbox.node.CgroupLayout;
@@ -20,8 +20,7 @@ import java.util.Map;
 /** The details the verbose Status shows: config in effect, helper versions, cgroups, network config. */
 public final class RuntimeInfo {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+  private static final ObjectMapper JSON = Json.SNAKE_CASE;
 
   private final JcriConfig config;
   private final CgroupDriver cgroupDriver;

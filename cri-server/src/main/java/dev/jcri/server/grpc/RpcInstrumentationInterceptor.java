@@ -48,16 +48,12 @@ public final class RpcInstrumentationInterceptor implements ServerInterceptor {
   };
 
   private final Tracer tracer;
-  private volatile JcriMetrics.RpcObserver metrics =
-      JcriMetrics.RpcObserver.NONE;
+  private final JcriMetrics.RpcObserver metrics;
 
-  public RpcInstrumentationInterceptor(OpenTelemetry openTelemetry) {
+  /** @param metrics where finished RPCs are counted ({@link JcriMetrics.RpcObserver#NONE} when metrics are off) */
+  public RpcInstrumentationInterceptor(OpenTelemetry openTelemetry, JcriMetrics.RpcObserver metrics) {
     this.tracer = openTelemetry.getTracer("dev.jcri.server");
-  }
-
-  /** Where finished RPCs are counted when metrics are on. */
-  public void setMetrics(JcriMetrics.RpcObserver observer) {
-    this.metrics = observer;
+    this.metrics = metrics;
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.jcri.server.log;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jcri.common.Json;
 import dev.jcri.common.Log;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,7 +15,7 @@ import java.util.logging.LogRecord;
 /** One JSON object a line: time, level, logger, msg, the record's fields, and error when there is one. */
 final class JsonFormatter extends Formatter {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
 
   @Override
   public String format(LogRecord record) {

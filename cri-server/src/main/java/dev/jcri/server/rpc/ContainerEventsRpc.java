@@ -55,7 +55,7 @@ public final class ContainerEventsRpc {
           case DELETED -> ContainerEventType.CONTAINER_DELETED_EVENT;
         })
         .setCreatedAt(e.at());
-    pods.store().find(e.podId()).ifPresent(p -> b.setPodSandboxStatus(PodProtos.status(p)));
+    pods.find(e.podId()).ifPresent(p -> b.setPodSandboxStatus(PodProtos.status(p)));
     containers.list().stream().filter(c -> c.podId().equals(e.podId()))
         .forEach(c -> b.addContainersStatuses(ContainerProtos.status(c)));
     return b.build();

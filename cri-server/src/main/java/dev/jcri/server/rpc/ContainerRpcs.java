@@ -27,7 +27,7 @@ import dev.jcri.cri.v1.UpdateContainerResourcesRequest;
 import dev.jcri.cri.v1.UpdateContainerResourcesResponse;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerRecord;
-import dev.jcri.sandbox.container.OciRuntime;
+import dev.jcri.sandbox.runtime.ExecResult;
 import io.grpc.stub.StreamObserver;
 
 /** The container RPCs, one small class each over the container manager. */
@@ -128,14 +128,14 @@ public final class ContainerRpcs {
   public record Exec(ContainerManager containers) {
     /** Serves one call, holding the output until the response is on the wire. */
     public void serve(ExecSyncRequest request, StreamObserver<ExecSyncResponse> observer) {
-      try (OciRuntime.ExecResult r = run(request)) {
+      try (ExecResult r = run(request)) {
         observer.onNext(response(r));
         observer.onCompleted();
       }
     }
 
-    private OciRuntime.ExecResult run(ExecSyncRequest request) {
-      OciRuntime.ExecResult r = containers.execSync(requireId(request.getContainerId(), "ExecSync"),
+    private ExecResult run(ExecSyncRequest request) {
+      ExecResult r = containers.execSync(requireId(request.getContainerId(), "ExecSync"),
           request.getCmdList(), request.getTimeout());
       if (r.timedOut()) {
         r.close();
@@ -145,13 +145,13 @@ public final class ContainerRpcs {
       return r;
     }
 
-    private static ExecSyncResponse response(OciRuntime.ExecResult r) {
+    private static ExecSyncResponse response(ExecResult r) {
       return ExecSyncResponse.newBuilder().setStdout(wrap(r.stdout())).setStderr(wrap(r.stderr()))
           .setExitCode(r.exitCode()).build();
     }
 
     /** The chunks as one ByteString, wrapped, not copied: they are the budget's until the response is sent. */
-    private static ByteString wrap(OciRuntime.Output o) {
+    private static ByteString wrap(ExecResult.Output o) {
       ByteString all = ByteString.EMPTY;
       for (byte[] chunk : o.chunks()) {
         all = all.concat(com.google.protobuf.UnsafeByteOperations.unsafeWrap(chunk));

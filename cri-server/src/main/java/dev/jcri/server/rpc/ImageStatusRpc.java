@@ -2,9 +2,9 @@ package dev.jcri.server.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Json;
 import dev.jcri.cri.v1.ImageStatusRequest;
 import dev.jcri.cri.v1.ImageStatusResponse;
 import dev.jcri.image.ImageService;
@@ -18,8 +18,7 @@ import java.util.Optional;
  */
 public final class ImageStatusRpc implements UnaryRpc<ImageStatusRequest, ImageStatusResponse> {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+  private static final ObjectMapper JSON = Json.SNAKE_CASE;
 
   private final ImageService images;
 

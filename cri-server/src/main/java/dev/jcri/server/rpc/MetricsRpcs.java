@@ -15,6 +15,7 @@ import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerRecord;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.pod.PodStats;
 import java.util.List;
 
 /**
@@ -91,7 +92,7 @@ public final class MetricsRpcs {
     private PodSandboxMetrics podMetrics(PodSandbox pod, List<ContainerRecord> all) {
       long now = System.currentTimeMillis() * 1_000_000L;
       PodSandboxMetrics.Builder p = PodSandboxMetrics.newBuilder().setPodSandboxId(pod.id());
-      for (PodSandboxManager.NetStats n : pods.stats(pod.id()).interfaces()) {
+      for (PodStats.NetStats n : pods.stats(pod.id()).interfaces()) {
         List<String> labels = List.of(n.iface(), pod.spec().namespace(), pod.spec().name());
         long[] values = {n.rxBytes(), n.rxErrors(), n.txBytes(), n.txErrors()};
         for (int i = 0; i < NETWORK.size(); i++) {

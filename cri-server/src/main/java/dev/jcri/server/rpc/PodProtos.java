@@ -25,8 +25,8 @@ import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.cni.PortMapping;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
-import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSpec;
+import dev.jcri.sandbox.pod.PodStats;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +145,7 @@ final class PodProtos {
         .build();
   }
 
-  static PodSandboxStats stats(PodSandbox p, PodSandboxManager.PodStats st) {
+  static PodSandboxStats stats(PodSandbox p, PodStats st) {
     CgroupStats c = st.cgroup();
     long ts = c.atNanos();
     LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder()
@@ -155,7 +155,7 @@ final class PodProtos {
         .setProcess(ProcessUsage.newBuilder().setTimestamp(ts).setProcessCount(u64(c.pids())));
     if (!st.interfaces().isEmpty()) {
       NetworkUsage.Builder net = NetworkUsage.newBuilder().setTimestamp(ts);
-      for (PodSandboxManager.NetStats n : st.interfaces()) {
+      for (PodStats.NetStats n : st.interfaces()) {
         NetworkInterfaceUsage iface = NetworkInterfaceUsage.newBuilder().setName(n.iface())
             .setRxBytes(u64(n.rxBytes())).setRxErrors(u64(n.rxErrors()))
             .setTxBytes(u64(n.txBytes())).setTxErrors(u64(n.txErrors())).build();

@@ -2,9 +2,9 @@ package dev.jcri.server.rpc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Json;
 import dev.jcri.common.NotFoundException;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.ListPodSandboxResponse;
@@ -22,6 +22,7 @@ import dev.jcri.cri.v1.StopPodSandboxRequest;
 import dev.jcri.cri.v1.StopPodSandboxResponse;
 import dev.jcri.cri.v1.UpdatePodSandboxResourcesRequest;
 import dev.jcri.cri.v1.UpdatePodSandboxResourcesResponse;
+import dev.jcri.sandbox.PodTeardown;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import java.io.UncheckedIOException;
@@ -52,27 +53,27 @@ public final class PodRpcs {
   }
 
   /** StopPodSandbox: idempotent; a missing pod is success. */
-  public record Stop(PodSandboxManager pods) implements UnaryRpc<StopPodSandboxRequest, StopPodSandboxResponse> {
+  public record Stop(PodTeardown teardown) implements UnaryRpc<StopPodSandboxRequest, StopPodSandboxResponse> {
     @Override
     public StopPodSandboxResponse call(StopPodSandboxRequest request) {
-      pods.stop(requireId(request.getPodSandboxId(), "StopPodSandbox"));
+      teardown.stop(requireId(request.getPodSandboxId(), "StopPodSandbox"));
       return StopPodSandboxResponse.getDefaultInstance();
     }
   }
 
   /** RemovePodSandbox: idempotent; a running pod is stopped first. */
-  public record Remove(PodSandboxManager pods) implements UnaryRpc<RemovePodSandboxRequest, RemovePodSandboxResponse> {
+  public record Remove(PodTeardown teardown)
+      implements UnaryRpc<RemovePodSandboxRequest, RemovePodSandboxResponse> {
     @Override
     public RemovePodSandboxResponse call(RemovePodSandboxRequest request) {
-      pods.remove(requireId(request.getPodSandboxId(), "RemovePodSandbox"));
+      teardown.remove(requireId(request.getPodSandboxId(), "RemovePodSandbox"));
       return RemovePodSandboxResponse.getDefaultInstance();
     }
   }
 
   /** PodSandboxStatus: NOT_FOUND for an unknown pod; verbose info as JSON. */
   public record Status(PodSandboxManager pods) implements UnaryRpc<PodSandboxStatusRequest, PodSandboxStatusResponse> {
-    private static final ObjectMapper JSON = new ObjectMapper()
-        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    private static final ObjectMapper JSON = Json.SNAKE_CASE;
 
     @Override
     public PodSandboxStatusResponse call(PodSandboxStatusRequest request) {

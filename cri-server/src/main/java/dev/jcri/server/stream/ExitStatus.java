@@ -3,6 +3,7 @@ package dev.jcri.server.stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jcri.common.Json;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  */
 record ExitStatus(int exitCode, String error) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
 
   static ExitStatus exited(int code) {
     return new ExitStatus(code, null);

@@ -1,6 +1,6 @@
 package dev.jcri.server.stream;
 
-import dev.jcri.sandbox.container.TerminalSize;
+import dev.jcri.sandbox.runtime.TerminalSize;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -16,6 +16,7 @@ import dev.jcri.common.UnimplementedException;
 import dev.jcri.cri.v1.RuntimeServiceGrpc;
 import dev.jcri.cri.v1.VersionRequest;
 import dev.jcri.cri.v1.VersionResponse;
+import dev.jcri.server.telemetry.JcriMetrics;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -53,7 +54,7 @@ class ErrorMappingInterceptorTest {
     };
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerInterceptors.intercept(service, new ErrorMappingInterceptor(),
-            new RpcInstrumentationInterceptor(OpenTelemetry.noop())))
+            new RpcInstrumentationInterceptor(OpenTelemetry.noop(), JcriMetrics.RpcObserver.NONE)))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     return RuntimeServiceGrpc.newBlockingStub(channel);

@@ -9,6 +9,7 @@ import dev.jcri.cri.v1.PodSandboxStatusResponse;
 import dev.jcri.cri.v1.RuntimeServiceGrpc;
 import dev.jcri.cri.v1.StopPodSandboxRequest;
 import dev.jcri.cri.v1.StopPodSandboxResponse;
+import dev.jcri.server.telemetry.JcriMetrics;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -84,7 +85,7 @@ class RpcInstrumentationInterceptorTest {
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerInterceptors.intercept(service, new ErrorMappingInterceptor(),
-            new RpcInstrumentationInterceptor(sdk)))
+            new RpcInstrumentationInterceptor(sdk, JcriMetrics.RpcObserver.NONE)))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }

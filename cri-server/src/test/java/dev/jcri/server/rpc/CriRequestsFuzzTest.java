@@ -22,8 +22,8 @@ import dev.jcri.cri.v1.PortMapping;
 import dev.jcri.cri.v1.SELinuxOption;
 import dev.jcri.image.testing.FuzzInput;
 import dev.jcri.sandbox.container.ContainerSpec;
-import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSpec;
+import dev.jcri.sandbox.pod.PodSpecValidator;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,7 +74,7 @@ class CriRequestsFuzzTest {
         .build();
     try {
       PodSpec spec = PodProtos.toSpec(pod, "");
-      PodSandboxManager.validateDns(spec.dns());
+      PodSpecValidator.validateDns(spec.dns());
       for (String entry : concat(spec.dns().searches(), spec.dns().options(), spec.dns().servers())) {
         assertTrue(entry.chars().noneMatch(ch -> ch <= 0x20 || ch == 0x7f), "one word: " + entry);
       }

@@ -3,6 +3,7 @@ package dev.jcri.image.manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Json;
 import dev.jcri.image.ref.Digest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ public record ImageConfig(
     List<Digest> diffIds,
     Platform platform) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
 
   public ImageConfig {
     env = List.copyOf(env);

@@ -3,6 +3,7 @@ package dev.jcri.image.manifest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Json;
 import dev.jcri.common.UnimplementedException;
 import dev.jcri.image.ref.Digest;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.util.Set;
 /** Reads Docker schema 2 and OCI manifests and indexes; refuses schema 1 with a clear message. */
 public final class ManifestParser {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
 
   private ManifestParser() {}
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.Digests;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.JcriException;
+import dev.jcri.common.Json;
 import dev.jcri.common.Log;
 import dev.jcri.common.NotFoundException;
 import dev.jcri.common.PermissionDeniedException;
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
 public final class RegistryClient {
 
   private static final Log LOG = Log.of(RegistryClient.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
   /** As containerd: manifests and indexes larger than this are refused. */
   static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
   private static final int ATTEMPTS = 4;

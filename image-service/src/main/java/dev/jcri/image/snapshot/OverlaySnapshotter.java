@@ -1,13 +1,13 @@
 package dev.jcri.image.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.AlreadyExistsException;
 import dev.jcri.common.AtomicFiles;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.FileTrees;
 import dev.jcri.common.IdmappedMounts;
+import dev.jcri.common.Json;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
 import dev.jcri.common.NotFoundException;
@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 public final class OverlaySnapshotter {
 
   private static final Log LOG = Log.of(OverlaySnapshotter.class);
-  private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+  private static final ObjectMapper JSON = Json.RECORDS;
 
   private final Path root;
   private final Path meta;

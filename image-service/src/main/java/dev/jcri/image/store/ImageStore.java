@@ -1,9 +1,9 @@
 package dev.jcri.image.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.jcri.common.AtomicFiles;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.common.Json;
 import dev.jcri.image.ref.Digest;
 import dev.jcri.image.ref.ImageReference;
 import java.io.IOException;
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class ImageStore {
 
-  private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule());
+  private static final ObjectMapper JSON = Json.RECORDS;
   private static final Pattern HEX_ID = Pattern.compile("(?:sha256:)?([a-f0-9]{12,64})");
 
   private final Path root;

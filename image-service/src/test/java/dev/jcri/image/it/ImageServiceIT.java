@@ -71,7 +71,11 @@ class ImageServiceIT {
   }
 
   static ImageService service(Path root) {
-    return new ImageService(new ImageService.Settings(root, RegistryHosts.direct(), 3, 1L << 32, Set.of()));
+    // As jcri starts: the service, then its recovery.
+    ImageService images = new ImageService(new ImageService.Settings(root, RegistryHosts.direct(), 3, 1L << 32,
+        Set.of()));
+    images.recover();
+    return images;
   }
 
   String ref(String repo, String tag) {
@@ -122,8 +126,9 @@ class ImageServiceIT {
     var sdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder().setTracerProvider(
         io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
             .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(spans)).build()).build();
-    images.setTracer(sdk.getTracer("test"));
-    images.pull(ref("test/traced", "v1"), Credentials.NONE);
+    ImageService traced = new ImageService(new ImageService.Settings(root.resolve("traced"), RegistryHosts.direct(), 3,
+        1L << 32, Set.of()), sdk.getTracer("test"), ImageService.PullObserver.NONE);
+    traced.pull(ref("test/traced", "v1"), Credentials.NONE);
     var finished = spans.getFinishedSpanItems();
     var pull = finished.stream().filter(s -> s.getName().equals("pull")).findFirst().orElseThrow();
     assertEquals(2, finished.stream().filter(s -> s.getName().equals("download")

@@ -8,6 +8,7 @@ import dev.jcri.common.AtomicFiles;
 import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.Json;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
 import dev.jcri.common.UnavailableException;
@@ -21,8 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Runs CNI plugins (spec 1.0) for pods: the first usable network config by name, each plugin of a conflist
@@ -30,10 +31,10 @@ import java.util.concurrent.TimeUnit;
  * by jcri itself when it creates the namespace. The config used and the result are cached per pod on disk, so DEL still works after a restart
  * of jcri or a change of the config directory.
  */
-public final class CniNetwork {
+public final class CniNetwork implements PodNetwork {
 
   private static final Log LOG = Log.of(CniNetwork.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
   static final String IFNAME = "eth0";
   private static final long PLUGIN_TIMEOUT_SECONDS = 60;
 
@@ -45,7 +46,6 @@ public final class CniNetwork {
     this.confDir = confDir;
     this.binDirs = List.copyOf(binDirs);
     this.cacheDir = cacheDir;
-    AtomicFiles.sweepTemps(cacheDir);
   }
 
   /** Identity of a pod as CNI_ARGS passes it to plugins. */
@@ -56,7 +56,23 @@ public final class CniNetwork {
     }
   }
 
-  /** Sets the pod's network up in the namespace pinned at {@code netns}. */
+  @Override
+  public List<String> recover() {
+    AtomicFiles.sweepTemps(cacheDir);
+    if (!Files.isDirectory(cacheDir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(cacheDir)) {
+      return files.map(p -> p.getFileName().toString())
+          .filter(n -> n.matches("[a-f0-9]{64}\\.json"))
+          .map(n -> n.substring(0, n.length() - ".json".length()))
+          .toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  @Override
   public CniResult add(PodRef pod, Path netns, List<PortMapping> ports) {
     CniConfigDir.Lookup lookup = confDir.lookup();
     if (!lookup.ready()) {
@@ -108,6 +124,7 @@ public final class CniNetwork {
    * Tears the pod's network down with the config and result cached at ADD. Nothing cached means nothing to
    * do; a namespace already gone is passed as empty CNI_NETNS, which plugins accept for DEL.
    */
+  @Override
   public void del(String podId, PodRef pod) {
     Path file = cacheFile(podId);
     if (!Files.exists(file)) {

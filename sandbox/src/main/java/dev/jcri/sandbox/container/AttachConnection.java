@@ -2,6 +2,7 @@ package dev.jcri.sandbox.container;
 
 import dev.jcri.common.Fd;
 import dev.jcri.sandbox.io.UnixSockets;
+import dev.jcri.sandbox.runtime.TerminalSize;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,6 @@ import dev.jcri.common.Libc;
 import dev.jcri.common.Spawn;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,11 +18,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Creates a pod's namespaces and pins them, as {@code ip netns add} does: a fresh platform thread unshares
@@ -32,12 +33,64 @@ import java.util.function.Supplier;
  * returns to the JVM's pool, so no other work can ever run in a pod's namespaces, and no helper process is
  * spawned. The pin keeps the namespace alive until it is unmounted.
  */
-public final class NamespacePinner {
+public final class NamespacePinner implements PodNamespaces {
 
   private final Path stateDir;
 
   public NamespacePinner(Path stateDir) {
     this.stateDir = stateDir;
+  }
+
+  @Override
+  public Map<NamespaceKind, Path> create(String podId, Set<NamespaceKind> kinds, Setup setup) {
+    return create(podId, kinds, inside(setup));
+  }
+
+  @Override
+  public Map<NamespaceKind, Path> createInUserNamespace(String podId, Set<NamespaceKind> kinds, String uidMap,
+      String gidMap, Setup setup) {
+    return createInUserNamespace(podId, kinds, uidMap, gidMap, inside(setup));
+  }
+
+  @Override
+  public Map<String, List<Path>> pinned() {
+    Map<String, List<Path>> byPod = new TreeMap<>();
+    for (NamespaceKind kind : NamespaceKind.values()) {
+      Path dir = stateDir.resolve(kind.pinDir());
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> pins = Files.list(dir)) {
+        pins.filter(p -> p.getFileName().toString().matches("[a-f0-9]{64}"))
+            .forEach(p -> byPod.computeIfAbsent(p.getFileName().toString(), k -> new ArrayList<>()).add(p));
+      } catch (IOException e) {
+        // a later start sweeps again
+      }
+    }
+    return byPod;
+  }
+
+  @Override
+  public void release(Path pin) {
+    unpin(pin);
+  }
+
+  @Override
+  public <T> T enter(Path pin, NamespaceKind kind, Supplier<T> action) {
+    return inNamespace(pin, kind, action);
+  }
+
+  /** The hostname in a new UTS namespace, loopback up in a new network namespace, then the sysctls. */
+  private static Consumer<Set<NamespaceKind>> inside(Setup setup) {
+    return in -> {
+      if (in.contains(NamespaceKind.UTS)) {
+        setHostname(setup.hostname());
+      }
+      if (in.contains(NamespaceKind.NET)) {
+        Loopback.up();
+      }
+      setup.sysctls().forEach(NamespacePinner::writeSysctl);
+    };
   }
 
   public Path pinPath(NamespaceKind kind, String podId) {

@@ -1,9 +1,6 @@
 package dev.jcri.sandbox.pod;
 
-import com.sun.jna.LastErrorException;
-import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.FileTrees;
-import dev.jcri.common.Libc;
 import dev.jcri.common.OwnerOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,12 +12,12 @@ import java.util.List;
 /** The files a pod's containers share: /etc/hostname, /etc/hosts, /etc/resolv.conf and a /dev/shm tmpfs. */
 final class PodFiles {
 
-  static final long SHM_BYTES = 64L * 1024 * 1024;
-
   private final Path dir;
+  private final ShmMounter shmMounter;
 
-  PodFiles(Path dir) {
+  PodFiles(Path dir, ShmMounter shmMounter) {
     this.dir = dir;
+    this.shmMounter = shmMounter;
   }
 
   Path dir() {
@@ -97,23 +94,14 @@ final class PodFiles {
   void mountShm() {
     try {
       Files.createDirectories(shm());
-      Libc.INSTANCE.mount("shm", shm().toString(), "tmpfs", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC,
-          "mode=1777,size=" + SHM_BYTES);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (LastErrorException e) {
-      throw new FailedPreconditionException("mounting the pod's /dev/shm at " + shm() + ": " + Libc.describe(e), e);
     }
+    shmMounter.mount(shm());
   }
 
   void unmountShm() {
-    try {
-      Libc.INSTANCE.umount2(shm().toString(), Libc.MNT_DETACH);
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() != 22 && e.getErrorCode() != 2) {
-        throw new FailedPreconditionException("unmounting " + shm() + ": " + Libc.describe(e), e);
-      }
-    }
+    shmMounter.unmount(shm());
   }
 
   void delete() {

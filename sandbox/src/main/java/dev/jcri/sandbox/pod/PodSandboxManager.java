@@ -1,151 +1,91 @@
 package dev.jcri.sandbox.pod;
 
-import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Ids;
-import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Log;
+import dev.jcri.common.Undo;
 import dev.jcri.sandbox.cgroup.CgroupManager;
-import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.cni.CniResult;
-import dev.jcri.sandbox.ns.Loopback;
+import dev.jcri.sandbox.cni.PodNetwork;
 import dev.jcri.sandbox.ns.NamespaceKind;
-import dev.jcri.sandbox.ns.NamespacePinner;
+import dev.jcri.sandbox.ns.PodNamespaces;
+import dev.jcri.sandbox.runtime.RuntimeHandlers;
 import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.sandbox.trace.Timeline;
 import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ProtocolFamily;
-import java.net.StandardProtocolFamily;
-import java.net.UnknownHostException;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
- * Pod sandbox lifecycle: run (namespaces, files, cgroup, network, each step undone when a later one fails),
- * stop (idempotent: containers, then the network), remove (idempotent: everything else), and lookups.
- * Each pod has its own lock, so slow work on one pod never holds up another.
+ * Pod sandbox lifecycle: run (files, namespaces, cgroup, infra, network, each step undone when a later one
+ * fails), stop (idempotent: the infra process, then the network), remove (idempotent: everything else), and
+ * lookups. A pod's containers are stopped and removed before its sandbox by {@code PodTeardown}, above both,
+ * so pods never call containers. Each pod has its own lock, so slow work on one pod never holds up another.
  */
 public final class PodSandboxManager {
 
   private static final Log LOG = Log.of(PodSandboxManager.class);
   /** Pods whose kubelet gives no cgroup parent go here. */
   static final String DEFAULT_CGROUP_PARENT = "/jcri";
-
-  /** Stops and removes the containers of a pod; the container service provides it. */
-  public interface ContainerReaper {
-    void stopAll(String podId);
-
-    void removeAll(String podId);
-  }
-
-  /**
-   * The PID-1 holder of a pod whose containers share one PID namespace; the container service provides it.
-   * It starts while the pod's network is set up, so the pod's first container does not wait for it.
-   */
-  public interface PodInfra {
-    /** @param userNsRootGid the node gid of root in the pod's user namespace, or null without one */
-    void start(String podId, String handler, Map<String, String> pins, String cgroupPath, Long userNsRootGid);
-
-    void remove(String podId, String handler);
-  }
-
   private static final Executor BESIDE = Executors
       .newThreadPerTaskExecutor(Thread.ofVirtual().name("pod-step-", 0).factory());
 
+  /** Where pods meet the kernel and the helpers: each is faked in the unit tests. */
+  public record Seams(PodNamespaces namespaces, CgroupManager cgroups, PodNetwork network, PodInfra infra,
+      ShmMounter shm) {}
+
   private final PodSandboxStore store;
-  private final NamespacePinner pinner;
-  private final CgroupManager cgroups;
-  private final CniNetwork network;
+  private final Seams seams;
   private final Path podsDir;
-  private final Set<String> runtimeHandlers;
-  private final String defaultHandler;
+  private final RuntimeHandlers handlers;
   private final Tracer tracer;
+  private final StepObserver steps;
+  private final PodNetworkAccess access;
+  private final PodRecovery recovery;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-  private volatile ContainerReaper reaper = new ContainerReaper() {
-    @Override
-    public void stopAll(String podId) {}
-
-    @Override
-    public void removeAll(String podId) {}
-  };
-
-  public PodSandboxManager(PodSandboxStore store, NamespacePinner pinner, CgroupManager cgroups, CniNetwork network,
-      Path podsDir, Set<String> runtimeHandlers, String defaultHandler, Tracer tracer) {
-    this.store = store;
-    this.pinner = pinner;
-    this.cgroups = cgroups;
-    this.network = network;
-    this.podsDir = podsDir;
-    this.runtimeHandlers = Set.copyOf(runtimeHandlers);
-    this.defaultHandler = defaultHandler;
-    this.tracer = tracer;
-    reconcile();
-  }
 
   /**
-   * At start: a pod listed READY whose namespace pins are gone (a stop cut short, a reboot) is NOTREADY, and
-   * forgets the pins that are gone, so what is listed is what is there.
+   * @param podsDir where each pod's hostname, hosts, resolv.conf and shm live
    */
-  private void reconcile() {
-    for (PodSandbox pod : store.list()) {
-      Map<String, String> present = new LinkedHashMap<>();
-      pod.pins().forEach((kind, pin) -> {
-        if (Files.exists(Path.of(pin))) {
-          present.put(kind, pin);
-        }
-      });
-      if (present.size() != pod.pins().size() && pod.state() == PodSandbox.State.READY) {
-        LOG.info("pod sandbox lost its namespaces while jcri was down; it is NOTREADY", "id", pod.id());
-        store.put(pod.withPins(present).withState(PodSandbox.State.NOTREADY));
-      }
-    }
+  public PodSandboxManager(PodSandboxStore store, Seams seams, Path podsDir, RuntimeHandlers handlers,
+      Tracer tracer, StepObserver steps) {
+    this.store = store;
+    this.seams = seams;
+    this.podsDir = podsDir;
+    this.handlers = handlers;
+    this.tracer = tracer;
+    this.steps = steps;
+    this.access = new PodNetworkAccess(seams.namespaces());
+    this.recovery = new PodRecovery(store, seams, podsDir);
   }
 
-  private volatile StepObserver steps = StepObserver.NONE;
-
-  public void setStepObserver(StepObserver observer) {
-    this.steps = observer;
+  /** At start, before containers recover: pods whose namespaces are gone are NOTREADY. */
+  public void recover() {
+    recovery.reconcile();
   }
 
-  private volatile PodInfra infra;
-
-  public void setPodInfra(PodInfra infra) {
-    this.infra = infra;
-  }
-
-  public void setContainerReaper(ContainerReaper reaper) {
-    this.reaper = reaper;
-  }
-
-  public PodSandboxStore store() {
-    return store;
+  /** At start, after containers recovered: removes what pod creations cut short by a crash left. */
+  public int sweepUnfinished() {
+    return recovery.sweepUnfinished();
   }
 
   // ---- run ----
 
   public PodSandbox run(PodSpec spec) {
-    validate(spec);
-    String handler = spec.runtimeHandler().isEmpty() ? defaultHandler : spec.runtimeHandler();
+    PodSpecValidator.validate(spec, handlers.names());
+    String handler = spec.runtimeHandler().isEmpty() ? handlers.defaultName() : spec.runtimeHandler();
     String id = Ids.newId();
     Map<String, String> sysctls = Sysctls.validate(spec.sysctls(), spec.network() != NamespaceMode.NODE,
         spec.ipc() != NamespaceMode.NODE);
@@ -158,8 +98,8 @@ public final class PodSandboxManager {
     try {
       boolean hostNet = spec.network() == NamespaceMode.NODE;
       boolean hostIpc = spec.ipc() == NamespaceMode.NODE;
-      String hostname = hostname(spec, hostNet);
-      PodFiles files = new PodFiles(podsDir.resolve(id));
+      String hostname = PodSpecValidator.hostname(spec);
+      PodFiles files = files(id);
       timeline.step("pod_files", () -> {
         files.create(spec.userns() == null ? null : spec.userns().hostRootGid());
         undo.push("remove pod files", files::delete);
@@ -180,54 +120,44 @@ public final class PodSandboxManager {
       if (!hostIpc) {
         kinds.add(NamespaceKind.IPC);
       }
-      Consumer<Set<NamespaceKind>> inside = in -> {
-        if (in.contains(NamespaceKind.UTS)) {
-          NamespacePinner.setHostname(hostname);
-        }
-        if (in.contains(NamespaceKind.NET)) {
-          Loopback.up();
-        }
-        sysctls.forEach(NamespacePinner::writeSysctl);
-      };
-      if (spec.ownUserNamespace() && (hostNet || hostIpc)) {
-        throw new InvalidArgumentException("a pod with its own user namespace cannot use the node's network or IPC"
-            + " namespace");
-      }
+      PodNamespaces.Setup inside = new PodNamespaces.Setup(hostname, sysctls);
       Map<NamespaceKind, Path> pins = timeline.step("namespaces", () -> {
         Map<NamespaceKind, Path> made = spec.ownUserNamespace()
-            ? pinner.createInUserNamespace(id, kinds, spec.userns().uidMap(), spec.userns().gidMap(), inside)
-            : pinner.create(id, kinds, inside);
-        undo.push("unpin namespaces", () -> made.values().forEach(NamespacePinner::unpin));
+            ? seams.namespaces().createInUserNamespace(id, kinds, spec.userns().uidMap(), spec.userns().gidMap(),
+                inside)
+            : seams.namespaces().create(id, kinds, inside);
+        undo.push("unpin namespaces", () -> made.values().forEach(seams.namespaces()::release));
         return made;
       });
       String cgroupPath = spec.cgroupParent().isEmpty() ? DEFAULT_CGROUP_PARENT + "/pod-" + id : spec.cgroupParent();
       List<String> createdCgroups = timeline.step("cgroup", () -> {
-        List<String> created = cgroups.create(cgroupPath);
-        undo.push("remove cgroup", () -> cgroups.remove(created));
-        cgroups.apply(cgroupPath, spec.resources().plus(spec.overhead()));
+        List<String> created = seams.cgroups().create(cgroupPath);
+        undo.push("remove cgroup", () -> seams.cgroups().remove(created));
+        seams.cgroups().apply(cgroupPath, spec.resources().plus(spec.overhead()));
         return created;
       });
       Map<String, String> pinPaths = new LinkedHashMap<>();
       pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
-      PodInfra podInfra = infra;
       CompletableFuture<Object> infraStarted = null;
-      if (spec.pid() == NamespaceMode.POD && podInfra != null) {
+      if (spec.pid() == NamespaceMode.POD) {
+        // Started beside the network set-up, so the pod's first container does not wait for it.
         infraStarted = timeline.parallelStep("infra", () -> {
-          podInfra.start(id, handler, pinPaths, cgroupPath,
+          seams.infra().ensure(id, handler, pinPaths, cgroupPath,
               spec.userns() == null ? null : spec.userns().hostRootGid());
           return null;
         }, BESIDE);
         var started = infraStarted;
         undo.push("remove infra", () -> {
           started.exceptionally(e -> null).join();
-          podInfra.remove(id, handler);
+          seams.infra().remove(id, handler);
         });
       }
       CniResult net = null;
       if (!hostNet) {
         CniNetwork.PodRef ref = podRef(id, spec);
-        undo.push("network teardown", () -> network.del(id, ref));
-        net = timeline.step("cni_add", () -> network.add(ref, pins.get(NamespaceKind.NET), spec.portMappings()));
+        undo.push("network teardown", () -> seams.network().del(id, ref));
+        net = timeline.step("cni_add", () -> seams.network().add(ref, pins.get(NamespaceKind.NET),
+            spec.portMappings()));
       }
       if (infraStarted != null) {
         joinStep(infraStarted);
@@ -237,8 +167,8 @@ public final class PodSandboxManager {
       PodSpec stored = new PodSpec(spec.name(), spec.namespace(), spec.uid(), spec.attempt(), hostname,
           spec.logDirectory(), spec.dns(), spec.portMappings(), spec.labels(), spec.annotations(), cgroupPath,
           spec.network(), spec.pid(), spec.ipc(), sysctls, handler, spec.overhead(), spec.resources(), spec.userns());
-      PodSandbox pod = new PodSandbox(PodSandbox.VERSION, id, stored, PodSandbox.State.READY, Ids.nowNanos(), ips, pinPaths,
-          cgroupPath, createdCgroups, !hostIpc, net == null ? "" : net.network(), timeline.steps());
+      PodSandbox pod = new PodSandbox(PodSandbox.VERSION, id, stored, PodSandbox.State.READY, Ids.nowNanos(), ips,
+          pinPaths, cgroupPath, createdCgroups, !hostIpc, net == null ? "" : net.network(), timeline.steps());
       store.put(pod);
       undo.clear();
       LOG.info("pod sandbox ready", "id", id, "name", spec.name(), "namespace", spec.namespace(),
@@ -268,92 +198,26 @@ public final class PodSandboxManager {
     }
   }
 
-  private void validate(PodSpec spec) {
-    if (spec.name().isEmpty() || spec.namespace().isEmpty() || spec.uid().isEmpty()) {
-      throw new InvalidArgumentException("pod metadata needs name, namespace and uid (got name \"" + spec.name()
-          + "\", namespace \"" + spec.namespace() + "\", uid \"" + spec.uid() + "\")");
-    }
-    if (!spec.logDirectory().isEmpty() && (!spec.logDirectory().startsWith("/")
-        || Path.of(spec.logDirectory()).normalize().toString().length() != spec.logDirectory().replaceAll("/+$", "")
-            .length() || spec.logDirectory().indexOf('\0') >= 0)) {
-      throw new InvalidArgumentException("log_directory \"" + spec.logDirectory() + "\" must be an absolute, normalised"
-          + " path");
-    }
-    for (String label : List.of(spec.name(), spec.namespace(), spec.uid())) {
-      if (label.length() > 253 || label.chars().anyMatch(ch -> ch < 0x20)) {
-        throw new InvalidArgumentException("pod metadata name, namespace and uid are at most 253 printable"
-            + " characters");
-      }
-    }
-    if (!spec.runtimeHandler().isEmpty() && !runtimeHandlers.contains(spec.runtimeHandler())) {
-      throw new InvalidArgumentException("runtime handler \"" + spec.runtimeHandler() + "\" is not configured"
-          + " (configured: " + String.join(", ", runtimeHandlers.stream().sorted().toList()) + ")");
-    }
-    if (spec.network() == NamespaceMode.CONTAINER || spec.network() == NamespaceMode.TARGET
-        || spec.ipc() == NamespaceMode.CONTAINER || spec.ipc() == NamespaceMode.TARGET) {
-      throw new InvalidArgumentException("a pod's network and IPC namespaces are POD or NODE");
-    }
-    for (var p : spec.portMappings()) {
-      if (p.containerPort() <= 0 || p.containerPort() > 65535 || p.hostPort() < 0 || p.hostPort() > 65535) {
-        throw new InvalidArgumentException("port mapping " + p.hostPort() + "->" + p.containerPort()
-            + " is out of range 1..65535");
-      }
-    }
-    if (!spec.hostname().isEmpty() && !spec.hostname().matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,62})")) {
-      throw new InvalidArgumentException("hostname \"" + spec.hostname().replaceAll("\\p{Cntrl}", "?")
-          + "\" is not a valid host name (at most 64 letters, digits, '-' and '.')");
-    }
-    validateDns(spec.dns());
-  }
-
-  /**
-   * Each DNS entry becomes a word of the pod's resolv.conf: a newline or other control character would add lines
-   * of the pod author's choosing (another nameserver), so entries are single words of printable characters.
-   */
-  public static void validateDns(PodSpec.Dns dns) {
-    for (String server : dns.servers()) {
-      if (!server.matches("[0-9A-Fa-f.:]{2,45}(%[A-Za-z0-9_.-]{1,15})?")) {
-        throw new InvalidArgumentException("DNS server \"" + server.replaceAll("\\p{Cntrl}", "?")
-            + "\" is not an IP address");
-      }
-    }
-    for (var field : List.of(Map.entry("search domain", dns.searches()),
-        Map.entry("option", dns.options()))) {
-      for (String v : field.getValue()) {
-        if (v.isEmpty() || v.length() > 253 || v.chars().anyMatch(ch -> ch <= 0x20 || ch == 0x7f)) {
-          throw new InvalidArgumentException("DNS " + field.getKey() + " \"" + v.replaceAll("\\p{Cntrl}", "?")
-              + "\" must be one word of at most 253 printable characters (no spaces, newlines or control"
-              + " characters)");
-        }
-      }
-    }
-    if (dns.servers().size() + dns.searches().size() + dns.options().size() > 256) {
-      throw new InvalidArgumentException("DNS config has more than 256 servers, search domains and options");
-    }
-  }
-
-  private static String hostname(PodSpec spec, boolean hostNet) {
-    if (!spec.hostname().isEmpty()) {
-      return spec.hostname();
-    }
-    if (hostNet) {
-      try {
-        return InetAddress.getLocalHost().getHostName();
-      } catch (UnknownHostException e) {
-        return "localhost";
-      }
-    }
-    String n = spec.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
-    return n.length() > 63 ? n.substring(0, 63) : n;
-  }
-
   static CniNetwork.PodRef podRef(String id, PodSpec spec) {
     return new CniNetwork.PodRef(id, spec.name(), spec.namespace(), spec.uid());
   }
 
+  /**
+   * The PID namespace a container of a PID-sharing pod joins: its infra process's, started again when it is
+   * gone (a reboot, an OOM kill).
+   */
+  public String sharedPidNamespace(PodSandbox pod) {
+    int pid = seams.infra().ensure(pod.id(), pod.spec().runtimeHandler(), pod.pins(), pod.cgroupPath(),
+        pod.spec().userns() == null ? null : pod.spec().userns().hostRootGid());
+    return "/proc/" + pid + "/ns/pid";
+  }
+
   // ---- stop and remove ----
 
-  /** Stops the pod's containers and tears its network down; stopping a stopped or missing pod succeeds. */
+  /**
+   * Stops the sandbox once its containers are stopped: the infra process, then the network; stopping a stopped
+   * or missing pod succeeds.
+   */
   public void stop(String idOrPrefix) {
     PodSandbox pod = store.findToEnd(idOrPrefix).orElse(null);
     if (pod == null) {
@@ -363,7 +227,9 @@ public final class PodSandboxManager {
     lock.lock();
     try {
       pod = store.get(pod.id());
-      reaper.stopAll(pod.id());
+      if (pod.spec().pid() == NamespaceMode.POD) {
+        seams.infra().stop(pod.id(), pod.spec().runtimeHandler());
+      }
       // NOTREADY is recorded before anything is torn down: a crash half-way leaves a pod that says it is
       // stopped and is stopped again (idempotently) by the next StopPodSandbox, never a READY pod without network.
       if (pod.state() != PodSandbox.State.NOTREADY) {
@@ -373,10 +239,10 @@ public final class PodSandboxManager {
       // DEL goes by the cached result, so it also runs when the namespace is gone (after a reboot) and does
       // nothing once done.
       if (pod.spec().network() != NamespaceMode.NODE) {
-        network.del(pod.id(), podRef(pod.id(), pod.spec()));
+        seams.network().del(pod.id(), podRef(pod.id(), pod.spec()));
       }
-      if (pod.pins().containsKey("net")) {
-        NamespacePinner.unpin(Path.of(pod.pins().get("net")));
+      if (pod.pins().containsKey(NamespaceKind.NET.procName())) {
+        seams.namespaces().release(Path.of(pod.pins().get(NamespaceKind.NET.procName())));
         pod = pod.withoutNetwork();
         store.put(pod);
       }
@@ -386,8 +252,7 @@ public final class PodSandboxManager {
     }
   }
 
-
-  /** Removes the pod with its containers, stopping it first; removing a missing pod succeeds. */
+  /** Removes the sandbox once its containers are removed, stopping it first; removing a missing pod succeeds. */
   public void remove(String idOrPrefix) {
     PodSandbox found = store.findToEnd(idOrPrefix).orElse(null);
     if (found == null) {
@@ -401,13 +266,13 @@ public final class PodSandboxManager {
       if (pod == null) {
         return;
       }
-      reaper.removeAll(pod.id());
-      pod.pins().values().forEach(p -> NamespacePinner.unpin(Path.of(p)));
-      PodFiles files = new PodFiles(podsDir.resolve(pod.id()));
+      seams.infra().remove(pod.id(), pod.spec().runtimeHandler());
+      pod.pins().values().forEach(p -> seams.namespaces().release(Path.of(p)));
+      PodFiles files = files(pod.id());
       if (pod.shmMounted()) {
         files.unmountShm();
       }
-      cgroups.remove(pod.createdCgroups());
+      seams.cgroups().remove(pod.createdCgroups());
       files.delete();
       store.delete(pod.id());
       LOG.info("pod sandbox removed", "id", pod.id());
@@ -423,93 +288,28 @@ public final class PodSandboxManager {
     return store.get(idOrPrefix);
   }
 
+  /** The pod of this full id, if there is one. */
+  public Optional<PodSandbox> find(String id) {
+    return store.find(id);
+  }
+
+  /** The pod of an id or a unique prefix of one, if any; an id that looks like none is not an error. */
+  public Optional<PodSandbox> findToEnd(String idOrPrefix) {
+    return store.findToEnd(idOrPrefix);
+  }
+
   public List<PodSandbox> list() {
     return store.list();
   }
 
-  /** Network counters of a pod's eth0 and lo, read inside its namespace. */
-  public record NetStats(String iface, long rxBytes, long rxErrors, long txBytes, long txErrors) {}
-
-  public record PodStats(CgroupStats cgroup, List<NetStats> interfaces) {}
-
   public PodStats stats(String idOrPrefix) {
     PodSandbox pod = store.get(idOrPrefix);
-    CgroupStats c = cgroups.stats(pod.cgroupPath());
-    List<NetStats> net = List.of();
-    String pin = pod.pins().get("net");
-    if (pin != null) {
-      net = NamespacePinner.inNamespace(Path.of(pin), NamespaceKind.NET, PodSandboxManager::readNetDev);
-    }
-    return new PodStats(c, net);
+    return new PodStats(seams.cgroups().stats(pod.cgroupPath()), access.interfaces(pod));
   }
 
-  private static List<NetStats> readNetDev() {
-    try {
-      List<NetStats> out = new ArrayList<>();
-      for (String line : Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
-        int colon = line.indexOf(':');
-        if (colon < 0) {
-          continue;
-        }
-        String iface = line.substring(0, colon).strip();
-        String[] f = line.substring(colon + 1).strip().split("\\s+");
-        out.add(new NetStats(iface, Long.parseLong(f[0]), Long.parseLong(f[2]), Long.parseLong(f[8]),
-            Long.parseLong(f[10])));
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Opens a TCP connection to {@code port} on the pod's loopback: the socket is made by a thread inside the
-   * pod's network namespace (the node's, for a host-network pod), then connected from here. IPv4 first, then
-   * IPv6, as a server may listen on either.
-   */
+  /** Opens a TCP connection to {@code port} on the pod's loopback, from inside its network namespace. */
   public SocketChannel dialPort(String idOrPrefix, int port) throws IOException {
-    if (port < 1 || port > 65535) {
-      throw new InvalidArgumentException("port " + port + " is out of range 1-65535");
-    }
-    PodSandbox pod = get(idOrPrefix);
-    if (pod.state() != PodSandbox.State.READY) {
-      throw new FailedPreconditionException("pod sandbox " + pod.id() + " is not ready");
-    }
-    String pin = pod.pins().get(NamespaceKind.NET.procName());
-    IOException last = null;
-    for (InetAddress loopback : List.of(InetAddress.getByName("127.0.0.1"),
-        InetAddress.getByName("::1"))) {
-      SocketChannel ch = openSocket(pin, loopback instanceof Inet6Address);
-      try {
-        ch.connect(new InetSocketAddress(loopback, port));
-        return ch;
-      } catch (IOException e) {
-        ch.close();
-        if (last != null) {
-          e.addSuppressed(last);
-        }
-        last = e;
-      }
-    }
-    throw last;
-  }
-
-  private static SocketChannel openSocket(String netnsPin, boolean ipv6) throws IOException {
-    ProtocolFamily family = ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-    if (netnsPin == null) {
-      return SocketChannel.open(family);
-    }
-    try {
-      return NamespacePinner.inNamespace(Path.of(netnsPin), NamespaceKind.NET, () -> {
-        try {
-          return SocketChannel.open(family);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    return access.dial(get(idOrPrefix), port);
   }
 
   /** Where a pod's hostname, hosts, resolv.conf and shm live. */
@@ -518,11 +318,14 @@ public final class PodSandboxManager {
   }
 
   public CgroupManager cgroups() {
-    return cgroups;
+    return seams.cgroups();
+  }
+
+  private PodFiles files(String podId) {
+    return new PodFiles(podsDir.resolve(podId), seams.shm());
   }
 
   private ReentrantLock lock(String id) {
     return locks.computeIfAbsent(id, k -> new ReentrantLock());
   }
-
 }

@@ -1,4 +1,4 @@
-package dev.jcri.sandbox.container;
+package dev.jcri.sandbox.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,18 +1,20 @@
-package dev.jcri.sandbox.container;
+package dev.jcri.sandbox.pod;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.FileTrees;
+import dev.jcri.common.Json;
 import dev.jcri.common.Log;
 import dev.jcri.common.OwnerOnly;
 import dev.jcri.sandbox.oci.OciSpec;
-import dev.jcri.sandbox.pod.PodSandbox;
+import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.RuntimeHandlers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,26 +26,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * it gone); pods that do not share PIDs run no infra at all, and no pause image is pulled. Each pod has its
  * own lock, so pods starting together do not wait for each other's infra.
  */
-final class InfraContainers {
+public final class InfraContainers implements PodInfra {
 
   private static final Log LOG = Log.of(InfraContainers.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.PLAIN;
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
 
   private final Path dir;
-  private final ConcurrentHashMap<String, Object> locks =
-      new ConcurrentHashMap<>();
+  private final RuntimeHandlers runtimes;
+  private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
-  InfraContainers(Path dir) {
+  public InfraContainers(Path dir, RuntimeHandlers runtimes) {
     this.dir = dir;
+    this.runtimes = runtimes;
   }
 
   private Object lock(String podId) {
     return locks.computeIfAbsent(podId, k -> new Object());
   }
 
-  /** Pods that have an infra bundle, for the sweep of what crashed creations left. */
-  List<String> podIds() {
+  @Override
+  public List<String> podIds() {
     try (var bundles = Files.list(dir)) {
       return bundles.map(b -> b.getFileName().toString()).toList();
     } catch (IOException e) {
@@ -55,13 +58,10 @@ final class InfraContainers {
     return "infra-" + podId;
   }
 
-  int ensure(PodSandbox pod, OciRuntime runtime) {
-    return ensure(pod.id(), pod.pins(), pod.cgroupPath(),
-        pod.spec().userns() == null ? null : pod.spec().userns().hostRootGid(), runtime);
-  }
-
-  /** The pid of the pod's infra process, starting it when it does not run yet. */
-  int ensure(String podId, Map<String, String> pins, String cgroupPath, Long userNsRootGid, OciRuntime runtime) {
+  @Override
+  public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
+      Long userNsRootGid) {
+    OciRuntime runtime = runtimes.get(handler, "pod " + podId);
     synchronized (lock(podId)) {
       return ensureLocked(podId, pins, cgroupPath, userNsRootGid, runtime);
     }
@@ -121,7 +121,7 @@ final class InfraContainers {
         } catch (RuntimeException suppressed) {
           e.addSuppressed(suppressed);
         }
-        ContainerManager.deleteTree(bundle);
+        FileTrees.delete(bundle);
         throw e;
       }
       Files.writeString(pidFile, Integer.toString(pid));
@@ -132,35 +132,42 @@ final class InfraContainers {
     }
   }
 
-  void stop(String podId, OciRuntime runtime) {
+  @Override
+  public void stop(String podId, String handler) {
     synchronized (lock(podId)) {
+      OciRuntime runtime = runtimes.find(handler).orElse(null);
       if (runtime != null && Files.exists(dir.resolve(podId))) {
         runtime.kill(containerId(podId), "SIGKILL");
       }
     }
   }
 
-  /** Removes the infra of a pod that was never recorded, whichever runtime ran it. */
-  void removeOrphan(String podId, Collection<OciRuntime> runtimes) {
-    for (OciRuntime rt : runtimes) {
+  @Override
+  public void removeOrphan(String podId) {
+    for (OciRuntime rt : runtimes.all()) {
       try {
         rt.delete(containerId(podId));
       } catch (RuntimeException e) {
         LOG.warn("removing an unfinished pod's infra process failed", "pod", podId, "error", e.getMessage());
       }
     }
-    remove(podId, null);
+    removeBundle(podId, null);
     LOG.info("removed the infra process of an unfinished pod", "pod", podId);
   }
 
-  void remove(String podId, OciRuntime runtime) {
+  @Override
+  public void remove(String podId, String handler) {
+    removeBundle(podId, runtimes.find(handler).orElse(null));
+  }
+
+  private void removeBundle(String podId, OciRuntime runtime) {
     synchronized (lock(podId)) {
       Path bundle = dir.resolve(podId);
       if (Files.exists(bundle)) {
         if (runtime != null) {
           runtime.delete(containerId(podId));
         }
-        ContainerManager.deleteTree(bundle);
+        FileTrees.delete(bundle);
       }
     }
     locks.remove(podId);

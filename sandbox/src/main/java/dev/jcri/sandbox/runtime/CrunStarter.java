@@ -1,4 +1,4 @@
-package dev.jcri.sandbox.container;
+package dev.jcri.sandbox.runtime;
 
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;

@@ -1,15 +1,15 @@
-package dev.jcri.sandbox.pod;
+package dev.jcri.common;
 
-import dev.jcri.common.Log;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
  * The undo stack of a multi-step creation: each step that made something registers how to unmake it; when a
  * later step fails, everything registered is undone in reverse order, and the original failure is what the
- * caller gets. Undo failures are logged and attached as suppressed.
+ * caller gets. Undo failures are logged and attached as suppressed. As CRI-O's resource cleaner, every step is
+ * named, so a log says which undo failed.
  */
-final class Undo {
+public final class Undo {
 
   private static final Log LOG = Log.of(Undo.class);
 
@@ -17,12 +17,12 @@ final class Undo {
 
   private final Deque<Action> actions = new ArrayDeque<>();
 
-  void push(String name, Runnable action) {
+  public void push(String name, Runnable action) {
     actions.push(new Action(name, action));
   }
 
   /** Undoes everything; returns {@code cause} with undo failures attached. */
-  <T extends Throwable> T rollback(T cause, String what) {
+  public <T extends Throwable> T rollback(T cause, String what) {
     while (!actions.isEmpty()) {
       Action a = actions.pop();
       try {
@@ -35,7 +35,7 @@ final class Undo {
     return cause;
   }
 
-  void clear() {
+  public void clear() {
     actions.clear();
   }
 }

@@ -1,4 +1,4 @@
-package dev.jcri.sandbox.container;
+package dev.jcri.sandbox.runtime;
 
 /** A terminal's size in character cells. */
 public record TerminalSize(int columns, int rows) {

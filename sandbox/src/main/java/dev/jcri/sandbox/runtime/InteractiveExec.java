@@ -1,4 +1,4 @@
-package dev.jcri.sandbox.container;
+package dev.jcri.sandbox.runtime;
 
 import dev.jcri.common.Fd;
 import dev.jcri.common.Spawn;

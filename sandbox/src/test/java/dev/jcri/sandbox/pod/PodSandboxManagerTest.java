@@ -1,0 +1,446 @@
+package dev.jcri.sandbox.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cgroup.CgroupResources;
+import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.cni.CniNetwork;
+import dev.jcri.sandbox.cni.CniResult;
+import dev.jcri.sandbox.cni.PodNetwork;
+import dev.jcri.sandbox.cni.PortMapping;
+import dev.jcri.sandbox.ns.NamespaceKind;
+import dev.jcri.sandbox.ns.PodNamespaces;
+import dev.jcri.sandbox.runtime.RuntimeHandlers;
+import dev.jcri.sandbox.trace.StepObserver;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pod lifecycle against fakes of every kernel and helper seam (namespaces, cgroups, CNI, infra, shm): each
+ * RunPodSandbox step that fails undoes the steps before it in reverse order, stop and remove are idempotent, and
+ * the start-up sweep removes only what no record names. The real kernel is exercised by the integration tests.
+ */
+class PodSandboxManagerTest {
+
+  @TempDir Path dir;
+
+  /** What the fakes were asked to do, in order. */
+  final List<String> journal = Collections.synchronizedList(new ArrayList<>());
+  final Set<String> failing = new HashSet<>();
+  FakeNamespaces namespaces;
+  FakeCgroups cgroups;
+  FakeNetwork network;
+  FakeInfra infra;
+  PodSandboxStore store;
+  PodSandboxManager pods;
+
+  @BeforeEach
+  void setUp() {
+    namespaces = new FakeNamespaces();
+    cgroups = new FakeCgroups();
+    network = new FakeNetwork();
+    infra = new FakeInfra();
+    store = new PodSandboxStore(dir.resolve("records"));
+    ShmMounter shm = new ShmMounter() {
+      @Override
+      public void mount(Path at) {
+        step("shm.mount");
+      }
+
+      @Override
+      public void unmount(Path at) {
+        step("shm.unmount");
+      }
+    };
+    pods = new PodSandboxManager(store, new PodSandboxManager.Seams(namespaces, cgroups, network, infra, shm),
+        dir.resolve("pods"), new RuntimeHandlers(Map.of(), "runc"), OpenTelemetry.noop().getTracer("test"),
+        StepObserver.NONE);
+  }
+
+  /** Records a call, failing it when the test asked so. */
+  void step(String name) {
+    journal.add(name);
+    if (failing.contains(name)) {
+      throw new HelperFailedException(name + " failed (as the test asked)");
+    }
+  }
+
+  static PodSpec spec(String name, NamespaceMode network, NamespaceMode pid) {
+    return new PodSpec(name, "default", "uid-" + name, 0, "", "", new PodSpec.Dns(List.of(), List.of(), List.of()),
+        List.of(), Map.of(), Map.of(), "", network, pid, NamespaceMode.POD, Map.of(), "", null, null, null);
+  }
+
+  static PodSpec spec(String name) {
+    return spec(name, NamespaceMode.POD, NamespaceMode.POD);
+  }
+
+  List<String> podDirs() throws IOException {
+    Path podsDir = dir.resolve("pods");
+    if (!Files.isDirectory(podsDir)) {
+      return List.of();
+    }
+    try (var s = Files.list(podsDir)) {
+      return s.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  /** The journal from the first failing step on, without the infra start, which runs beside the network's. */
+  List<String> after(String failed) {
+    return journal.subList(journal.indexOf(failed), journal.size()).stream().filter(s -> !s.equals("infra.ensure"))
+        .toList();
+  }
+
+  @Test
+  void run_everyStepSucceeds_recordsAReadyPodAndUndoesNothing() throws Exception {
+    PodSandbox pod = pods.run(spec("web"));
+
+    assertEquals(PodSandbox.State.READY, pod.state());
+    assertEquals(List.of("10.88.0.2"), pod.ips());
+    assertEquals(Set.of("net", "uts", "ipc"), pod.pins().keySet());
+    assertEquals(pod, store.get(pod.id()));
+    assertEquals(List.of("shm.mount", "namespaces.create", "cgroup.create", "cgroup.apply", "network.add"),
+        journal.stream().filter(s -> !s.equals("infra.ensure")).toList());
+    assertTrue(journal.contains("infra.ensure"), "a PID-sharing pod starts its infra");
+    assertEquals("web\n", Files.readString(dir.resolve("pods").resolve(pod.id()).resolve("hostname")));
+  }
+
+  @Test
+  void run_cniAddFails_undoesEveryStepInReverseOrderAndReleasesTheName() throws Exception {
+    failing.add("network.add");
+
+    HelperFailedException e = assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
+
+    assertTrue(e.getMessage().contains("network.add failed"), e.getMessage());
+    assertEquals(List.of("network.add", "network.del", "infra.remove", "cgroup.remove", "namespaces.release",
+        "namespaces.release", "namespaces.release", "shm.unmount"), after("network.add"), "net, uts and ipc pins");
+    assertTrue(store.list().isEmpty(), "no record of a pod that failed");
+    assertEquals(List.of(), podDirs(), "its files are gone");
+    assertTrue(namespaces.pinned().isEmpty(), "no namespace stays pinned");
+    assertTrue(cgroups.live.isEmpty(), "no cgroup stays");
+    failing.clear();
+    assertEquals(PodSandbox.State.READY, pods.run(spec("web")).state(), "the name is free again");
+  }
+
+  @Test
+  void run_infraFails_isTheErrorAndTheNetworkGoesToo() {
+    failing.add("infra.ensure");
+
+    HelperFailedException e = assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
+
+    assertTrue(e.getMessage().contains("infra.ensure failed"), e.getMessage());
+    assertTrue(journal.contains("network.del") && journal.contains("infra.remove"), journal.toString());
+    assertTrue(cgroups.live.isEmpty());
+    assertTrue(namespaces.pinned().isEmpty());
+    assertTrue(store.list().isEmpty());
+  }
+
+  @Test
+  void run_cgroupLimitsRefused_undoesCgroupNamespacesShmAndFilesWithoutTouchingTheNetwork() throws Exception {
+    failing.add("cgroup.apply");
+
+    assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
+
+    assertEquals(List.of("cgroup.apply", "cgroup.remove", "namespaces.release", "namespaces.release",
+        "namespaces.release", "shm.unmount"), after("cgroup.apply"));
+    assertFalse(journal.contains("network.add"));
+    assertFalse(journal.contains("infra.ensure"));
+    assertEquals(List.of(), podDirs());
+  }
+
+  @Test
+  void run_namespacesFail_unmountsShmAndRemovesFiles() throws Exception {
+    failing.add("namespaces.create");
+
+    assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
+
+    assertEquals(List.of("namespaces.create", "shm.unmount"), after("namespaces.create"));
+    assertEquals(List.of(), podDirs());
+  }
+
+  @Test
+  void run_anUndoStepFailsToo_theFirstFailureIsReportedWithTheUndoFailureAttached() {
+    failing.add("network.add");
+    failing.add("cgroup.remove");
+
+    HelperFailedException e = assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
+
+    assertTrue(e.getMessage().contains("network.add failed"), e.getMessage());
+    assertEquals(1, e.getSuppressed().length);
+    assertTrue(e.getSuppressed()[0].getMessage().contains("cgroup.remove failed"));
+    assertTrue(journal.indexOf("namespaces.release") > journal.indexOf("cgroup.remove"),
+        "the undo goes on past a failed step: " + journal);
+    assertTrue(store.list().isEmpty());
+  }
+
+  @Test
+  void run_refusedRequest_makesNothing() {
+    PodSpec bad = new PodSpec("web", "default", "uid", 0, "bad host\nname", "", new PodSpec.Dns(List.of(), List.of(),
+        List.of()), List.of(), Map.of(), Map.of(), "", NamespaceMode.POD, NamespaceMode.POD, NamespaceMode.POD,
+        Map.of(), "", null, null, null);
+
+    assertThrows(InvalidArgumentException.class, () -> pods.run(bad));
+
+    assertEquals(List.of(), journal);
+    assertTrue(store.list().isEmpty());
+  }
+
+  @Test
+  void run_hostNetworkPod_setsNoNetworkUp() {
+    PodSandbox pod = pods.run(spec("host", NamespaceMode.NODE, NamespaceMode.CONTAINER));
+
+    assertFalse(journal.contains("network.add"));
+    assertFalse(journal.contains("infra.ensure"), "a pod without a shared PID namespace runs no infra");
+    assertEquals(Set.of("ipc"), pod.pins().keySet());
+    assertEquals(List.of(), pod.ips());
+  }
+
+  @Test
+  void stop_teardownFailsHalfWay_podIsAlreadyNotReadyAndTheNextStopFinishes() {
+    PodSandbox pod = pods.run(spec("web"));
+    failing.add("network.del");
+
+    assertThrows(HelperFailedException.class, () -> pods.stop(pod.id()));
+
+    assertEquals(PodSandbox.State.NOTREADY, store.get(pod.id()).state(), "a crash now leaves a pod that says stopped");
+    assertTrue(store.get(pod.id()).pins().containsKey("net"), "the network is not released before CNI DEL");
+    failing.clear();
+    pods.stop(pod.id());
+    pods.stop(pod.id());
+    assertFalse(store.get(pod.id()).pins().containsKey("net"));
+    assertEquals(List.of(), network.live);
+    assertTrue(journal.contains("infra.stop"));
+  }
+
+  @Test
+  void stopAndRemove_ofAMissingPod_succeed() {
+    pods.stop("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    pods.remove("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    pods.stop("8c4d6a5e-4c1f-4f51-8bd7-1bb5c5f3b7a2");
+    pods.remove("not even hex");
+
+    assertEquals(List.of(), journal);
+  }
+
+  @Test
+  void remove_releasesEverythingThePodHeld_andIsIdempotent() throws Exception {
+    PodSandbox pod = pods.run(spec("web"));
+    journal.clear();
+
+    pods.remove(pod.id());
+    pods.remove(pod.id());
+
+    assertTrue(store.list().isEmpty());
+    assertEquals(List.of(), podDirs());
+    assertTrue(namespaces.pinned().isEmpty());
+    assertTrue(cgroups.live.isEmpty());
+    assertEquals(List.of(), network.live);
+    assertTrue(journal.contains("infra.remove") && journal.contains("shm.unmount"), journal.toString());
+  }
+
+  @Test
+  void sweepUnfinished_removesWhatNoRecordNames_andLeavesRecordedPods() throws Exception {
+    PodSandbox kept = pods.run(spec("kept"));
+    String orphan = "ab".repeat(32);
+    namespaces.create(orphan, Set.of(NamespaceKind.NET), new PodNamespaces.Setup("x", Map.of()));
+    network.live.add(orphan);
+    infra.bundles.add(orphan);
+    Files.createDirectories(dir.resolve("pods").resolve(orphan));
+    journal.clear();
+
+    int removed = pods.sweepUnfinished();
+
+    assertEquals(4, removed);
+    assertEquals(Set.of(kept.id()), namespaces.pinned().keySet());
+    assertEquals(List.of(kept.id()), network.live);
+    assertEquals(List.of(kept.id()), podDirs());
+    assertEquals(Set.of(kept.id()), infra.bundles);
+    assertEquals("infra.removeOrphan", journal.getFirst(), "the infra process goes before its cgroup");
+    assertTrue(journal.contains("cgroup.remove"));
+  }
+
+  @Test
+  void recover_readyPodWhosePinsAreGone_isNotReady() {
+    PodSandbox pod = pods.run(spec("web"));
+    pod.pins().values().forEach(p -> namespaces.release(Path.of(p)));
+
+    pods.recover();
+
+    PodSandbox after = store.get(pod.id());
+    assertEquals(PodSandbox.State.NOTREADY, after.state());
+    assertTrue(after.pins().isEmpty());
+  }
+
+  @Test
+  void sharedPidNamespace_isTheInfraProcesses() {
+    PodSandbox pod = pods.run(spec("web"));
+
+    assertEquals("/proc/4242/ns/pid", pods.sharedPidNamespace(pod));
+    assertSame(PodSandbox.State.READY, pod.state());
+  }
+
+  // ---- fakes ----
+
+  final class FakeNamespaces implements PodNamespaces {
+    @Override
+    public Map<NamespaceKind, Path> create(String podId, Set<NamespaceKind> kinds, Setup setup) {
+      step("namespaces.create");
+      Map<NamespaceKind, Path> pins = new LinkedHashMap<>();
+      for (NamespaceKind k : kinds) {
+        Path pin = dir.resolve("pins").resolve(k.pinDir()).resolve(podId);
+        try {
+          Files.createDirectories(pin.getParent());
+          Files.writeString(pin, setup.hostname());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        pins.put(k, pin);
+      }
+      return pins;
+    }
+
+    @Override
+    public Map<NamespaceKind, Path> createInUserNamespace(String podId, Set<NamespaceKind> kinds, String uidMap,
+        String gidMap, Setup setup) {
+      return create(podId, kinds, setup);
+    }
+
+    @Override
+    public Map<String, List<Path>> pinned() {
+      Map<String, List<Path>> byPod = new TreeMap<>();
+      try (var walk = Files.walk(dir.resolve("pins"))) {
+        walk.filter(Files::isRegularFile)
+            .forEach(p -> byPod.computeIfAbsent(p.getFileName().toString(), k -> new ArrayList<>()).add(p));
+      } catch (IOException e) {
+        return Map.of();
+      }
+      return byPod;
+    }
+
+    @Override
+    public void release(Path pin) {
+      step("namespaces.release");
+      try {
+        Files.deleteIfExists(pin);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public <T> T enter(Path pin, NamespaceKind kind, Supplier<T> action) {
+      return action.get();
+    }
+  }
+
+  final class FakeCgroups implements CgroupManager {
+    final Set<String> live = Collections.synchronizedSet(new HashSet<>());
+
+    @Override
+    public List<String> create(String path) {
+      step("cgroup.create");
+      live.add(path);
+      return List.of(path);
+    }
+
+    @Override
+    public void apply(String path, CgroupResources resources) {
+      step("cgroup.apply");
+    }
+
+    @Override
+    public void remove(List<String> created) {
+      step("cgroup.remove");
+      created.forEach(live::remove);
+    }
+
+    @Override
+    public CgroupStats stats(String path) {
+      return null;
+    }
+
+    @Override
+    public boolean exists(String path) {
+      return live.contains(path);
+    }
+  }
+
+  final class FakeNetwork implements PodNetwork {
+    final List<String> live = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public CniResult add(CniNetwork.PodRef pod, Path netns, List<PortMapping> ports) {
+      assertTrue(Files.exists(netns), "the network namespace is pinned before CNI ADD");
+      live.add(pod.podId());
+      step("network.add");
+      return new CniResult("jcri", List.of("10.88.0.2"), "{}");
+    }
+
+    @Override
+    public void del(String podId, CniNetwork.PodRef pod) {
+      step("network.del");
+      live.remove(podId);
+    }
+
+    @Override
+    public List<String> recover() {
+      return List.copyOf(live);
+    }
+  }
+
+  final class FakeInfra implements PodInfra {
+    final Set<String> bundles = Collections.synchronizedSet(new HashSet<>());
+
+    @Override
+    public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
+        Long userNsRootGid) {
+      bundles.add(podId);
+      step("infra.ensure");
+      return 4242;
+    }
+
+    @Override
+    public void stop(String podId, String handler) {
+      step("infra.stop");
+    }
+
+    @Override
+    public void remove(String podId, String handler) {
+      step("infra.remove");
+      bundles.remove(podId);
+    }
+
+    @Override
+    public List<String> podIds() {
+      return List.copyOf(bundles);
+    }
+
+    @Override
+    public void removeOrphan(String podId) {
+      step("infra.removeOrphan");
+      bundles.remove(podId);
+    }
+  }
+
+}
