@@ -6,11 +6,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,12 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Starts a helper program (the OCI runtime, conmon, a CNI plugin) with glibc's posix_spawn, which clones
@@ -33,6 +25,23 @@ import java.util.concurrent.TimeoutException;
  * other one is closed, signal dispositions and the mask are reset.
  */
 public final class Spawn {
+
+  private static final boolean HAS_CLOSEFROM = hasFunction("posix_spawn_file_actions_addclosefrom_np");
+
+  private static final ExecutorService REAPERS = Executors.newCachedThreadPool(
+      Thread.ofPlatform().name("reaper-", 0).daemon().stackSize(256 * 1024).factory());
+
+  private static final int O_RDONLY = 0;
+  private static final int O_WRONLY = 1;
+  private static final int O_CREAT = 0100;
+  private static final int O_TRUNC = 01000;
+  private static final int O_CLOEXEC = 02000000;
+  private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+  private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+  /** glibc x86-64/arm64 sizes are 80, 336, 128 and 128 bytes; room to spare. */
+  private static final int FILE_ACTIONS_SIZE = 256;
+  private static final int SPAWNATTR_SIZE = 512;
+  private static final int SIGSET_SIZE = 256;
 
   /** What a standard stream of the child is connected to. */
   private sealed interface Io {}
@@ -123,7 +132,7 @@ public final class Spawn {
   }
 
   /** Starts the program; the returned child must be waited for (it is reaped then). */
-  public Child start() throws IOException {
+  public HelperProcess start() throws IOException {
     C c = C.INSTANCE;
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
@@ -193,7 +202,7 @@ public final class Spawn {
         if (err != 0) {
           throw new IOException("cannot run " + program + ": " + Libc.INSTANCE.strerror(err) + " (errno " + err + ")");
         }
-        Child child = new Child(pid.getValue(), program, parent);
+        HelperProcess child = new HelperProcess(pid.getValue(), program, parent);
         parentEnds.clear();
         REAPERS.execute(child::reap);
         return child;
@@ -221,176 +230,13 @@ public final class Spawn {
     }
   }
 
-  private static void closeQuietly(int fd) {
+  static void closeQuietly(int fd) {
     try {
       Libc.INSTANCE.close(fd);
     } catch (LastErrorException ignored) {
       // already closed
     }
   }
-
-  /**
-   * A started helper. Its exit is collected by a reaper thread, so waiting never pins a virtual thread. Each
-   * pipe asked for is taken once, as a stream (blocking reads, fine on virtual threads) or as an {@link Fd}
-   * (reads a close from another thread ends, for readers that must not outlive the helper).
-   */
-  public static final class Child {
-    private final int pid;
-    private final String program;
-    private final int[] pipes;
-    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-    private boolean reaped;
-
-    private Child(int pid, String program, int[] pipes) {
-      this.pid = pid;
-      this.program = program;
-      this.pipes = pipes.clone();
-    }
-
-    public int pid() {
-      return pid;
-    }
-
-    private synchronized int take(int stdio) {
-      int fd = pipes[stdio];
-      if (fd < 0) {
-        throw new IllegalStateException((stdio == 0 ? "stdin" : stdio == 1 ? "stdout" : "stderr") + " of " + program
-            + " is not a pipe, or is taken already");
-      }
-      pipes[stdio] = -1;
-      return fd;
-    }
-
-    private interface Opener<T> {
-      T open(String path) throws IOException;
-    }
-
-    /** A stream of jcri's own over the pipe: a fresh descriptor for it, opened through /proc. */
-    private <T> T reopened(int stdio, Opener<T> opener) throws IOException {
-      int fd = take(stdio);
-      try {
-        return opener.open("/proc/self/fd/" + fd);
-      } finally {
-        closeQuietly(fd);
-      }
-    }
-
-    public OutputStream stdin() throws IOException {
-      return reopened(0, FileOutputStream::new);
-    }
-
-    public InputStream stdout() throws IOException {
-      return reopened(1, FileInputStream::new);
-    }
-
-    public InputStream stderr() throws IOException {
-      return reopened(2, FileInputStream::new);
-    }
-
-    public Fd stdinFd() {
-      return new Fd(take(0));
-    }
-
-    public Fd stdoutFd() {
-      return new Fd(take(1));
-    }
-
-    public Fd stderrFd() {
-      return new Fd(take(2));
-    }
-
-    /** Closes the pipes nobody took. */
-    public synchronized void closePipes() {
-      for (int i = 0; i < 3; i++) {
-        if (pipes[i] >= 0) {
-          closeQuietly(pipes[i]);
-          pipes[i] = -1;
-        }
-      }
-    }
-
-    public CompletableFuture<Integer> onExit() {
-      return exit;
-    }
-
-    public boolean isAlive() {
-      return !exit.isDone();
-    }
-
-    /** The exit code; 128 + the signal's number when a signal ended it. */
-    public int waitFor() throws InterruptedException {
-      try {
-        return exit.get();
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("reaping " + program + " (pid " + pid + ")", e.getCause());
-      }
-    }
-
-    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-      try {
-        exit.get(timeout, unit);
-        return true;
-      } catch (TimeoutException e) {
-        return false;
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("reaping " + program + " (pid " + pid + ")", e.getCause());
-      }
-    }
-
-    public int exitValue() {
-      if (!exit.isDone()) {
-        throw new IllegalStateException(program + " (pid " + pid + ") has not exited");
-      }
-      return exit.join();
-    }
-
-    /** Sends {@code signal} unless the child is already reaped (its pid may then belong to another). */
-    public synchronized void signal(int signal) {
-      if (!reaped) {
-        try {
-          Libc.INSTANCE.kill(pid, signal);
-        } catch (LastErrorException ignored) {
-          // exited, not yet reaped
-        }
-      }
-    }
-
-    public void kill() {
-      signal(9);
-    }
-
-    /** Waits without reaping (the pid stays this child's), then reaps under the lock {@link #signal} takes. */
-    private void reap() {
-      Memory info = new Memory(SIGINFO_SIZE);
-      while (true) {
-        try {
-          C.INSTANCE.waitid(P_PID, pid, info, WEXITED | WNOWAIT);
-          break;
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() != Libc.EINTR) {
-            exit.completeExceptionally(new IOException("waitid " + pid + ": " + Libc.describe(e)));
-            return;
-          }
-        }
-      }
-      int status;
-      synchronized (this) {
-        IntByReference st = new IntByReference();
-        try {
-          C.INSTANCE.waitpid(pid, st, 0);
-        } catch (LastErrorException e) {
-          exit.completeExceptionally(new IOException("waitpid " + pid + ": " + Libc.describe(e)));
-          return;
-        } finally {
-          reaped = true;
-        }
-        status = st.getValue();
-      }
-      exit.complete((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
-    }
-  }
-
-  private static final boolean HAS_CLOSEFROM = hasFunction("posix_spawn_file_actions_addclosefrom_np");
 
   private static boolean hasFunction(String name) {
     try {
@@ -407,26 +253,7 @@ public final class Spawn {
     }
   }
 
-  private static final ExecutorService REAPERS = Executors.newCachedThreadPool(
-      Thread.ofPlatform().name("reaper-", 0).daemon().stackSize(256 * 1024).factory());
-
-  private static final int O_RDONLY = 0;
-  private static final int O_WRONLY = 1;
-  private static final int O_CREAT = 0100;
-  private static final int O_TRUNC = 01000;
-  private static final int O_CLOEXEC = 02000000;
-  private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-  private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-  private static final int P_PID = 1;
-  private static final int WEXITED = 4;
-  private static final int WNOWAIT = 0x01000000;
-  /** glibc x86-64/arm64 sizes are 80, 336, 128 and 128 bytes; room to spare. */
-  private static final int FILE_ACTIONS_SIZE = 256;
-  private static final int SPAWNATTR_SIZE = 512;
-  private static final int SIGSET_SIZE = 256;
-  private static final int SIGINFO_SIZE = 256;
-
-  private interface C extends Library {
+  interface C extends Library {
     C INSTANCE = Native.load("c", C.class);
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, String[] argv, String[] envp);

@@ -31,7 +31,7 @@ class SpawnTest {
 
   @Test
   void pipesBothWaysAndStderrApart() throws Exception {
-    Spawn.Child c = Spawn.of("/bin/sh", "-c", "tr a-z A-Z; echo oops >&2").stdinPipe().stdoutPipe().stderrPipe()
+    HelperProcess c = Spawn.of("/bin/sh", "-c", "tr a-z A-Z; echo oops >&2").stdinPipe().stdoutPipe().stderrPipe()
         .start();
     try (var in = c.stdin()) {
       in.write("hello".getBytes(StandardCharsets.UTF_8));
@@ -43,7 +43,7 @@ class SpawnTest {
 
   @Test
   void stderrMergedAndFilesAndEnvAndDir(@TempDir Path dir) throws Exception {
-    Spawn.Child c = Spawn.of("/bin/sh", "-c", "echo $JCRI_T; pwd; echo err >&2").env("JCRI_T", "v1").dir(dir)
+    HelperProcess c = Spawn.of("/bin/sh", "-c", "echo $JCRI_T; pwd; echo err >&2").env("JCRI_T", "v1").dir(dir)
         .stdoutPipe().stderrToStdout().start();
     assertEquals("v1\n" + dir.toRealPath() + "\nerr\n", read(c.stdout()));
     c.waitFor();
@@ -57,7 +57,7 @@ class SpawnTest {
 
   @Test
   void programLookedUpInPathAndMissingOneRefused() throws Exception {
-    Spawn.Child c = Spawn.of("echo", "x").stdoutPipe().start();
+    HelperProcess c = Spawn.of("echo", "x").stdoutPipe().start();
     assertEquals("x\n", read(c.stdout()));
     IOException e = assertThrows(IOException.class, () -> Spawn.of("/nonexistent/prog").start());
     assertTrue(e.getMessage().contains("/nonexistent/prog"), e.getMessage());
@@ -71,7 +71,7 @@ class SpawnTest {
     // Opened without O_CLOEXEC, as JDK streams are: it still must not reach a child as anything but fd 5.
     int fd = Libc.INSTANCE.open(f.toString(), Libc.O_RDONLY);
     try {
-      Spawn.Child c = Spawn.of("/bin/sh", "-c", "cat <&5; ls /proc/self/fd").fd(5, fd).stdoutPipe().start();
+      HelperProcess c = Spawn.of("/bin/sh", "-c", "cat <&5; ls /proc/self/fd").fd(5, fd).stdoutPipe().start();
       String[] lines = read(c.stdout()).split("\n");
       assertEquals("through fd 5", lines[0]);
       List<String> fds = new ArrayList<>(List.of(lines).subList(1, lines.length));
@@ -85,7 +85,7 @@ class SpawnTest {
 
   @Test
   void aPipeIsTakenOnce() throws Exception {
-    Spawn.Child c = Spawn.of("/bin/true").stdoutPipe().start();
+    HelperProcess c = Spawn.of("/bin/true").stdoutPipe().start();
     c.stdout().close();
     assertThrows(IllegalStateException.class, c::stdout);
     assertThrows(IllegalStateException.class, c::stderrFd);
@@ -94,7 +94,7 @@ class SpawnTest {
 
   @Test
   void timeoutThenKill() throws Exception {
-    Spawn.Child c = Spawn.of("/bin/sleep", "30").start();
+    HelperProcess c = Spawn.of("/bin/sleep", "30").start();
     assertFalse(c.waitFor(100, TimeUnit.MILLISECONDS));
     assertTrue(c.isAlive());
     c.kill();
@@ -107,7 +107,7 @@ class SpawnTest {
   void manySpawnsLeakNoDescriptor() throws Exception {
     int before = Files.list(Path.of("/proc/self/fd")).toList().size();
     for (int i = 0; i < 50; i++) {
-      Spawn.Child c = Spawn.of("/bin/echo", "x").stdoutPipe().stderrPipe().stdinPipe().start();
+      HelperProcess c = Spawn.of("/bin/echo", "x").stdoutPipe().stderrPipe().stdinPipe().start();
       c.stdin().close();
       try (var out = c.stdout()) {
         assertArrayEquals("x\n".getBytes(StandardCharsets.UTF_8), out.readAllBytes());

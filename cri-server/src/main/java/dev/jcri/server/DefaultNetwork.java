@@ -1,5 +1,6 @@
 package dev.jcri.server;
 
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
 import dev.jcri.sandbox.cni.CniNetwork;
@@ -61,7 +62,7 @@ final class DefaultNetwork {
             "bridge", cni.defaultBridge());
         return;
       }
-      Spawn.Child p = Spawn.of("ip", "link", "del", cni.defaultBridge()).stdoutPipe().stderrToStdout().start();
+      HelperProcess p = Spawn.of("ip", "link", "del", cni.defaultBridge()).stdoutPipe().stderrToStdout().start();
       String out;
       try (InputStream in = p.stdout()) {
         out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

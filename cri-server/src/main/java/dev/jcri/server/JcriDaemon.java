@@ -10,6 +10,7 @@ import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerStore;
 import dev.jcri.sandbox.pod.InfraContainers;
 import dev.jcri.sandbox.pod.ShmMounter;
+import dev.jcri.sandbox.runtime.ContainerRuntime;
 import dev.jcri.sandbox.runtime.OciRuntime;
 import dev.jcri.sandbox.runtime.ReadOnlyBinary;
 import dev.jcri.sandbox.network.CniConfigDir;
@@ -139,13 +140,13 @@ public final class JcriDaemon implements AutoCloseable {
   }
 
   private static RuntimeHandlers runtimeHandlers(JcriConfig config) {
-    Map<String, OciRuntime> byName = new LinkedHashMap<>();
+    Map<String, ContainerRuntime> byName = new LinkedHashMap<>();
     try {
       config.runtimes().forEach((name, h) -> byName.put(name, new OciRuntime(name,
           ReadOnlyBinary.bind(Path.of(h.path()), config.statePath().resolve("runtimes").resolve(name)),
           Path.of(h.root()), Path.of(config.conmon()))));
     } catch (RuntimeException e) {
-      byName.values().forEach(OciRuntime::close);
+      byName.values().forEach(ContainerRuntime::close);
       throw e;
     }
     return new RuntimeHandlers(byName, config.defaultRuntime());

@@ -1,6 +1,7 @@
 package dev.jcri.server.stream;
 
 import dev.jcri.common.FailedPreconditionException;
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
 import dev.jcri.server.config.JcriConfig;
@@ -53,7 +54,7 @@ final class StreamTls {
     String san = "dns:localhost,ip:127.0.0.1" + (address.matches("[0-9.]+") && !address.equals("127.0.0.1")
         && !address.equals("0.0.0.0") ? ",ip:" + address : "");
     try {
-      Spawn.Child p = Spawn.of(List.of(keytool, "-genkeypair", "-alias", "jcri-stream", "-keyalg", "EC",
+      HelperProcess p = Spawn.of(List.of(keytool, "-genkeypair", "-alias", "jcri-stream", "-keyalg", "EC",
           "-groupname", "secp256r1", "-dname", "CN=jcri streaming server", "-ext", "SAN=" + san, "-validity",
           "365", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", password))
           .stdoutPipe().stderrToStdout().start();

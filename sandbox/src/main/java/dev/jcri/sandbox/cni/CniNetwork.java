@@ -8,6 +8,7 @@ import dev.jcri.common.AtomicFiles;
 import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Json;
 import dev.jcri.common.Log;
 import dev.jcri.common.Spawn;
@@ -209,7 +210,7 @@ public final class CniNetwork implements PodNetwork {
         .env("CNI_ARGS", pod.cniArgs()).stdinPipe().stdoutPipe().stderrPipe();
     long t0 = System.nanoTime();
     try {
-      Spawn.Child p = spawn.start();
+      HelperProcess p = spawn.start();
       try (OutputStream in = p.stdin()) {
         in.write(JSON.writeValueAsBytes(config));
       }

@@ -7,18 +7,16 @@ import dev.jcri.common.Ids;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.Json;
 import dev.jcri.common.Log;
-import dev.jcri.common.Mounts;
 import dev.jcri.common.NotFoundException;
 import dev.jcri.common.OwnerOnly;
 import dev.jcri.common.Undo;
-import dev.jcri.image.ImageService;
 import dev.jcri.image.store.ImageRecord;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
-import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.ContainerRuntime;
 import dev.jcri.sandbox.runtime.RuntimeHandlers;
 import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.sandbox.trace.Timeline;
@@ -32,8 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-import static dev.jcri.sandbox.container.ContainerDirs.snapshotKey;
-
 /**
  * CreateContainer: checks what the request asks against the pod and the node, then makes the container one
  * named step at a time (rootfs snapshot, spec, conmon and the runtime's create), each registering its undo, and
@@ -45,14 +41,14 @@ final class ContainerCreator {
 
   private final ContainerStore store;
   private final PodSandboxManager pods;
-  private final ImageService images;
+  private final ContainerImages images;
   private final RuntimeHandlers runtimes;
   private final ContainerDirs dirs;
   private final ContainerEvents events;
   private final Tracer tracer;
   private final StepObserver steps;
 
-  ContainerCreator(ContainerStore store, PodSandboxManager pods, ImageService images, RuntimeHandlers runtimes,
+  ContainerCreator(ContainerStore store, PodSandboxManager pods, ContainerImages images, RuntimeHandlers runtimes,
       ContainerDirs dirs, ContainerEvents events, Tracer tracer, StepObserver steps) {
     this.store = store;
     this.pods = pods;
@@ -88,9 +84,9 @@ final class ContainerCreator {
     if (pod.pins().containsKey(NamespaceKind.USER.procName())) {
       requireSearchableByOthers(dirs.containers());
     }
-    ImageRecord image = images.status(spec.image()).orElseThrow(() -> new NotFoundException("image \""
+    ImageRecord image = images.image(spec.image()).orElseThrow(() -> new NotFoundException("image \""
         + spec.image() + "\" is not present; pull it first"));
-    OciRuntime runtime = runtimes.get(pod.spec().runtimeHandler(), "pod " + pod.id());
+    ContainerRuntime runtime = runtimes.get(pod.spec().runtimeHandler(), "pod " + pod.id());
     String id = Ids.newId();
     String key = ContainerRecord.reservationKey(pod.id(), spec);
     store.reserve(key, id);
@@ -113,17 +109,13 @@ final class ContainerCreator {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-        images.snapshots().prepare(snapshotKey(id), image.topChainId());
-        undo.push("remove snapshot", () -> images.snapshots().remove(snapshotKey(id)));
+        images.prepareRootfs(id, image.topChainId());
+        undo.push("remove snapshot", () -> images.removeRootfs(id));
         String userns = pod.pins().get(NamespaceKind.USER.procName());
-        if (userns == null) {
-          images.snapshots().mount(snapshotKey(id), rootfs);
-        } else {
-          var mapping = pod.spec().userns();
-          images.snapshots().mount(snapshotKey(id), rootfs, Path.of(userns), mapping.hostRootUid(),
-              mapping.hostRootGid());
-        }
-        undo.push("unmount rootfs", () -> Mounts.detach(rootfs));
+        var mapping = pod.spec().userns();
+        images.mountRootfs(id, rootfs, userns == null ? null : Path.of(userns),
+            mapping == null ? 0 : mapping.hostRootUid(), mapping == null ? 0 : mapping.hostRootGid());
+        undo.push("unmount rootfs", () -> images.unmountRootfs(rootfs));
       });
 
       String infraNs = spec.pid() != NamespaceMode.POD ? null
@@ -158,7 +150,7 @@ final class ContainerCreator {
       Path logPath = logPath(pod, spec);
       String stopSignal = image.config().stopSignal().isEmpty() ? "SIGTERM" : image.config().stopSignal();
       undo.push("delete runtime container", () -> runtime.delete(id));
-      int pid = timeline.step("conmon_create", () -> runtime.create(new OciRuntime.CreateRequest(id, spec.name(),
+      int pid = timeline.step("conmon_create", () -> runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(),
           bundle, logPath, dirs.exits(), dirs.attach(), spec.stdin(), spec.stdinOnce(), spec.tty())));
       // The container's mount namespace holds its own copies of the cloned volumes now.
       IdmappedMounts.detachAll(clonedVolumes);

@@ -31,9 +31,4 @@ record ContainerDirs(Path containers, Path exits, Path attach) {
   Path exitFile(String id) {
     return exits.resolve(id);
   }
-
-  /** The key of a container's writable snapshot. */
-  static String snapshotKey(String id) {
-    return "ctr-" + id;
-  }
 }

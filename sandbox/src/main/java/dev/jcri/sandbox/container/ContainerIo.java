@@ -6,7 +6,7 @@ import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.sandbox.runtime.ExecOutputBudget;
 import dev.jcri.sandbox.runtime.ExecResult;
 import dev.jcri.sandbox.runtime.InteractiveExec;
-import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.ContainerRuntime;
 import dev.jcri.sandbox.runtime.TerminalSize;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,14 +30,14 @@ final class ContainerIo {
     this.dirs = dirs;
   }
 
-  ExecResult execSync(ContainerRecord c, OciRuntime runtime, List<String> command, long timeoutSeconds) {
+  ExecResult execSync(ContainerRecord c, ContainerRuntime runtime, List<String> command, long timeoutSeconds) {
     if (command.isEmpty()) {
       throw new InvalidArgumentException("ExecSync needs a command");
     }
     return runtime.execSync(c.id(), dirs.bundle(c.id()), command, timeoutSeconds, EXEC_OUTPUT_LIMIT, execOutput);
   }
 
-  InteractiveExec execInteractive(ContainerRecord c, OciRuntime runtime, List<String> command, boolean tty,
+  InteractiveExec execInteractive(ContainerRecord c, ContainerRuntime runtime, List<String> command, boolean tty,
       TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
     if (command.isEmpty()) {
       throw new InvalidArgumentException("exec needs a command");

@@ -12,7 +12,7 @@ import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.runtime.ExecResult;
 import dev.jcri.sandbox.runtime.InteractiveExec;
-import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.ContainerRuntime;
 import dev.jcri.sandbox.runtime.RuntimeHandlers;
 import dev.jcri.sandbox.runtime.TerminalSize;
 import dev.jcri.sandbox.trace.StepObserver;
@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static dev.jcri.sandbox.container.ContainerDirs.snapshotKey;
+import static dev.jcri.sandbox.container.ImageRootfs.snapshotKey;
 
 /**
  * Container lifecycle over conmon and the OCI runtime: create ({@link ContainerCreator}), start, stop (signal,
@@ -60,7 +60,7 @@ public final class ContainerManager implements AutoCloseable {
     this.runtimes = runtimes;
     this.dirs = ContainerDirs.under(stateDir);
     this.exits = new ContainerExits(store, dirs, events);
-    this.creator = new ContainerCreator(store, pods, images, runtimes, dirs, events, tracer, steps);
+    this.creator = new ContainerCreator(store, pods, new ImageRootfs(images), runtimes, dirs, events, tracer, steps);
     this.io = new ContainerIo(dirs);
     this.recovery = new ContainerRecovery(store, exits, images, runtimes, dirs);
   }
@@ -123,7 +123,7 @@ public final class ContainerManager implements AutoCloseable {
       if (c.state() == ContainerRecord.State.EXITED) {
         return;
       }
-      OciRuntime rt = runtime(c);
+      ContainerRuntime rt = runtime(c);
       if (c.state() == ContainerRecord.State.CREATED) {
         rt.kill(c.id(), "SIGKILL");
       } else {
@@ -267,7 +267,7 @@ public final class ContainerManager implements AutoCloseable {
     exits.close();
   }
 
-  private OciRuntime runtime(ContainerRecord c) {
+  private ContainerRuntime runtime(ContainerRecord c) {
     return runtimes.get(c.runtimeHandler(), "container " + c.id());
   }
 

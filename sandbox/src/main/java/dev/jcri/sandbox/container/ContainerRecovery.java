@@ -5,7 +5,7 @@ import dev.jcri.common.Log;
 import dev.jcri.common.Mounts;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.snapshot.Snapshot;
-import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.ContainerRuntime;
 import dev.jcri.sandbox.runtime.RuntimeHandlers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +46,7 @@ final class ContainerRecovery {
       for (Path bundle : bundles.toList()) {
         String id = bundle.getFileName().toString();
         if (!known.contains(id)) {
-          for (OciRuntime rt : runtimes.all()) {
+          for (ContainerRuntime rt : runtimes.all()) {
             try {
               rt.delete(id);
             } catch (RuntimeException ignored) {
@@ -62,8 +62,8 @@ final class ContainerRecovery {
       LOG.warn("listing container bundles: " + e.getMessage());
     }
     for (var s : images.snapshots().list()) {
-      if (s.kind() == Snapshot.Kind.ACTIVE && s.key().startsWith("ctr-")
-          && !known.contains(s.key().substring(4))) {
+      String owner = ImageRootfs.containerIdOf(s.key());
+      if (s.kind() == Snapshot.Kind.ACTIVE && owner != null && !known.contains(owner)) {
         images.snapshots().remove(s.key());
       }
     }

@@ -1,5 +1,6 @@
 package dev.jcri.sandbox.node;
 
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Spawn;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +20,7 @@ public final class HelperVersions {
       return "not found at " + binary;
     }
     try {
-      Spawn.Child p = Spawn.of(binary.toString(), "--version").stdoutPipe().stderrToStdout().start();
+      HelperProcess p = Spawn.of(binary.toString(), "--version").stdoutPipe().stderrToStdout().start();
       String out;
       try (InputStream in = p.stdout()) {
         out = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);

@@ -3,6 +3,7 @@ package dev.jcri.sandbox.ns;
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Spawn;
@@ -194,7 +195,7 @@ public final class NamespacePinner implements PodNamespaces {
     }
     cmd.addAll(List.of("--", "sleep", "300"));
     List<Path> mounted = new ArrayList<>();
-    Spawn.Child helper = null;
+    HelperProcess helper = null;
     try {
       helper = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();
       long pid = helper.pid();

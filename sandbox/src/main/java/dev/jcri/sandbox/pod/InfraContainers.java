@@ -7,7 +7,7 @@ import dev.jcri.common.Json;
 import dev.jcri.common.Log;
 import dev.jcri.common.OwnerOnly;
 import dev.jcri.sandbox.oci.OciSpec;
-import dev.jcri.sandbox.runtime.OciRuntime;
+import dev.jcri.sandbox.runtime.ContainerRuntime;
 import dev.jcri.sandbox.runtime.RuntimeHandlers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,14 +61,14 @@ public final class InfraContainers implements PodInfra {
   @Override
   public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
       Long userNsRootGid) {
-    OciRuntime runtime = runtimes.get(handler, "pod " + podId);
+    ContainerRuntime runtime = runtimes.get(handler, "pod " + podId);
     synchronized (lock(podId)) {
       return ensureLocked(podId, pins, cgroupPath, userNsRootGid, runtime);
     }
   }
 
   private int ensureLocked(String podId, Map<String, String> pins, String cgroupPath, Long userNsRootGid,
-      OciRuntime runtime) {
+      ContainerRuntime runtime) {
     Path bundle = dir.resolve(podId);
     Path pidFile = bundle.resolve("pid");
     try {
@@ -135,7 +135,7 @@ public final class InfraContainers implements PodInfra {
   @Override
   public void stop(String podId, String handler) {
     synchronized (lock(podId)) {
-      OciRuntime runtime = runtimes.find(handler).orElse(null);
+      ContainerRuntime runtime = runtimes.find(handler).orElse(null);
       if (runtime != null && Files.exists(dir.resolve(podId))) {
         runtime.kill(containerId(podId), "SIGKILL");
       }
@@ -144,7 +144,7 @@ public final class InfraContainers implements PodInfra {
 
   @Override
   public void removeOrphan(String podId) {
-    for (OciRuntime rt : runtimes.all()) {
+    for (ContainerRuntime rt : runtimes.all()) {
       try {
         rt.delete(containerId(podId));
       } catch (RuntimeException e) {
@@ -160,7 +160,7 @@ public final class InfraContainers implements PodInfra {
     removeBundle(podId, runtimes.find(handler).orElse(null));
   }
 
-  private void removeBundle(String podId, OciRuntime runtime) {
+  private void removeBundle(String podId, ContainerRuntime runtime) {
     synchronized (lock(podId)) {
       Path bundle = dir.resolve(podId);
       if (Files.exists(bundle)) {

@@ -1,7 +1,7 @@
 package dev.jcri.sandbox.runtime;
 
 import dev.jcri.common.Fd;
-import dev.jcri.common.Spawn;
+import dev.jcri.common.HelperProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,11 +37,11 @@ public interface InteractiveExec extends AutoCloseable {
 
   /** What both kinds share: the runtime process, how to kill the command, what to clean up. */
   abstract class Running implements InteractiveExec {
-    final Spawn.Child runtime;
+    final HelperProcess runtime;
     private final Runnable killer;
     private final Runnable cleanup;
 
-    Running(Spawn.Child runtime, Runnable killer, Runnable cleanup) {
+    Running(HelperProcess runtime, Runnable killer, Runnable cleanup) {
       this.runtime = runtime;
       this.killer = killer;
       this.cleanup = cleanup;
@@ -66,7 +66,7 @@ public interface InteractiveExec extends AutoCloseable {
   }
 
   /** An exec whose terminal master is {@code master}. */
-  static InteractiveExec withTerminal(Spawn.Child runtime, Fd master, Runnable killer, Runnable cleanup) {
+  static InteractiveExec withTerminal(HelperProcess runtime, Fd master, Runnable killer, Runnable cleanup) {
     return new Running(runtime, killer, () -> {
       master.close();
       cleanup.run();
@@ -114,7 +114,7 @@ public interface InteractiveExec extends AutoCloseable {
   }
 
   /** An exec whose streams are the runtime process's own pipes (those it was started with). */
-  static InteractiveExec withPipes(Spawn.Child runtime, Runnable killer, Runnable cleanup) {
+  static InteractiveExec withPipes(HelperProcess runtime, Runnable killer, Runnable cleanup) {
     Fd in = pipe(runtime::stdinFd);
     Fd out = pipe(runtime::stdoutFd);
     Fd err = pipe(runtime::stderrFd);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Fd;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Ids;
 import dev.jcri.common.Json;
 import dev.jcri.common.Log;
@@ -54,7 +55,7 @@ final class OciExec {
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
     List<String> cmd = new ArrayList<>(List.of(binary.path().toString(), "--root=" + root, "exec", "--pid-file",
         pidFile.toString(), "--process", process.toString(), id));
-    Spawn.Child p;
+    HelperProcess p;
     try {
       p = Spawn.of(cmd).stdoutPipe().stderrPipe().start();
     } catch (IOException e) {
@@ -178,7 +179,7 @@ final class OciExec {
         socket)) {
       cmd.addAll(List.of("--tty", "--console-socket", socket.toString(), id));
       Path errors = bundle.resolve(process.getFileName() + ".err");
-      Spawn.Child p = Spawn.of(cmd).stderrTo(errors).start();
+      HelperProcess p = Spawn.of(cmd).stderrTo(errors).start();
       Fd master;
       try {
         master = receiver.receive(TERMINAL_TIMEOUT, p::isAlive);

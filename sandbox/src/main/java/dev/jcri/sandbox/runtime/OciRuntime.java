@@ -6,6 +6,7 @@ import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Fd;
 import dev.jcri.common.HelperFailedException;
+import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Json;
 import dev.jcri.common.Libc;
 import dev.jcri.common.Log;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeoutException;
  * One OCI runtime handler (crun, runc: the same command line) and conmon, which holds each container's
  * stdio, writes its CRI log and records its exit code, so containers outlive a restart of jcri.
  */
-public final class OciRuntime implements AutoCloseable {
+public final class OciRuntime implements ContainerRuntime {
 
   private static final Log LOG = Log.of(OciRuntime.class);
   private static final ObjectMapper JSON = Json.PLAIN;
@@ -69,13 +70,10 @@ public final class OciRuntime implements AutoCloseable {
     return binary.path().toString();
   }
 
+  @Override
   public String handler() {
     return handler;
   }
-
-  /** What conmon needs to create one container. */
-  public record CreateRequest(String id, String name, Path bundle, Path logPath, Path exitDir, Path attachDir,
-      boolean stdin, boolean stdinOnce, boolean tty) {}
 
   /**
    * Has conmon create the container (it runs {@code <runtime> create}) and returns the container's pid. The
@@ -83,6 +81,7 @@ public final class OciRuntime implements AutoCloseable {
    * read-write descriptor as fd 3, so a conmon that dies without reporting is seen at once (end of stream),
    * and a jcri that dies before reading never blocks conmon.
    */
+  @Override
   public int create(CreateRequest r) {
     Path fifo = r.bundle().resolve("sync.fifo");
     try {
@@ -109,7 +108,7 @@ public final class OciRuntime implements AutoCloseable {
     // conmon reports the container's pid on fd 3. It gets the FIFO opened read-write, which never blocks: if
     // jcri dies before reading, conmon still goes on (and the restart removes the unrecorded container).
     // conmon writes an "oom" marker into its working directory as well as into -0: keep it in the bundle.
-    Spawn.Child p;
+    HelperProcess p;
     int syncFd;
     Fd reader;
     try {
@@ -180,7 +179,7 @@ public final class OciRuntime implements AutoCloseable {
   }
 
   /** Waits for conmon's first process (the daemonised one goes on) and returns what it printed. */
-  private static String drain(Spawn.Child p, Path output) {
+  private static String drain(HelperProcess p, Path output) {
     try {
       p.waitFor(10, TimeUnit.SECONDS);
       String printed = Files.readString(output).strip();
@@ -195,13 +194,14 @@ public final class OciRuntime implements AutoCloseable {
    * Runs a container detached without conmon (the pod infra process, which has no output to keep) and
    * returns its pid.
    */
+  @Override
   public int runDetached(String id, Path bundle) {
     Path pidFile = bundle.resolve("init.pid");
     List<String> cmd = List.of(binary(), "--root=" + root, "run", "--detach", "--pid-file",
         pidFile.toString(), "--bundle", bundle.toString(), id);
     Path log = bundle.resolve("runtime.log");
     try {
-      Spawn.Child p = Spawn.of(cmd).stderrTo(log).start();
+      HelperProcess p = Spawn.of(cmd).stderrTo(log).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.kill();
         throw new DeadlineExceededException(handler + " run " + id + " did not finish in 60 s");
@@ -219,6 +219,7 @@ public final class OciRuntime implements AutoCloseable {
   }
 
   /** Lets a created container run its process: crun's exec FIFO is written directly, others run {@code start}. */
+  @Override
   public void start(String id) {
     if (isCrun()) {
       CrunStarter.start(root, id);
@@ -237,6 +238,7 @@ public final class OciRuntime implements AutoCloseable {
   }
 
   /** Sends a signal to the container's init process; a container already gone is no error. */
+  @Override
   public void kill(String id, String signal) {
     Result r = exec(List.of("kill", id, signal), 30);
     if (r.code() != 0 && !gone(r.output())) {
@@ -245,6 +247,7 @@ public final class OciRuntime implements AutoCloseable {
   }
 
   /** Forgets the container (killing what is left); a container already gone is no error. */
+  @Override
   public void delete(String id) {
     Result r = exec(List.of("delete", "--force", id), 60);
     if (r.code() != 0 && !gone(r.output())) {
@@ -256,6 +259,7 @@ public final class OciRuntime implements AutoCloseable {
    * Runs {@code command} in the container through {@code <runtime> exec}, capturing up to {@code maxBytes}
    * of each stream (the rest is read and dropped, so a chatty command cannot fill the node's memory).
    */
+  @Override
   public ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes,
       ExecOutputBudget budget) {
     return exec.execSync(id, bundle, command, timeoutSeconds, maxBytes, budget);
@@ -267,6 +271,7 @@ public final class OciRuntime implements AutoCloseable {
    * pipes, for the streams asked for (the others go to /dev/null). {@code size} is the terminal's initial size,
    * if known.
    */
+  @Override
   public InteractiveExec execInteractive(String id, Path bundle, Path socketDir, List<String> command, boolean tty,
       TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
     return exec.execInteractive(id, bundle, socketDir, command, tty, size, stdin, stdout, stderr);
@@ -291,7 +296,7 @@ public final class OciRuntime implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(binary(), "--root=" + root));
     cmd.addAll(args);
     try {
-      Spawn.Child p = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();
+      HelperProcess p = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();
       byte[] out;
       try (InputStream in = p.stdout()) {
         out = in.readAllBytes();

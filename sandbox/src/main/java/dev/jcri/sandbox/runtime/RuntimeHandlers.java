@@ -10,10 +10,10 @@ import java.util.Set;
 /** The configured runtime handlers by name, and which one a pod that names none gets. */
 public final class RuntimeHandlers implements AutoCloseable {
 
-  private final Map<String, OciRuntime> byName;
+  private final Map<String, ContainerRuntime> byName;
   private final String defaultName;
 
-  public RuntimeHandlers(Map<String, OciRuntime> byName, String defaultName) {
+  public RuntimeHandlers(Map<String, ContainerRuntime> byName, String defaultName) {
     this.byName = new LinkedHashMap<>(byName);
     this.defaultName = defaultName;
   }
@@ -27,13 +27,13 @@ public final class RuntimeHandlers implements AutoCloseable {
     return defaultName;
   }
 
-  public Optional<OciRuntime> find(String handler) {
+  public Optional<ContainerRuntime> find(String handler) {
     return Optional.ofNullable(byName.get(handler));
   }
 
   /** The runtime of {@code handler}; a handler no longer configured (after a config change) is refused. */
-  public OciRuntime get(String handler, String of) {
-    OciRuntime rt = byName.get(handler);
+  public ContainerRuntime get(String handler, String of) {
+    ContainerRuntime rt = byName.get(handler);
     if (rt == null) {
       throw new FailedPreconditionException("runtime handler \"" + handler + "\" of " + of
           + " is not configured (configured: " + String.join(", ", byName.keySet()) + ")");
@@ -41,12 +41,12 @@ public final class RuntimeHandlers implements AutoCloseable {
     return rt;
   }
 
-  public Collection<OciRuntime> all() {
+  public Collection<ContainerRuntime> all() {
     return byName.values();
   }
 
   @Override
   public void close() {
-    byName.values().forEach(OciRuntime::close);
+    byName.values().forEach(ContainerRuntime::close);
   }
 }

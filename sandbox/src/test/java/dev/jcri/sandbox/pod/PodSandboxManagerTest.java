@@ -8,31 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jcri.common.HelperFailedException;
 import dev.jcri.common.InvalidArgumentException;
-import dev.jcri.sandbox.cgroup.CgroupManager;
-import dev.jcri.sandbox.cgroup.CgroupResources;
-import dev.jcri.sandbox.cgroup.CgroupStats;
-import dev.jcri.sandbox.cni.CniNetwork;
-import dev.jcri.sandbox.cni.CniResult;
-import dev.jcri.sandbox.cni.PodNetwork;
-import dev.jcri.sandbox.cni.PortMapping;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.ns.PodNamespaces;
-import dev.jcri.sandbox.runtime.RuntimeHandlers;
-import dev.jcri.sandbox.trace.StepObserver;
-import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,50 +29,31 @@ class PodSandboxManagerTest {
 
   @TempDir Path dir;
 
-  /** What the fakes were asked to do, in order. */
-  final List<String> journal = Collections.synchronizedList(new ArrayList<>());
-  final Set<String> failing = new HashSet<>();
-  FakeNamespaces namespaces;
-  FakeCgroups cgroups;
-  FakeNetwork network;
-  FakeInfra infra;
+  FakePodSeams fakes;
+  List<String> journal;
+  Set<String> failing;
+  FakePodSeams.FakeNamespaces namespaces;
+  FakePodSeams.FakeCgroups cgroups;
+  FakePodSeams.FakeNetwork network;
+  FakePodSeams.FakeInfra infra;
   PodSandboxStore store;
   PodSandboxManager pods;
 
   @BeforeEach
   void setUp() {
-    namespaces = new FakeNamespaces();
-    cgroups = new FakeCgroups();
-    network = new FakeNetwork();
-    infra = new FakeInfra();
+    fakes = new FakePodSeams(dir);
+    journal = fakes.journal;
+    failing = fakes.failing;
+    namespaces = fakes.namespaces;
+    cgroups = fakes.cgroups;
+    network = fakes.network;
+    infra = fakes.infra;
     store = new PodSandboxStore(dir.resolve("records"));
-    ShmMounter shm = new ShmMounter() {
-      @Override
-      public void mount(Path at) {
-        step("shm.mount");
-      }
-
-      @Override
-      public void unmount(Path at) {
-        step("shm.unmount");
-      }
-    };
-    pods = new PodSandboxManager(store, new PodSandboxManager.Seams(namespaces, cgroups, network, infra, shm),
-        dir.resolve("pods"), new RuntimeHandlers(Map.of(), "runc"), OpenTelemetry.noop().getTracer("test"),
-        StepObserver.NONE);
-  }
-
-  /** Records a call, failing it when the test asked so. */
-  void step(String name) {
-    journal.add(name);
-    if (failing.contains(name)) {
-      throw new HelperFailedException(name + " failed (as the test asked)");
-    }
+    pods = fakes.manager(store);
   }
 
   static PodSpec spec(String name, NamespaceMode network, NamespaceMode pid) {
-    return new PodSpec(name, "default", "uid-" + name, 0, "", "", new PodSpec.Dns(List.of(), List.of(), List.of()),
-        List.of(), Map.of(), Map.of(), "", network, pid, NamespaceMode.POD, Map.of(), "", null, null, null);
+    return FakePodSeams.spec(name, network, pid);
   }
 
   static PodSpec spec(String name) {
@@ -299,148 +263,4 @@ class PodSandboxManagerTest {
     assertEquals("/proc/4242/ns/pid", pods.sharedPidNamespace(pod));
     assertSame(PodSandbox.State.READY, pod.state());
   }
-
-  // ---- fakes ----
-
-  final class FakeNamespaces implements PodNamespaces {
-    @Override
-    public Map<NamespaceKind, Path> create(String podId, Set<NamespaceKind> kinds, Setup setup) {
-      step("namespaces.create");
-      Map<NamespaceKind, Path> pins = new LinkedHashMap<>();
-      for (NamespaceKind k : kinds) {
-        Path pin = dir.resolve("pins").resolve(k.pinDir()).resolve(podId);
-        try {
-          Files.createDirectories(pin.getParent());
-          Files.writeString(pin, setup.hostname());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        pins.put(k, pin);
-      }
-      return pins;
-    }
-
-    @Override
-    public Map<NamespaceKind, Path> createInUserNamespace(String podId, Set<NamespaceKind> kinds, String uidMap,
-        String gidMap, Setup setup) {
-      return create(podId, kinds, setup);
-    }
-
-    @Override
-    public Map<String, List<Path>> pinned() {
-      Map<String, List<Path>> byPod = new TreeMap<>();
-      try (var walk = Files.walk(dir.resolve("pins"))) {
-        walk.filter(Files::isRegularFile)
-            .forEach(p -> byPod.computeIfAbsent(p.getFileName().toString(), k -> new ArrayList<>()).add(p));
-      } catch (IOException e) {
-        return Map.of();
-      }
-      return byPod;
-    }
-
-    @Override
-    public void release(Path pin) {
-      step("namespaces.release");
-      try {
-        Files.deleteIfExists(pin);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public <T> T enter(Path pin, NamespaceKind kind, Supplier<T> action) {
-      return action.get();
-    }
-  }
-
-  final class FakeCgroups implements CgroupManager {
-    final Set<String> live = Collections.synchronizedSet(new HashSet<>());
-
-    @Override
-    public List<String> create(String path) {
-      step("cgroup.create");
-      live.add(path);
-      return List.of(path);
-    }
-
-    @Override
-    public void apply(String path, CgroupResources resources) {
-      step("cgroup.apply");
-    }
-
-    @Override
-    public void remove(List<String> created) {
-      step("cgroup.remove");
-      created.forEach(live::remove);
-    }
-
-    @Override
-    public CgroupStats stats(String path) {
-      return null;
-    }
-
-    @Override
-    public boolean exists(String path) {
-      return live.contains(path);
-    }
-  }
-
-  final class FakeNetwork implements PodNetwork {
-    final List<String> live = Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public CniResult add(CniNetwork.PodRef pod, Path netns, List<PortMapping> ports) {
-      assertTrue(Files.exists(netns), "the network namespace is pinned before CNI ADD");
-      live.add(pod.podId());
-      step("network.add");
-      return new CniResult("jcri", List.of("10.88.0.2"), "{}");
-    }
-
-    @Override
-    public void del(String podId, CniNetwork.PodRef pod) {
-      step("network.del");
-      live.remove(podId);
-    }
-
-    @Override
-    public List<String> recover() {
-      return List.copyOf(live);
-    }
-  }
-
-  final class FakeInfra implements PodInfra {
-    final Set<String> bundles = Collections.synchronizedSet(new HashSet<>());
-
-    @Override
-    public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
-        Long userNsRootGid) {
-      bundles.add(podId);
-      step("infra.ensure");
-      return 4242;
-    }
-
-    @Override
-    public void stop(String podId, String handler) {
-      step("infra.stop");
-    }
-
-    @Override
-    public void remove(String podId, String handler) {
-      step("infra.remove");
-      bundles.remove(podId);
-    }
-
-    @Override
-    public List<String> podIds() {
-      return List.copyOf(bundles);
-    }
-
-    @Override
-    public void removeOrphan(String podId) {
-      step("infra.removeOrphan");
-      bundles.remove(podId);
-    }
-  }
-
 }

@@ -1,0 +1,26 @@
+package dev.jcri.sandbox.container;
+
+import dev.jcri.image.store.ImageRecord;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Images as containers use them: the image a container names, and the writable snapshot that is its rootfs. */
+interface ContainerImages {
+
+  Optional<ImageRecord> image(String reference);
+
+  /** Prepares the container's writable snapshot on top of the image's layers ({@code topChainId}). */
+  void prepareRootfs(String containerId, String topChainId);
+
+  /**
+   * Mounts the container's snapshot at {@code rootfs}; in a pod with its own user namespace ({@code usernsPin}
+   * not null), its layers are idmapped so the pod's root owns them.
+   */
+  void mountRootfs(String containerId, Path rootfs, Path usernsPin, long hostRootUid, long hostRootGid);
+
+  /** Unmounts {@code rootfs}; nothing mounted there is fine. */
+  void unmountRootfs(Path rootfs);
+
+  /** Removes the container's writable snapshot; a missing one is fine. */
+  void removeRootfs(String containerId);
+}
