@@ -9,11 +9,13 @@ import dev.jcri.cri.v1.ContainerMetadata;
 import dev.jcri.cri.v1.ContainerState;
 import dev.jcri.cri.v1.ContainerStats;
 import dev.jcri.cri.v1.ContainerStatus;
+import dev.jcri.cri.v1.ContainerUser;
 import dev.jcri.cri.v1.CpuUsage;
 import dev.jcri.cri.v1.FilesystemIdentifier;
 import dev.jcri.cri.v1.FilesystemUsage;
 import dev.jcri.cri.v1.ImageSpec;
 import dev.jcri.cri.v1.LinuxContainerSecurityContext;
+import dev.jcri.cri.v1.LinuxContainerUser;
 import dev.jcri.cri.v1.MemoryUsage;
 import dev.jcri.cri.v1.Mount;
 import dev.jcri.cri.v1.MountPropagation;
@@ -56,7 +58,18 @@ final class ContainerProtos {
         sc.getNamespaceOptions().getTargetId(), sc.getMaskedPathsList(), sc.getReadonlyPathsList(),
         seccomp(sc), seccompLocalhost(sc),
         c.getDevicesList().stream().map(d -> new ContainerSpec.DeviceSpec(d.getContainerPath(), d.getHostPath(),
-            d.getPermissions())).toList());
+            d.getPermissions())).toList(),
+        groupsPolicy(sc));
+  }
+
+  /** Merge (the default) or Strict; a value this jcri does not know is refused rather than read as Merge. */
+  static ContainerSpec.GroupsPolicy groupsPolicy(LinuxContainerSecurityContext sc) {
+    return switch (sc.getSupplementalGroupsPolicyValue()) {
+      case 0 -> ContainerSpec.GroupsPolicy.MERGE;
+      case 1 -> ContainerSpec.GroupsPolicy.STRICT;
+      default -> throw new InvalidArgumentException("unknown supplemental_groups_policy "
+          + sc.getSupplementalGroupsPolicyValue() + " (expected Merge=0, Strict=1)");
+    };
   }
 
   /**
@@ -161,6 +174,10 @@ final class ContainerProtos {
         .setExitCode(r.exitCode()).setImage(ImageSpec.newBuilder().setImage(r.imageRef())).setImageRef(r.imageId())
         .setImageId(r.imageId()).setReason(r.reason()).setMessage(r.message()).putAllLabels(r.spec().labels())
         .putAllAnnotations(r.spec().annotations()).setLogPath(r.logPath());
+    if (r.user() != null) {
+      b.setUser(ContainerUser.newBuilder().setLinux(LinuxContainerUser.newBuilder().setUid(r.user().uid())
+          .setGid(r.user().gid()).addAllSupplementalGroups(r.user().groups())));
+    }
     for (ContainerSpec.MountSpec m : r.spec().mounts()) {
       b.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath())
           .setReadonly(m.readonly()).setPropagation(switch (m.propagation()) {

@@ -1,6 +1,7 @@
 package dev.jcri.server.rpc;
 
 import dev.jcri.cri.v1.RuntimeCondition;
+import dev.jcri.cri.v1.RuntimeFeatures;
 import dev.jcri.cri.v1.RuntimeHandler;
 import dev.jcri.cri.v1.RuntimeHandlerFeatures;
 import dev.jcri.cri.v1.RuntimeStatus;
@@ -35,9 +36,11 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
     if (!network.ready()) {
       networkReady.setReason(NETWORK_NOT_READY_REASON).setMessage("Network plugin returns error: " + network.problem());
     }
+    // Supplemental groups policy: Strict and Merge both, with the groups given reported in ContainerStatus.user.
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(RuntimeStatus.newBuilder()
         .addConditions(RuntimeCondition.newBuilder().setType(RUNTIME_READY).setStatus(true))
-        .addConditions(networkReady));
+        .addConditions(networkReady))
+        .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true));
     // Every handler can run pods with a user namespace of their own (kubelet checks this before hostUsers: false)
     // and has recursively read-only mounts (jcri makes them itself, so the runtime's own support does not matter).
     for (String handler : info.handlerNames()) {

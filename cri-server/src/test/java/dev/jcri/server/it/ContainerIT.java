@@ -26,7 +26,9 @@ import dev.jcri.cri.v1.PodSandboxConfig;
 import dev.jcri.cri.v1.RemoveContainerRequest;
 import dev.jcri.cri.v1.RemovePodSandboxRequest;
 import dev.jcri.cri.v1.StartContainerRequest;
+import dev.jcri.cri.v1.StatusRequest;
 import dev.jcri.cri.v1.StopContainerRequest;
+import dev.jcri.cri.v1.SupplementalGroupsPolicy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
@@ -465,6 +467,34 @@ class ContainerIT {
     var named = ctr("named", "sleep", "3600").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
         LinuxContainerSecurityContext.newBuilder().setRunAsUsername("nobody")));
     assertEquals("65534", exec(run(pod, pc, named), "id", "-u").getStdout().toStringUtf8().strip());
+  }
+
+  /**
+   * KEP-3619: with Merge (the default) the image's /etc/group adds the user's groups (app is in extra, 2000) to
+   * those asked for; with Strict only the primary group and those asked for. The first process and exec'd ones get
+   * the same groups, ContainerStatus.user reports them, and Status advertises the feature (critest's skip test).
+   */
+  @Test
+  void supplementalGroupsPolicy_mergeAddsTheImagesGroups_strictDoesNot() {
+    assertTrue(client.runtime().status(StatusRequest.getDefaultInstance()).getFeatures()
+        .getSupplementalGroupsPolicy());
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    for (var policy : List.of(SupplementalGroupsPolicy.Merge,
+        SupplementalGroupsPolicy.Strict)) {
+      var c = ctr("groups-" + policy.name().toLowerCase(), "sh", "-c", "id -G; exec sleep 3600").setLinux(
+          LinuxContainerConfig.newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+              .setRunAsUser(Int64Value.newBuilder().setValue(1000)).addSupplementalGroups(1234)
+              .setSupplementalGroupsPolicy(policy)));
+      String id = run(pod, pc, c);
+      boolean merge = policy == SupplementalGroupsPolicy.Merge;
+      String expected = merge ? "1000 1234 2000" : "1000 1234"; // the kernel keeps groups sorted
+      assertEquals(expected, exec(id, "id", "-G").getStdout().toStringUtf8().strip(), policy.name());
+      var user = status(id).getUser().getLinux();
+      assertEquals(1000, user.getUid());
+      assertEquals(1000, user.getGid());
+      assertEquals(merge ? List.of(1000L, 2000L, 1234L) : List.of(1000L, 1234L), user.getSupplementalGroupsList());
+    }
   }
 
   /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */

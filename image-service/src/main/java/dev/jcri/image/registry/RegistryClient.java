@@ -17,18 +17,13 @@ import dev.jcri.image.ref.ImageReference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -64,7 +59,7 @@ public final class RegistryClient {
   /** Made on first use: building an HTTP client loads the TLS trust store, ~0.4 s that start-up need not pay. */
   private final Supplier<HttpClient> http;
   private final RegistryHosts hosts;
-  private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+  private final RegistryTokens tokens;
 
   public RegistryClient(RegistryHosts hosts) {
     this.hosts = hosts;
@@ -73,6 +68,7 @@ public final class RegistryClient {
         .connectTimeout(Duration.ofSeconds(15))
         .followRedirects(HttpClient.Redirect.NEVER)
         .build());
+    this.tokens = new RegistryTokens(http);
   }
 
   private static <T> Supplier<T> memoize(Supplier<T> make) {
@@ -192,7 +188,7 @@ public final class RegistryClient {
   private HttpResponse<InputStream> authorizedGet(URI uri, String accept, Credentials creds, String scope,
       String what) throws IOException {
     String host = uri.getScheme() + "://" + uri.getAuthority();
-    String cached = cachedAuthorization(host, scope, creds);
+    String cached = tokens.cached(host, scope, creds);
     HttpResponse<InputStream> r = send(request(uri, accept), creds, cached, what);
     if (r.statusCode() != 401) {
       return r;
@@ -200,7 +196,7 @@ public final class RegistryClient {
     AuthChallenge challenge = AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(""));
     r.body().close();
     String authorization = switch (challenge.scheme()) {
-      case "bearer" -> "Bearer " + token(host, challenge, scope, creds, what);
+      case "bearer" -> "Bearer " + tokens.fetch(host, challenge, scope, creds, what);
       case "basic" -> {
         if (!creds.hasBasic()) {
           throw new PermissionDeniedException(what + ": " + host + " requires a username and password"
@@ -212,7 +208,7 @@ public final class RegistryClient {
           + " jcri does not know (\"" + challenge.scheme() + "\")");
     };
     if (challenge.scheme().equals("basic")) {
-      tokens.put(cacheKey(host, scope, creds), new Token(authorization, Instant.MAX));
+      tokens.remember(host, scope, creds, authorization);
     }
     return send(request(uri, accept), creds, authorization, what);
   }
@@ -284,76 +280,6 @@ public final class RegistryClient {
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + original.uri());
   }
 
-  private String cachedAuthorization(String host, String scope, Credentials creds) {
-    if (!creds.registryToken().isEmpty()) {
-      return "Bearer " + creds.registryToken();
-    }
-    Token t = tokens.get(cacheKey(host, scope, creds));
-    return t != null && t.expires().isAfter(Instant.now()) ? t.value() : null;
-  }
-
-  private String token(String host, AuthChallenge challenge, String scope, Credentials creds, String what)
-      throws IOException {
-    if (!creds.registryToken().isEmpty()) {
-      throw new PermissionDeniedException(what + ": " + host + " refused the registry token given with the pull");
-    }
-    if (challenge.param("realm").isEmpty()) {
-      throw new PermissionDeniedException(what + ": " + host + " asked for a bearer token without naming a realm");
-    }
-    // https only (or plain http where the registry itself is plain http): credentials never change scheme.
-    URI realmUri = OriginPolicy.realm(URI.create(host), challenge.param("realm"), what);
-    String realm = realmUri.toString();
-    String service = challenge.param("service");
-    String wantedScope = challenge.param("scope").isEmpty() ? scope : challenge.param("scope");
-    HttpRequest.Builder b;
-    if (!creds.identityToken().isEmpty()) {
-      String form = "grant_type=refresh_token&client_id=jcri&service=" + enc(service) + "&scope=" + enc(wantedScope)
-          + "&refresh_token=" + enc(creds.identityToken());
-      b = HttpRequest.newBuilder(URI.create(realm)).POST(HttpRequest.BodyPublishers.ofString(form))
-          .header("Content-Type", "application/x-www-form-urlencoded");
-    } else {
-      String sep = realm.contains("?") ? "&" : "?";
-      URI uri = URI.create(realm + sep + "service=" + enc(service) + "&scope=" + enc(wantedScope));
-      b = HttpRequest.newBuilder(uri).GET();
-      if (creds.hasBasic()) {
-        b.header("Authorization", creds.basicHeader());
-      }
-    }
-    HttpResponse<InputStream> r;
-    try {
-      r = http.get().send(b.header("User-Agent", "jcri").timeout(STALL_LIMIT).build(),
-          HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    try (InputStream in = r.body()) {
-      byte[] body = in.readNBytes(64 * 1024);
-      if (r.statusCode() == 401 || r.statusCode() == 403) {
-        throw new PermissionDeniedException(what + ": the token service " + realm + " refused "
-            + (creds.isEmpty() ? "anonymous access" : "the credentials (" + creds + ")") + " with " + r.statusCode());
-      }
-      if (r.statusCode() != 200) {
-        throw new UnavailableException(what + ": the token service " + realm + " answered " + r.statusCode());
-      }
-      JsonNode json;
-      try {
-        json = JSON.readTree(body);
-      } catch (IOException e) {
-        throw new UnavailableException(what + ": the token service " + realmUri.getHost()
-            + " answered with something that is not JSON");
-      }
-      String token = json.path("token").asText(json.path("access_token").asText(""));
-      if (token.isEmpty()) {
-        throw new UnavailableException(what + ": the token service " + realm + " sent no token");
-      }
-      long expiresIn = Math.max(60, json.path("expires_in").asLong(60));
-      tokens.put(cacheKey(host, scope, creds), new Token("Bearer " + token,
-          Instant.now().plusSeconds(expiresIn - 10)));
-      return token;
-    }
-  }
-
   private static JcriException statusError(int code, String what, URI base, Credentials creds, String detail) {
     String from = " from " + base + (detail.isEmpty() ? "" : " (" + detail + ")");
     return switch (code) {
@@ -389,17 +315,6 @@ public final class RegistryClient {
     return "";
   }
 
-  /** The token cache's key: a SHA-256 of the credentials, so two users' tokens never collide. */
-  static String cacheKey(String host, String scope, Credentials creds) {
-    byte[] secret = String.join("\0", creds.username(), creds.password(), creds.identityToken(),
-        creds.registryToken()).getBytes(StandardCharsets.UTF_8);
-    return host + "|" + scope + "|" + HexFormat.of().formatHex(sha256(secret));
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
   private static void sleep(Duration d) throws IOException {
     try {
       Thread.sleep(d);
@@ -417,5 +332,4 @@ public final class RegistryClient {
     return Digests.of(algorithm).digest(data);
   }
 
-  private record Token(String value, Instant expires) {}
 }

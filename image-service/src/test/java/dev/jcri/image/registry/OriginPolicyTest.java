@@ -68,8 +68,8 @@ class OriginPolicyTest {
   void tokenCacheKey_isAHashOfTheCredentials_notStringHashCode() {
     // "Aa" and "BB" share String.hashCode: the old key let one user's token serve the other.
     assertEquals("Aa".hashCode(), "BB".hashCode());
-    String a = RegistryClient.cacheKey("https://r", "repository:x:pull", Credentials.of("u", "Aa", "", "", ""));
-    String b = RegistryClient.cacheKey("https://r", "repository:x:pull", Credentials.of("u", "BB", "", "", ""));
+    String a = RegistryTokens.cacheKey("https://r", "repository:x:pull", Credentials.of("u", "Aa", "", "", ""));
+    String b = RegistryTokens.cacheKey("https://r", "repository:x:pull", Credentials.of("u", "BB", "", "", ""));
     assertNotEquals(a, b);
     assertFalse(a.contains("Aa"), "the key holds no secret in the clear");
   }

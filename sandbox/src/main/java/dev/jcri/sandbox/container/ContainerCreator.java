@@ -133,18 +133,20 @@ final class ContainerCreator {
       String target = targetNs;
       List<Path> clonedVolumes = new ArrayList<>();
       undo.push("detach cloned volumes", () -> IdmappedMounts.detachAll(clonedVolumes));
-      timeline.step("spec", () -> {
-        UserResolver.Resolved user = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
-            spec.runAsGroup(), spec.supplementalGroups(), image.config().user());
+      UserResolver.Resolved user = timeline.step("spec", () -> {
+        UserResolver.Resolved resolved = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
+            spec.runAsGroup(), spec.supplementalGroups(), image.config().user(),
+            spec.groupsPolicy() == ContainerSpec.GroupsPolicy.MERGE);
         OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withClonedVolumes(spec, pod, bundle,
             clonedVolumes), pod, image.config(), rootfs,
-            pods.podFilesDir(pod.id()), user, cgroupPath, pidNs, target, ownOomScoreAdj()));
+            pods.podFilesDir(pod.id()), resolved, cgroupPath, pidNs, target, ownOomScoreAdj()));
         try {
           OwnerOnly.write(bundle.resolve("config.json"), Json.PLAIN.writerWithDefaultPrettyPrinter()
               .writeValueAsBytes(oci));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
+        return resolved;
       });
 
       Path logPath = logPath(pod, spec);
@@ -156,7 +158,7 @@ final class ContainerCreator {
       IdmappedMounts.detachAll(clonedVolumes);
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
           ContainerRecord.State.CREATED, Ids.nowNanos(), 0, 0, 0, "", "", pid, runtime.handler(), logPath.toString(),
-          cgroupPath, stopSignal);
+          cgroupPath, stopSignal, new ContainerRecord.User(user.uid(), user.gid(), user.additionalGids()));
       store.put(r);
       events.publish(ContainerEvents.Type.CREATED, id, pod.id(), r.createdAt());
       LOG.info("container created", "id", id, "name", spec.name(), "pod", pod.id(), "pid", pid,

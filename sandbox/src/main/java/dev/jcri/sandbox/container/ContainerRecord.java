@@ -1,5 +1,7 @@
 package dev.jcri.sandbox.container;
 
+import java.util.List;
+
 /**
  * A container as jcri keeps it, one versioned JSON record each.
  *
@@ -27,26 +29,37 @@ public record ContainerRecord(
     String runtimeHandler,
     String logPath,
     String cgroupPath,
-    String stopSignal) {
+    String stopSignal,
+    User user) {
 
   public static final int VERSION = 1;
+
+  /**
+   * The identity the container's first process was given (ContainerStatus.user): uid, primary gid and every
+   * group, the primary one first. Records written before jcri kept it have none.
+   */
+  public record User(long uid, long gid, List<Long> groups) {
+    public User {
+      groups = List.copyOf(groups);
+    }
+  }
 
   public enum State { CREATED, RUNNING, EXITED, UNKNOWN }
 
   public ContainerRecord started(long at, int newPid) {
     return new ContainerRecord(version, id, podId, spec, imageId, imageRef, State.RUNNING, createdAt, at, finishedAt,
-        exitCode, reason, message, newPid, runtimeHandler, logPath, cgroupPath, stopSignal);
+        exitCode, reason, message, newPid, runtimeHandler, logPath, cgroupPath, stopSignal, user);
   }
 
   /** The same record with its start time (for a container whose exit was seen before its start returned). */
   public ContainerRecord withStartedAt(long at) {
     return new ContainerRecord(version, id, podId, spec, imageId, imageRef, state, createdAt, at,
-        Math.max(finishedAt, at), exitCode, reason, message, pid, runtimeHandler, logPath, cgroupPath, stopSignal);
+        Math.max(finishedAt, at), exitCode, reason, message, pid, runtimeHandler, logPath, cgroupPath, stopSignal, user);
   }
 
   public ContainerRecord exited(long at, int code, String why, String msg) {
     return new ContainerRecord(version, id, podId, spec, imageId, imageRef, State.EXITED, createdAt, startedAt, at,
-        code, why, msg, pid, runtimeHandler, logPath, cgroupPath, stopSignal);
+        code, why, msg, pid, runtimeHandler, logPath, cgroupPath, stopSignal, user);
   }
 
   public String reservationKey() {

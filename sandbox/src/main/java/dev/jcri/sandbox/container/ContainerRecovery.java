@@ -62,8 +62,8 @@ final class ContainerRecovery {
       LOG.warn("listing container bundles: " + e.getMessage());
     }
     for (var s : images.snapshots().list()) {
-      String owner = ImageRootfs.containerIdOf(s.key());
-      if (s.kind() == Snapshot.Kind.ACTIVE && owner != null && !known.contains(owner)) {
+      String owner = s.kind() == Snapshot.Kind.ACTIVE ? ImageRootfs.containerIdOf(s.key()) : null;
+      if (owner != null && !known.contains(owner)) {
         images.snapshots().remove(s.key());
       }
     }

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param logPath the log file, relative to the pod's log directory
  * @param maskedPaths paths hidden in the container; empty means the defaults
  * @param readonlyPaths paths made read-only; empty means the defaults
+ * @param groupsPolicy whether the image's /etc/group adds supplementary groups
  */
 public record ContainerSpec(
     String name,
@@ -47,7 +48,8 @@ public record ContainerSpec(
     List<String> readonlyPaths,
     Seccomp seccomp,
     String seccompLocalhost,
-    List<DeviceSpec> devices) {
+    List<DeviceSpec> devices,
+    GroupsPolicy groupsPolicy) {
 
   public ContainerSpec {
     command = List.copyOf(command);
@@ -65,17 +67,24 @@ public record ContainerSpec(
     seccomp = seccomp == null ? Seccomp.UNCONFINED : seccomp;
     seccompLocalhost = seccompLocalhost == null ? "" : seccompLocalhost;
     devices = devices == null ? List.of() : List.copyOf(devices);
+    groupsPolicy = groupsPolicy == null ? GroupsPolicy.MERGE : groupsPolicy;
   }
 
   public ContainerSpec withResources(CgroupResources r) {
     return new ContainerSpec(name, attempt, image, command, args, workingDir, env, mounts, labels, annotations,
         logPath, stdin, stdinOnce, tty, r, oomScoreAdj, runAsUser, runAsUsername, runAsGroup, supplementalGroups,
         readonlyRootfs, privileged, capsAdd, capsDrop, noNewPrivs, pid, targetId, maskedPaths, readonlyPaths,
-        seccomp, seccompLocalhost, devices);
+        seccomp, seccompLocalhost, devices, groupsPolicy);
   }
 
   /** A host device made available in the container; {@code permissions} is a subset of "rwm". */
   public record DeviceSpec(String containerPath, String hostPath, String permissions) {}
+
+  /**
+   * How the first process's supplementary groups are made (KEP-3619): MERGE adds the groups the image's
+   * /etc/group gives the user to those asked for; STRICT gives only those asked for (and the primary group).
+   */
+  public enum GroupsPolicy { MERGE, STRICT }
 
   /** Which seccomp profile: none, jcri's default, or a file on the node. */
   public enum Seccomp { UNCONFINED, RUNTIME_DEFAULT, LOCALHOST }
@@ -101,7 +110,7 @@ public record ContainerSpec(
     return new ContainerSpec(name, attempt, image, command, args, workingDir, env, m, labels, annotations,
         logPath, stdin, stdinOnce, tty, resources, oomScoreAdj, runAsUser, runAsUsername, runAsGroup,
         supplementalGroups, readonlyRootfs, privileged, capsAdd, capsDrop, noNewPrivs, pid, targetId, maskedPaths,
-        readonlyPaths, seccomp, seccompLocalhost, devices);
+        readonlyPaths, seccomp, seccompLocalhost, devices, groupsPolicy);
   }
 
   public enum Propagation { PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL }

@@ -22,9 +22,9 @@ final class ImageRootfs implements ContainerImages {
     return KEY_PREFIX + containerId;
   }
 
-  /** The container whose writable snapshot {@code key} is, or null when it is not a container's. */
+  /** The container whose writable snapshot {@code key} is, or null when it is not a container's (or none). */
   static String containerIdOf(String key) {
-    return key.startsWith(KEY_PREFIX) ? key.substring(KEY_PREFIX.length()) : null;
+    return key != null && key.startsWith(KEY_PREFIX) ? key.substring(KEY_PREFIX.length()) : null;
   }
 
   @Override

@@ -18,10 +18,15 @@ final class UserResolver {
 
   private UserResolver() {}
 
+  /** What the first process runs as; {@code additionalGids} leads with the primary group, as containerd's. */
   record Resolved(long uid, long gid, List<Long> additionalGids) {}
 
+  /**
+   * @param imageGroups whether the groups the image's /etc/group gives the user are added (SupplementalGroupsPolicy
+   *     Merge) or not (Strict: only the primary group and {@code supplemental})
+   */
   static Resolved resolve(Path rootfs, Long runAsUser, String runAsUsername, Long runAsGroup, List<Long> supplemental,
-      String imageUser) {
+      String imageUser, boolean imageGroups) {
     long uid;
     Long gid = null;
     String name = null;
@@ -70,7 +75,7 @@ final class UserResolver {
       userName = passwd.stream().filter(e -> e.length > 2 && e[2].equals(Long.toString(u))).map(e -> e[0])
           .findFirst().orElse(null);
     }
-    if (userName != null) {
+    if (userName != null && imageGroups) {
       for (String[] g : entries(rootfs.resolve("etc/group"))) {
         if (g.length > 3 && List.of(g[3].split(",")).contains(userName)) {
           long id = Long.parseLong(g[2]);

@@ -75,7 +75,8 @@ class ContainerCreatorTest {
     return new ContainerSpec(name, 0, image, List.of("sleep"), List.of("1000"), "", List.of("A=b"), List.of(),
         Map.of(), Map.of(), "", false, false, false, CgroupResources.NONE, 0, null, "", null, List.of(), false,
         false, List.of(), List.of(), false, NamespaceMode.CONTAINER, "", List.of(), List.of(),
-        ContainerSpec.Seccomp.RUNTIME_DEFAULT, "", List.of());
+        ContainerSpec.Seccomp.RUNTIME_DEFAULT, "", List.of(),
+        ContainerSpec.GroupsPolicy.MERGE);
   }
 
   List<String> bundles() throws Exception {

@@ -28,7 +28,8 @@ class OciSpecFactoryTest {
       List<String> add, List<String> drop) {
     return new ContainerSpec("c", 0, "img", command, args, "", env, List.of(), Map.of(), Map.of(), "", false, false,
         false, CgroupResources.NONE, 0, null, "", null, List.of(), false, privileged, add, drop, false,
-        NamespaceMode.CONTAINER, "", List.of(), List.of(), ContainerSpec.Seccomp.RUNTIME_DEFAULT, "", List.of());
+        NamespaceMode.CONTAINER, "", List.of(), List.of(), ContainerSpec.Seccomp.RUNTIME_DEFAULT, "", List.of(),
+        ContainerSpec.GroupsPolicy.MERGE);
   }
 
   @Test
