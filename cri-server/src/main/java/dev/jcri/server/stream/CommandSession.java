@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 /** Runs one exec or attach session between a client's streams and a container. */
 final class CommandSession {
 
+  private static final long INITIAL_SIZE_WAIT_MS = 250;
+
   private static final Log LOG = Log.of(CommandSession.class);
 
   private final ContainerManager containers;
@@ -116,8 +118,6 @@ final class CommandSession {
       return ExitStatus.failed("attach to " + r.containerId() + " ended: " + e.getMessage());
     }
   }
-
-  private static final long INITIAL_SIZE_WAIT_MS = 250;
 
   /** Something a terminal size is applied to. */
   interface Resizer {

@@ -51,9 +51,9 @@ final class SpdyConnection extends ChannelInboundHandlerAdapter {
    */
   static final int MAX_STREAMS = 128;
 
+  private final Listener listener;
   private final Map<Integer, Stream> streams = new HashMap<>();
   private int refused;
-  private final Listener listener;
   private ReadThrottle throttle;
 
   SpdyConnection(Listener listener) {

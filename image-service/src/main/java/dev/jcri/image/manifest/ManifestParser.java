@@ -15,6 +15,9 @@ import java.util.Set;
 public final class ManifestParser {
 
   private static final ObjectMapper JSON = Json.PLAIN;
+  /** The manifest and index media types jcri asks for: a Content-Type among them is the registry's word. */
+  private static final Set<String> KNOWN = Set.of(MediaTypes.OCI_INDEX,
+      MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST);
 
   private ManifestParser() {}
 
@@ -76,10 +79,6 @@ public final class ManifestParser {
     }
     return new Manifest.Image(descriptor(root.path("config"), where), layers);
   }
-
-  /** The manifest and index media types jcri asks for: a Content-Type among them is the registry's word. */
-  private static final Set<String> KNOWN = Set.of(MediaTypes.OCI_INDEX,
-      MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST);
 
   private static Descriptor descriptor(JsonNode n, String where) {
     Digest digest;

@@ -34,6 +34,11 @@ import java.util.stream.Stream;
  */
 public final class CniNetwork implements PodNetwork {
 
+  /** The default network jcri writes when none is configured: its file, bridge and subnet. */
+  public static final String DEFAULT_FILE = "10-jcri.conflist";
+  public static final String DEFAULT_BRIDGE = "jcri0";
+  public static final String DEFAULT_SUBNET = "10.88.0.0/16";
+
   private static final Log LOG = Log.of(CniNetwork.class);
   private static final ObjectMapper JSON = Json.PLAIN;
   static final String IFNAME = "eth0";
@@ -322,12 +327,8 @@ public final class CniNetwork implements PodNetwork {
     return true;
   }
 
-  public static final String DEFAULT_FILE = "10-jcri.conflist";
-
   /** The default network's name on {@code bridge}: host-local keeps its addresses under it. */
   public static String networkName(String bridge) {
     return bridge.equals(DEFAULT_BRIDGE) ? "jcri" : bridge;
   }
-  public static final String DEFAULT_BRIDGE = "jcri0";
-  public static final String DEFAULT_SUBNET = "10.88.0.0/16";
 }

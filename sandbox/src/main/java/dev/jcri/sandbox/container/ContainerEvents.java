@@ -17,6 +17,8 @@ public final class ContainerEvents {
   private static final Log LOG = Log.of(ContainerEvents.class);
   public static final int QUEUE = 1024;
 
+  private final Set<Subscription> subscribers = ConcurrentHashMap.newKeySet();
+
   public enum Type { CREATED, STARTED, STOPPED, DELETED }
 
   /** One event: what happened to which container of which pod, when (ns since the epoch). */
@@ -41,8 +43,6 @@ public final class ContainerEvents {
       subscribers.remove(this);
     }
   }
-
-  private final Set<Subscription> subscribers = ConcurrentHashMap.newKeySet();
 
   public Subscription subscribe() {
     Subscription s = new Subscription();

@@ -16,6 +16,9 @@ import java.util.List;
  */
 final class UserResolver {
 
+  /** The most of an image's /etc/passwd or /etc/group that is read. */
+  static final long MAX_BYTES = 1024 * 1024;
+
   private UserResolver() {}
 
   /** What the first process runs as; {@code additionalGids} leads with the primary group, as containerd's. */
@@ -98,9 +101,6 @@ final class UserResolver {
         .map(g -> Long.parseLong(g[2])).findFirst()
         .orElseThrow(() -> new InvalidArgumentException("group \"" + name + "\" is not in the image's /etc/group"));
   }
-
-  /** The most of an image's /etc/passwd or /etc/group that is read. */
-  static final long MAX_BYTES = 1024 * 1024;
 
   private static List<String[]> entries(Path file) {
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(file.getParent())) {

@@ -34,6 +34,8 @@ final class OciExec {
 
   private static final Log LOG = Log.of(OciExec.class);
   private static final ObjectMapper JSON = Json.PLAIN;
+  /** How long the runtime may take to hand over an exec's terminal. */
+  private static final Duration TERMINAL_TIMEOUT = Duration.ofSeconds(30);
 
   private final String handler;
   private final ReadOnlyBinary binary;
@@ -130,9 +132,6 @@ final class OciExec {
       return new ExecResult.Output[] {out.getNow(ExecResult.Output.NONE), err.getNow(ExecResult.Output.NONE)};
     }
   }
-
-  /** How long the runtime may take to hand over an exec's terminal. */
-  private static final Duration TERMINAL_TIMEOUT = Duration.ofSeconds(30);
 
   /**
    * Starts {@code command} in the container with its streams held by the caller: with {@code tty}, a terminal
