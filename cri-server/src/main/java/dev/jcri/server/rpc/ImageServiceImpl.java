@@ -11,10 +11,12 @@ public final class ImageServiceImpl implements BindableService {
   private final ServerServiceDefinition definition;
 
   public ImageServiceImpl(ImageService images) {
+    ListImagesRpc listImages = new ListImagesRpc(images);
     this.definition = new ServiceTable(ImageServiceGrpc.getServiceDescriptor())
         .unary(ImageServiceGrpc.getPullImageMethod(), new PullImageRpc(images))
         .unary(ImageServiceGrpc.getImageStatusMethod(), new ImageStatusRpc(images))
-        .unary(ImageServiceGrpc.getListImagesMethod(), new ListImagesRpc(images))
+        .unary(ImageServiceGrpc.getListImagesMethod(), listImages)
+        .serverStreaming(ImageServiceGrpc.getStreamImagesMethod(), new ListStreamRpcs.Images(listImages))
         .unary(ImageServiceGrpc.getRemoveImageMethod(), new RemoveImageRpc(images))
         .unary(ImageServiceGrpc.getImageFsInfoMethod(), new ImageFsInfoRpc(images))
         .build();

@@ -9,8 +9,8 @@ import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 
 /**
- * The RuntimeService edge: each RPC bound once, to the class that serves it. RPCs not built yet answer
- * UNIMPLEMENTED naming the method.
+ * The RuntimeService edge: each RPC bound once, to the class that serves it; each streaming list RPC pages what
+ * its list RPC answers. RPCs not built (CheckpointContainer) answer UNIMPLEMENTED naming the method.
  */
 public final class RuntimeServiceImpl implements BindableService {
 
@@ -20,6 +20,11 @@ public final class RuntimeServiceImpl implements BindableService {
       RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, String mountpoint,
       StreamServer streams) {
     PodTeardown teardown = new PodTeardown(pods, containers);
+    PodRpcs.ListPods listPods = new PodRpcs.ListPods(pods);
+    PodRpcs.ListStats listPodStats = new PodRpcs.ListStats(pods);
+    ContainerRpcs.ListAll listContainers = new ContainerRpcs.ListAll(containers);
+    ContainerRpcs.ListStats listContainerStats = new ContainerRpcs.ListStats(containers, mountpoint);
+    MetricsRpcs.PodMetrics podMetrics = new MetricsRpcs.PodMetrics(pods, containers);
     this.definition = new ServiceTable(RuntimeServiceGrpc.getServiceDescriptor())
         .unary(RuntimeServiceGrpc.getVersionMethod(), version)
         .unary(RuntimeServiceGrpc.getStatusMethod(), status)
@@ -29,20 +34,26 @@ public final class RuntimeServiceImpl implements BindableService {
         .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new PodRpcs.Stop(teardown))
         .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new PodRpcs.Remove(teardown))
         .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodRpcs.Status(pods))
-        .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new PodRpcs.ListPods(pods))
+        .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), listPods)
+        .serverStreaming(RuntimeServiceGrpc.getStreamPodSandboxesMethod(), new ListStreamRpcs.PodSandboxes(listPods))
         .unary(RuntimeServiceGrpc.getPodSandboxStatsMethod(), new PodRpcs.Stats(pods))
-        .unary(RuntimeServiceGrpc.getListPodSandboxStatsMethod(), new PodRpcs.ListStats(pods))
+        .unary(RuntimeServiceGrpc.getListPodSandboxStatsMethod(), listPodStats)
+        .serverStreaming(RuntimeServiceGrpc.getStreamPodSandboxStatsMethod(),
+            new ListStreamRpcs.PodSandboxStats(listPodStats))
         .unary(RuntimeServiceGrpc.getUpdatePodSandboxResourcesMethod(), new PodRpcs.UpdateResources(pods))
         .unary(RuntimeServiceGrpc.getCreateContainerMethod(), new ContainerRpcs.Create(containers))
         .unary(RuntimeServiceGrpc.getStartContainerMethod(), new ContainerRpcs.Start(containers))
         .unary(RuntimeServiceGrpc.getStopContainerMethod(), new ContainerRpcs.Stop(containers))
         .unary(RuntimeServiceGrpc.getRemoveContainerMethod(), new ContainerRpcs.Remove(containers))
-        .unary(RuntimeServiceGrpc.getListContainersMethod(), new ContainerRpcs.ListAll(containers))
+        .unary(RuntimeServiceGrpc.getListContainersMethod(), listContainers)
+        .serverStreaming(RuntimeServiceGrpc.getStreamContainersMethod(), new ListStreamRpcs.Containers(listContainers))
         .unary(RuntimeServiceGrpc.getContainerStatusMethod(), new ContainerRpcs.Status(containers))
         .unaryServing(RuntimeServiceGrpc.getExecSyncMethod(), new ContainerRpcs.Exec(containers)::serve)
         .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), new ContainerRpcs.ReopenLog(containers))
         .unary(RuntimeServiceGrpc.getContainerStatsMethod(), new ContainerRpcs.Stats(containers, mountpoint))
-        .unary(RuntimeServiceGrpc.getListContainerStatsMethod(), new ContainerRpcs.ListStats(containers, mountpoint))
+        .unary(RuntimeServiceGrpc.getListContainerStatsMethod(), listContainerStats)
+        .serverStreaming(RuntimeServiceGrpc.getStreamContainerStatsMethod(),
+            new ListStreamRpcs.ContainerStats(listContainerStats))
         .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(), new ContainerRpcs.UpdateResources(containers))
         .unary(RuntimeServiceGrpc.getExecMethod(), new StreamRpcs.Exec(containers, streams))
         .unary(RuntimeServiceGrpc.getAttachMethod(), new StreamRpcs.Attach(containers, streams))
@@ -50,7 +61,9 @@ public final class RuntimeServiceImpl implements BindableService {
         .serverStreaming(RuntimeServiceGrpc.getGetContainerEventsMethod(),
             new ContainerEventsRpc(containers, pods)::serve)
         .unary(RuntimeServiceGrpc.getListMetricDescriptorsMethod(), new MetricsRpcs.Descriptors())
-        .unary(RuntimeServiceGrpc.getListPodSandboxMetricsMethod(), new MetricsRpcs.PodMetrics(pods, containers))
+        .unary(RuntimeServiceGrpc.getListPodSandboxMetricsMethod(), podMetrics)
+        .serverStreaming(RuntimeServiceGrpc.getStreamPodSandboxMetricsMethod(),
+            new ListStreamRpcs.PodSandboxMetrics(podMetrics))
         .build();
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jcri.cri.v1.Capability;
 import dev.jcri.cri.v1.ContainerConfig;
+import dev.jcri.cri.v1.ContainerFilter;
 import dev.jcri.cri.v1.ContainerState;
 import dev.jcri.cri.v1.ContainerStatsRequest;
 import dev.jcri.cri.v1.ContainerStatus;
@@ -19,21 +20,30 @@ import dev.jcri.cri.v1.LinuxContainerConfig;
 import dev.jcri.cri.v1.LinuxContainerResources;
 import dev.jcri.cri.v1.LinuxContainerSecurityContext;
 import dev.jcri.cri.v1.ListContainersRequest;
+import dev.jcri.cri.v1.ListImagesRequest;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.NamespaceMode;
 import dev.jcri.cri.v1.NamespaceOption;
 import dev.jcri.cri.v1.PodSandboxConfig;
+import dev.jcri.cri.v1.PodSandboxFilter;
 import dev.jcri.cri.v1.RemoveContainerRequest;
 import dev.jcri.cri.v1.RemovePodSandboxRequest;
 import dev.jcri.cri.v1.StartContainerRequest;
 import dev.jcri.cri.v1.StatusRequest;
 import dev.jcri.cri.v1.StopContainerRequest;
+import dev.jcri.cri.v1.StreamContainerStatsRequest;
+import dev.jcri.cri.v1.StreamContainersRequest;
+import dev.jcri.cri.v1.StreamImagesRequest;
+import dev.jcri.cri.v1.StreamPodSandboxMetricsRequest;
+import dev.jcri.cri.v1.StreamPodSandboxStatsRequest;
+import dev.jcri.cri.v1.StreamPodSandboxesRequest;
 import dev.jcri.cri.v1.SupplementalGroupsPolicy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -495,6 +505,62 @@ class ContainerIT {
       assertEquals(1000, user.getGid());
       assertEquals(merge ? List.of(1000L, 2000L, 1234L) : List.of(1000L, 1234L), user.getSupplementalGroupsList());
     }
+  }
+
+  /**
+   * The streaming list RPCs answer what their list RPCs answer, with the same filters (kubelet 1.36+ and crictl
+   * use them where the runtime serves them).
+   */
+  @Test
+  void streamingListRpcs_answerAsTheirListRpcs() {
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String podA = runPod(pc, "");
+    var pc2 = podConfig(NamespaceMode.CONTAINER);
+    String podB = runPod(pc2, "");
+    String a = run(podA, pc, ctr("a", "sleep", "3600"));
+    String b = run(podB, pc2, ctr("b", "sleep", "3600"));
+    var rt = client.runtime();
+
+    List<String> listed = rt.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList().stream()
+        .map(p -> p.getId()).sorted().toList();
+    List<String> streamed = new ArrayList<>();
+    rt.streamPodSandboxes(StreamPodSandboxesRequest.getDefaultInstance())
+        .forEachRemaining(page -> page.getPodSandboxesList().forEach(p -> streamed.add(p.getId())));
+    assertEquals(listed, streamed.stream().sorted().toList());
+    assertTrue(streamed.containsAll(List.of(podA, podB)));
+
+    List<String> one = new ArrayList<>();
+    rt.streamContainers(StreamContainersRequest.newBuilder().setFilter(ContainerFilter.newBuilder()
+        .setPodSandboxId(podB)).build()).forEachRemaining(page -> page.getContainersList()
+        .forEach(c -> one.add(c.getId())));
+    assertEquals(List.of(b), one, "the list RPC's filter applies");
+
+    List<String> stats = new ArrayList<>();
+    rt.streamContainerStats(StreamContainerStatsRequest.getDefaultInstance())
+        .forEachRemaining(page -> page.getContainerStatsList().forEach(st -> stats.add(st.getAttributes().getId())));
+    assertEquals(List.of(a, b).stream().sorted().toList(), stats.stream().sorted().toList());
+
+    List<String> podStats = new ArrayList<>();
+    rt.streamPodSandboxStats(StreamPodSandboxStatsRequest.getDefaultInstance())
+        .forEachRemaining(page -> page.getPodSandboxStatsList()
+            .forEach(st -> podStats.add(st.getAttributes().getId())));
+    assertEquals(listed, podStats.stream().sorted().toList());
+
+    List<String> metrics = new ArrayList<>();
+    rt.streamPodSandboxMetrics(StreamPodSandboxMetricsRequest.getDefaultInstance())
+        .forEachRemaining(page -> page.getPodSandboxMetricsList().forEach(m -> metrics.add(m.getPodSandboxId())));
+    assertEquals(listed, metrics.stream().sorted().toList());
+
+    List<String> images = new ArrayList<>();
+    client.images().streamImages(StreamImagesRequest.getDefaultInstance())
+        .forEachRemaining(page -> page.getImagesList().forEach(i -> images.add(i.getId())));
+    assertEquals(client.images().listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+        .map(i -> i.getId()).toList(), images);
+
+    List<String> none = new ArrayList<>();
+    rt.streamPodSandboxes(StreamPodSandboxesRequest.newBuilder().setFilter(PodSandboxFilter.newBuilder()
+        .setId("0".repeat(64))).build()).forEachRemaining(page -> none.add(page.toString()));
+    assertEquals(List.of(), none, "nothing matches: no message at all");
   }
 
   /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */

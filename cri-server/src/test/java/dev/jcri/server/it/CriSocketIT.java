@@ -59,8 +59,11 @@ class CriSocketIT {
       "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus", "ListPodSandbox",
       "PodSandboxStats", "ListPodSandboxStats", "UpdatePodSandboxResources",
       "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer", "ListContainers", "ContainerStatus",
-      "ExecSync", "Exec", "Attach", "PortForward", "ReopenContainerLog", "ContainerStats", "ListContainerStats", "UpdateContainerResources",
-      "GetContainerEvents", "ListMetricDescriptors", "ListPodSandboxMetrics");
+      "ExecSync", "Exec", "Attach", "PortForward", "ReopenContainerLog", "ContainerStats", "ListContainerStats",
+      "UpdateContainerResources",
+      "GetContainerEvents", "ListMetricDescriptors", "ListPodSandboxMetrics",
+      "StreamPodSandboxes", "StreamContainers", "StreamContainerStats", "StreamPodSandboxStats",
+      "StreamPodSandboxMetrics", "StreamImages");
 
   @BeforeAll
   static void start() throws IOException {
