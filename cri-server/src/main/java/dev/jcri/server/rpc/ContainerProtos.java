@@ -39,15 +39,7 @@ final class ContainerProtos {
         c.getMetadata().getName(), c.getMetadata().getAttempt(), c.getImage().getImage(),
         c.getCommandList(), c.getArgsList(), c.getWorkingDir(),
         c.getEnvsList().stream().map(kv -> kv.getKey() + "=" + kv.getValue().toStringUtf8()).toList(),
-        c.getMountsList().stream().map(m -> new ContainerSpec.MountSpec(m.getContainerPath(), m.getHostPath(),
-            m.getReadonly(), switch (m.getPropagationValue()) {
-              case 0 -> ContainerSpec.Propagation.PRIVATE;
-              case 1 -> ContainerSpec.Propagation.HOST_TO_CONTAINER;
-              case 2 -> ContainerSpec.Propagation.BIDIRECTIONAL;
-              default -> throw new InvalidArgumentException("mount " + m.getContainerPath()
-                  + ": unknown propagation " + m.getPropagationValue()
-                  + " (expected PRIVATE=0, HOST_TO_CONTAINER=1, BIDIRECTIONAL=2)");
-            }, m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0, m.getRecursiveReadOnly())).toList(),
+        c.getMountsList().stream().map(ContainerProtos::mount).toList(),
         c.getLabelsMap(), c.getAnnotationsMap(), c.getLogPath(), c.getStdin(), c.getStdinOnce(), c.getTty(),
         PodProtos.resources(c.getLinux().getResources()), c.getLinux().getResources().getOomScoreAdj(),
         sc.hasRunAsUser() ? sc.getRunAsUser().getValue() : null, sc.getRunAsUsername(),
@@ -60,6 +52,33 @@ final class ContainerProtos {
         c.getDevicesList().stream().map(d -> new ContainerSpec.DeviceSpec(d.getContainerPath(), d.getHostPath(),
             d.getPermissions())).toList(),
         groupsPolicy(sc));
+  }
+
+  static ContainerSpec.MountSpec mount(Mount m) {
+    boolean image = m.hasImage() && !m.getImage().getImage().isEmpty();
+    if (image && !m.getHostPath().isEmpty()) {
+      throw new InvalidArgumentException("mount " + m.getContainerPath() + " names both a host path and an image");
+    }
+    if (!image && !m.getImageSubPath().isEmpty()) {
+      throw new InvalidArgumentException("mount " + m.getContainerPath() + " has an image_sub_path but no image");
+    }
+    for (String option : m.getMountOptionsList()) {
+      if (!ContainerSpec.MountSpec.OPTIONS.contains(option)) {
+        throw new InvalidArgumentException("mount " + m.getContainerPath() + ": mount option \""
+            + option.replaceAll("\\p{Cntrl}", "?") + "\" is not supported (jcri applies "
+            + String.join(", ", ContainerSpec.MountSpec.OPTIONS) + ")");
+      }
+    }
+    return new ContainerSpec.MountSpec(m.getContainerPath(), m.getHostPath(), m.getReadonly(),
+        switch (m.getPropagationValue()) {
+          case 0 -> ContainerSpec.Propagation.PRIVATE;
+          case 1 -> ContainerSpec.Propagation.HOST_TO_CONTAINER;
+          case 2 -> ContainerSpec.Propagation.BIDIRECTIONAL;
+          default -> throw new InvalidArgumentException("mount " + m.getContainerPath()
+              + ": unknown propagation " + m.getPropagationValue()
+              + " (expected PRIVATE=0, HOST_TO_CONTAINER=1, BIDIRECTIONAL=2)");
+        }, m.getUidMappingsCount() > 0 || m.getGidMappingsCount() > 0, m.getRecursiveReadOnly(),
+        m.getMountOptionsList(), image ? m.getImage().getImage() : "", m.getImageSubPath());
   }
 
   /** Merge (the default) or Strict; a value this jcri does not know is refused rather than read as Merge. */
@@ -179,12 +198,16 @@ final class ContainerProtos {
           .setGid(r.user().gid()).addAllSupplementalGroups(r.user().groups())));
     }
     for (ContainerSpec.MountSpec m : r.spec().mounts()) {
-      b.addMounts(Mount.newBuilder().setContainerPath(m.containerPath()).setHostPath(m.hostPath())
+      Mount.Builder mb = Mount.newBuilder();
+      if (m.isImage()) {
+        mb.setImage(ImageSpec.newBuilder().setImage(m.image())).setImageSubPath(m.imageSubPath());
+      }
+      b.addMounts(mb.setContainerPath(m.containerPath()).setHostPath(m.hostPath())
           .setReadonly(m.readonly()).setPropagation(switch (m.propagation()) {
             case PRIVATE -> MountPropagation.PROPAGATION_PRIVATE;
             case HOST_TO_CONTAINER -> MountPropagation.PROPAGATION_HOST_TO_CONTAINER;
             case BIDIRECTIONAL -> MountPropagation.PROPAGATION_BIDIRECTIONAL;
-          }));
+          }).setRecursiveReadOnly(m.recursiveReadOnly()).addAllMountOptions(m.options()));
     }
     return b.build();
   }

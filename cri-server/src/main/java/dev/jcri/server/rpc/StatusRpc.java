@@ -37,10 +37,12 @@ public final class StatusRpc implements UnaryRpc<StatusRequest, StatusResponse> 
       networkReady.setReason(NETWORK_NOT_READY_REASON).setMessage("Network plugin returns error: " + network.problem());
     }
     // Supplemental groups policy: Strict and Merge both, with the groups given reported in ContainerStatus.user.
+    // Mount options: noexec, nodev and nosuid on bind mounts (KEP-5855). A user namespace with the node's network
+    // is refused, so user_namespaces_host_network stays false.
     StatusResponse.Builder response = StatusResponse.newBuilder().setStatus(RuntimeStatus.newBuilder()
         .addConditions(RuntimeCondition.newBuilder().setType(RUNTIME_READY).setStatus(true))
         .addConditions(networkReady))
-        .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true));
+        .setFeatures(RuntimeFeatures.newBuilder().setSupplementalGroupsPolicy(true).setMountOptions(true));
     // Every handler can run pods with a user namespace of their own (kubelet checks this before hostUsers: false)
     // and has recursively read-only mounts (jcri makes them itself, so the runtime's own support does not matter).
     for (String handler : info.handlerNames()) {

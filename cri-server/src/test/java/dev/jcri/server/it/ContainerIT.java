@@ -1,6 +1,7 @@
 package dev.jcri.server.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import dev.jcri.cri.v1.ContainerStatus;
 import dev.jcri.cri.v1.ContainerStatusRequest;
 import dev.jcri.cri.v1.ExecSyncRequest;
 import dev.jcri.cri.v1.ExecSyncResponse;
+import dev.jcri.cri.v1.IDMapping;
+import dev.jcri.cri.v1.ImageSpec;
 import dev.jcri.cri.v1.Int64Value;
 import dev.jcri.cri.v1.KeyValue;
 import dev.jcri.cri.v1.LinuxContainerConfig;
@@ -22,14 +25,19 @@ import dev.jcri.cri.v1.LinuxContainerSecurityContext;
 import dev.jcri.cri.v1.ListContainersRequest;
 import dev.jcri.cri.v1.ListImagesRequest;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
+import dev.jcri.cri.v1.Mount;
 import dev.jcri.cri.v1.NamespaceMode;
 import dev.jcri.cri.v1.NamespaceOption;
 import dev.jcri.cri.v1.PodSandboxConfig;
 import dev.jcri.cri.v1.PodSandboxFilter;
+import dev.jcri.cri.v1.PullImageRequest;
 import dev.jcri.cri.v1.RemoveContainerRequest;
+import dev.jcri.cri.v1.RemoveImageRequest;
 import dev.jcri.cri.v1.RemovePodSandboxRequest;
+import dev.jcri.cri.v1.RuntimeHandler;
 import dev.jcri.cri.v1.StartContainerRequest;
 import dev.jcri.cri.v1.StatusRequest;
+import dev.jcri.cri.v1.StatusResponse;
 import dev.jcri.cri.v1.StopContainerRequest;
 import dev.jcri.cri.v1.StreamContainerStatsRequest;
 import dev.jcri.cri.v1.StreamContainersRequest;
@@ -38,13 +46,18 @@ import dev.jcri.cri.v1.StreamPodSandboxMetricsRequest;
 import dev.jcri.cri.v1.StreamPodSandboxStatsRequest;
 import dev.jcri.cri.v1.StreamPodSandboxesRequest;
 import dev.jcri.cri.v1.SupplementalGroupsPolicy;
+import dev.jcri.cri.v1.UserNamespace;
+import dev.jcri.image.testing.RegistryPusher;
+import dev.jcri.image.testing.TestImage;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -561,6 +574,126 @@ class ContainerIT {
     rt.streamPodSandboxes(StreamPodSandboxesRequest.newBuilder().setFilter(PodSandboxFilter.newBuilder()
         .setId("0".repeat(64))).build()).forEachRemaining(page -> none.add(page.toString()));
     assertEquals(List.of(), none, "nothing matches: no message at all");
+  }
+
+  /**
+   * What Status advertises, each handler does: user namespaces (root inside is an unprivileged range of the
+   * node's), bind mount options (a noexec volume runs nothing, a plain one does); what it does not advertise is
+   * refused (a user namespace on the node's network), as are mount options jcri does not apply.
+   * Recursively read-only mounts and supplemental groups policy have tests of their own.
+   */
+  @Test
+  void statusAdvertisement_matchesWhatEachHandlerDoes() throws Exception {
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    StatusResponse st = client.runtime().status(StatusRequest.getDefaultInstance());
+    assertTrue(st.getFeatures().getMountOptions());
+    assertTrue(st.getFeatures().getSupplementalGroupsPolicy());
+    assertFalse(st.getFeatures().getUserNamespacesHostNetwork());
+    assertTrue(st.getRuntimeHandlersCount() >= 2, st.toString());
+    Path noexec = Files.createDirectories(dir.resolve("noexec-volume"));
+    Path plain = Files.createDirectories(dir.resolve("plain-volume"));
+    int range = 0;
+    for (RuntimeHandler h : st.getRuntimeHandlersList()) {
+      var pc = podConfig(NamespaceMode.CONTAINER);
+      String pod = runPod(pc, h.getName());
+      String id = run(pod, pc, ctr("opts-" + h.getName(), "sleep", "3600")
+          .addMounts(Mount.newBuilder().setContainerPath("/noexec").setHostPath(noexec.toString())
+              .addAllMountOptions(List.of("noexec", "nosuid", "nodev")))
+          .addMounts(Mount.newBuilder().setContainerPath("/plain").setHostPath(plain.toString())));
+      // busybox runs the applet its file is named for: each handler's copy goes in a directory of its own.
+      String copy = "h-" + h.getName();
+      String handler = "handler \"" + h.getName() + "\": ";
+      assertEquals(0, exec(id, "sh", "-c", "mkdir -p /plain/" + copy + " && cp /bin/busybox /plain/" + copy
+          + "/busybox && /plain/" + copy + "/busybox true").getExitCode(), handler + "a plain volume runs programs");
+      ExecSyncResponse refused = exec(id, "sh", "-c", "mkdir -p /noexec/" + copy + " && cp /bin/busybox /noexec/"
+          + copy + "/busybox && /noexec/" + copy + "/busybox true");
+      assertEquals(126, refused.getExitCode(), handler + "noexec " + refused);
+      String mountinfo = exec(id, "grep", " /noexec ", "/proc/self/mountinfo").getStdout().toStringUtf8();
+      assertTrue(mountinfo.contains("noexec") && mountinfo.contains("nosuid") && mountinfo.contains("nodev"),
+          mountinfo);
+      assertEquals(List.of("noexec", "nosuid", "nodev"), status(id).getMountsList().stream()
+          .filter(m -> m.getContainerPath().equals("/noexec")).findFirst().orElseThrow().getMountOptionsList());
+
+      if (h.getFeatures().getUserNamespaces()) {
+        long hostId = 3_200_000 + 65536L * range++;
+        var mapping = IDMapping.newBuilder().setContainerId(0).setHostId((int) hostId).setLength(65536);
+        var upc = podConfig(NamespaceMode.POD);
+        upc.setLinux(upc.getLinux().toBuilder().setSecurityContext(upc.getLinux().getSecurityContext().toBuilder()
+            .setNamespaceOptions(NamespaceOption.newBuilder().setUsernsOptions(UserNamespace.newBuilder()
+                .setMode(NamespaceMode.POD).addUids(mapping).addGids(mapping)))));
+        String upod = runPod(upc, h.getName());
+        String uid = run(upod, upc, ctr("userns-" + h.getName(), "sleep", "3600"));
+        assertEquals("0 " + hostId + " 65536", exec(uid, "cat", "/proc/self/uid_map").getStdout().toStringUtf8()
+            .strip().replaceAll("\\s+", " "), h.getName() + ": user namespaces");
+      }
+    }
+
+    var hostNet = podConfig(NamespaceMode.POD);
+    var mapping = IDMapping.newBuilder().setContainerId(0).setHostId(3_900_000).setLength(65536);
+    hostNet.setLinux(hostNet.getLinux().toBuilder().setSecurityContext(hostNet.getLinux().getSecurityContext()
+        .toBuilder().setNamespaceOptions(NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)
+            .setUsernsOptions(UserNamespace.newBuilder().setMode(NamespaceMode.POD).addUids(mapping)
+                .addGids(mapping)))));
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> runPod(hostNet, ""));
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), "user_namespaces_host_network: false");
+
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    StatusRuntimeException option = assertThrows(StatusRuntimeException.class, () -> create(pod, pc,
+        ctr("bad-option", "sleep", "1").addMounts(Mount.newBuilder().setContainerPath("/x")
+            .setHostPath(plain.toString()).addMountOptions("exec"))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, option.getStatus().getCode());
+    assertTrue(option.getStatus().getDescription().contains("\"exec\" is not supported"),
+        option.getStatus().getDescription());
+  }
+
+  /**
+   * KEP-4639 image volumes: an image's file system mounted read-only at the target, or its image_sub_path; the
+   * layers stay while the volume is mounted, even when the image is removed; a sub path through a symbolic link
+   * (the image could point it anywhere on the node), a missing one and an image not pulled are refused.
+   */
+  @Test
+  void imageVolume_mountsTheImageReadOnly_subPathToo_andOutlivesTheImagesRemoval() throws Exception {
+    new RegistryPusher(fixture.registry).push("it/volume", "1", new TestImage().layer(TestImage.Compression.GZIP,
+        t -> t.dir("data", 0755).file("data/hello", "from the image\n", 0644).symlink("data/escape", "/etc")
+            .dir("empty", 0755)).build());
+    String volumeImage = fixture.registry.host() + "/it/volume:1";
+    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(volumeImage))
+        .build());
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, ctr("vol", "sleep", "3600")
+        .addMounts(Mount.newBuilder().setContainerPath("/img").setReadonly(true)
+            .setImage(ImageSpec.newBuilder().setImage(volumeImage)))
+        .addMounts(Mount.newBuilder().setContainerPath("/sub").setReadonly(true)
+            .setImage(ImageSpec.newBuilder().setImage(volumeImage)).setImageSubPath("data")));
+
+    assertEquals("from the image", exec(id, "cat", "/img/data/hello").getStdout().toStringUtf8().strip());
+    assertEquals("from the image", exec(id, "cat", "/sub/hello").getStdout().toStringUtf8().strip());
+    ExecSyncResponse write = exec(id, "touch", "/img/x");
+    assertNotEquals(0, write.getExitCode());
+    assertTrue(write.getStderr().toStringUtf8().contains("Read-only"), write.getStderr().toStringUtf8());
+    assertEquals(volumeImage, status(id).getMountsList().stream().filter(m -> m.getContainerPath().equals("/sub"))
+        .findFirst().orElseThrow().getImage().getImage());
+
+    client.images().removeImage(RemoveImageRequest.newBuilder().setImage(ImageSpec.newBuilder()
+        .setImage(volumeImage)).build());
+    assertEquals("from the image", exec(id, "cat", "/img/data/hello").getStdout().toStringUtf8().strip(),
+        "the volume's layers stay while it is mounted");
+    client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(volumeImage))
+        .build());
+
+    for (var bad : List.of(Map.entry("data/escape", Status.Code.INVALID_ARGUMENT),
+        Map.entry("../etc", Status.Code.INVALID_ARGUMENT), Map.entry("no/such", Status.Code.NOT_FOUND))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> create(pod, pc,
+          ctr("bad-sub", "sleep", "1").addMounts(Mount.newBuilder().setContainerPath("/sub").setReadonly(true)
+              .setImage(ImageSpec.newBuilder().setImage(volumeImage)).setImageSubPath(bad.getKey()))));
+      assertEquals(bad.getValue(), e.getStatus().getCode(), bad.getKey() + ": " + e.getStatus().getDescription());
+    }
+    StatusRuntimeException absent = assertThrows(StatusRuntimeException.class, () -> create(pod, pc,
+        ctr("absent", "sleep", "1").addMounts(Mount.newBuilder().setContainerPath("/img").setReadonly(true)
+            .setImage(ImageSpec.newBuilder().setImage(fixture.registry.host() + "/it/never-pulled:1")))));
+    assertEquals(Status.Code.NOT_FOUND, absent.getStatus().getCode());
   }
 
   /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */

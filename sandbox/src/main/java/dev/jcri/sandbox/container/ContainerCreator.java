@@ -118,6 +118,8 @@ final class ContainerCreator {
         undo.push("unmount rootfs", () -> images.unmountRootfs(rootfs));
       });
 
+      ContainerSpec withImages = timeline.step("image_volumes", () -> withImageVolumes(id, spec, pod, bundle, undo));
+
       String infraNs = spec.pid() != NamespaceMode.POD ? null
           : timeline.step("infra", () -> pods.sharedPidNamespace(pod));
       String targetNs = null;
@@ -137,7 +139,7 @@ final class ContainerCreator {
         UserResolver.Resolved resolved = UserResolver.resolve(rootfs, spec.runAsUser(), spec.runAsUsername(),
             spec.runAsGroup(), spec.supplementalGroups(), image.config().user(),
             spec.groupsPolicy() == ContainerSpec.GroupsPolicy.MERGE);
-        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withClonedVolumes(spec, pod, bundle,
+        OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withClonedVolumes(withImages, pod, bundle,
             clonedVolumes), pod, image.config(), rootfs,
             pods.podFilesDir(pod.id()), resolved, cgroupPath, pidNs, target, ownOomScoreAdj()));
         try {
@@ -185,6 +187,43 @@ final class ContainerCreator {
     }
     Files.createDirectories(log.getParent());
     return log;
+  }
+
+  /**
+   * The spec with each image volume (KEP-4639) pointed at its image's file system, mounted under the bundle (or
+   * at {@code image_sub_path} in it) and read-only; each mount registers its undo.
+   */
+  private ContainerSpec withImageVolumes(String id, ContainerSpec spec, PodSandbox pod, Path bundle, Undo undo) {
+    if (spec.mounts().stream().noneMatch(ContainerSpec.MountSpec::isImage)) {
+      return spec;
+    }
+    undo.push("remove image volumes", () -> images.removeImageVolumes(id));
+    String userns = pod.pins().get(NamespaceKind.USER.procName());
+    var mapping = pod.spec().userns();
+    List<ContainerSpec.MountSpec> mounts = new ArrayList<>();
+    int index = 0;
+    for (ContainerSpec.MountSpec m : spec.mounts()) {
+      if (!m.isImage()) {
+        mounts.add(m);
+        continue;
+      }
+      ImageRecord volumeImage = images.image(m.image()).orElseThrow(() -> new NotFoundException("image \""
+          + m.image() + "\" of the image volume at " + m.containerPath() + " is not present; pull it first"));
+      Path target = bundle.resolve("image-volumes").resolve(Integer.toString(index));
+      try {
+        Files.createDirectories(target);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      images.mountImageVolume(id, index, volumeImage.topChainId(), target, userns == null ? null : Path.of(userns),
+          mapping == null ? 0 : mapping.hostRootUid(), mapping == null ? 0 : mapping.hostRootGid());
+      undo.push("unmount image volume " + m.containerPath(), () -> images.unmountRootfs(target));
+      Path source = ImageSubPath.resolve(target, m.imageSubPath(), m.image());
+      mounts.add(new ContainerSpec.MountSpec(m.containerPath(), source.toString(), true, m.propagation(), false,
+          m.recursiveReadOnly(), m.options(), m.image(), m.imageSubPath()));
+      index++;
+    }
+    return spec.withMounts(mounts);
   }
 
   /**

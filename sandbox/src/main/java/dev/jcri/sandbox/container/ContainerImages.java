@@ -23,4 +23,15 @@ interface ContainerImages {
 
   /** Removes the container's writable snapshot; a missing one is fine. */
   void removeRootfs(String containerId);
+
+  /**
+   * Mounts the file system of the image whose top layer is {@code topChainId} at {@code target}, as the
+   * container's image volume number {@code index} (idmapped like the rootfs in a user-namespaced pod). The
+   * container sees it read-only; its layers stay while it is mounted, whatever happens to the image's record.
+   */
+  void mountImageVolume(String containerId, int index, String topChainId, Path target, Path usernsPin,
+      long hostRootUid, long hostRootGid);
+
+  /** Removes what the container's image volumes hold (unmounted first); none is fine. */
+  void removeImageVolumes(String containerId);
 }

@@ -5,7 +5,6 @@ import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.FileTrees;
 import dev.jcri.common.Ids;
 import dev.jcri.common.Log;
-import dev.jcri.common.Mounts;
 import dev.jcri.image.ImageService;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cgroup.CgroupStats;
@@ -43,6 +42,7 @@ public final class ContainerManager implements AutoCloseable {
   private final ContainerStore store;
   private final PodSandboxManager pods;
   private final ImageService images;
+  private final ImageRootfs rootfs;
   private final RuntimeHandlers runtimes;
   private final ContainerDirs dirs;
   private final ContainerEvents events = new ContainerEvents();
@@ -57,10 +57,11 @@ public final class ContainerManager implements AutoCloseable {
     this.store = store;
     this.pods = pods;
     this.images = images;
+    this.rootfs = new ImageRootfs(images);
     this.runtimes = runtimes;
     this.dirs = ContainerDirs.under(stateDir);
     this.exits = new ContainerExits(store, dirs, events);
-    this.creator = new ContainerCreator(store, pods, new ImageRootfs(images), runtimes, dirs, events, tracer, steps);
+    this.creator = new ContainerCreator(store, pods, rootfs, runtimes, dirs, events, tracer, steps);
     this.io = new ContainerIo(dirs);
     this.recovery = new ContainerRecovery(store, exits, images, runtimes, dirs);
   }
@@ -154,9 +155,11 @@ public final class ContainerManager implements AutoCloseable {
     lock.lock();
     try {
       runtime(c).delete(c.id());
-      Mounts.detach(dirs.rootfs(c.id()));
-      images.snapshots().remove(snapshotKey(c.id()));
+      rootfs.unmountRootfs(dirs.rootfs(c.id()));
+      rootfs.removeRootfs(c.id());
+      // Detaches the image volumes mounted in the bundle before their snapshots go.
       FileTrees.delete(dirs.bundle(c.id()));
+      rootfs.removeImageVolumes(c.id());
       Files.deleteIfExists(dirs.exitFile(c.id()));
       store.delete(c.id());
       events.publish(ContainerEvents.Type.DELETED, c.id(), c.podId(), Ids.nowNanos());

@@ -92,17 +92,35 @@ public record ContainerSpec(
   /**
    * A bind mount from the host; {@code idmapped} when kubelet asks for its owners to be mapped into the pod's
    * user namespace; {@code recursiveReadOnly}: every mount below it read-only as well (needs {@code readonly}
-   * and private propagation).
+   * and private propagation); {@code options}: bind mount options kubelet asks for (KEP-5855: noexec, nodev,
+   * nosuid). With {@code image} set (KEP-4639 image volumes), the source is that image's file system, read-only,
+   * or {@code imageSubPath} in it, and {@code hostPath} is empty until jcri mounts the image.
    */
   public record MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation,
-      boolean idmapped, boolean recursiveReadOnly) {
+      boolean idmapped, boolean recursiveReadOnly, List<String> options, String image, String imageSubPath) {
+
+    /** The bind mount options jcri applies. */
+    public static final List<String> OPTIONS = List.of("noexec", "nodev", "nosuid");
+
+    public MountSpec {
+      options = options == null ? List.of() : List.copyOf(options);
+      image = image == null ? "" : image;
+      imageSubPath = imageSubPath == null ? "" : imageSubPath;
+    }
+
     public MountSpec(String containerPath, String hostPath, boolean readonly, Propagation propagation,
         boolean idmapped) {
-      this(containerPath, hostPath, readonly, propagation, idmapped, false);
+      this(containerPath, hostPath, readonly, propagation, idmapped, false, List.of(), "", "");
+    }
+
+    /** Whether the source is an image (an image volume) rather than a host path. */
+    public boolean isImage() {
+      return !image.isEmpty();
     }
 
     public MountSpec withHostPath(String path) {
-      return new MountSpec(containerPath, path, readonly, propagation, idmapped, recursiveReadOnly);
+      return new MountSpec(containerPath, path, readonly, propagation, idmapped, recursiveReadOnly, options, image,
+          imageSubPath);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.Optional;
 final class ImageRootfs implements ContainerImages {
 
   private static final String KEY_PREFIX = "ctr-";
+  private static final String VOLUME_PREFIX = "ivol-";
 
   private final ImageService images;
 
@@ -22,9 +23,26 @@ final class ImageRootfs implements ContainerImages {
     return KEY_PREFIX + containerId;
   }
 
-  /** The container whose writable snapshot {@code key} is, or null when it is not a container's (or none). */
+  /** The key of a container's image volume. */
+  static String volumeKey(String containerId, int index) {
+    return VOLUME_PREFIX + containerId + "-" + index;
+  }
+
+  /**
+   * The container whose writable snapshot or image volume {@code key} is, or null when it is not a container's
+   * (or none).
+   */
   static String containerIdOf(String key) {
-    return key != null && key.startsWith(KEY_PREFIX) ? key.substring(KEY_PREFIX.length()) : null;
+    if (key == null) {
+      return null;
+    }
+    if (key.startsWith(KEY_PREFIX)) {
+      return key.substring(KEY_PREFIX.length());
+    }
+    if (key.startsWith(VOLUME_PREFIX) && key.lastIndexOf('-') > VOLUME_PREFIX.length()) {
+      return key.substring(VOLUME_PREFIX.length(), key.lastIndexOf('-'));
+    }
+    return null;
   }
 
   @Override
@@ -54,5 +72,32 @@ final class ImageRootfs implements ContainerImages {
   @Override
   public void removeRootfs(String containerId) {
     images.snapshots().remove(snapshotKey(containerId));
+  }
+
+  @Override
+  public void mountImageVolume(String containerId, int index, String topChainId, Path target, Path usernsPin,
+      long hostRootUid, long hostRootGid) {
+    String key = volumeKey(containerId, index);
+    images.snapshots().prepare(key, topChainId);
+    try {
+      images.snapshots().mount(key, target, usernsPin, hostRootUid, hostRootGid);
+    } catch (RuntimeException e) {
+      try {
+        images.snapshots().remove(key);
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void removeImageVolumes(String containerId) {
+    String prefix = VOLUME_PREFIX + containerId + "-";
+    for (var s : images.snapshots().list()) {
+      if (s.key() != null && s.key().startsWith(prefix)) {
+        images.snapshots().remove(s.key());
+      }
+    }
   }
 }

@@ -192,6 +192,7 @@ final class OciSpecFactory {
         }
       };
       List<String> opts = new ArrayList<>(List.of("rbind", propagation, m.readonly() ? "ro" : "rw"));
+      opts.addAll(m.options());
       mounts.add(new OciSpec.Mount(m.containerPath(), "bind", host.toString(), opts));
     }
     return mounts;
@@ -236,7 +237,9 @@ final class OciSpecFactory {
         r.unified());
     boolean shared = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.BIDIRECTIONAL);
     boolean slave = c.mounts().stream().anyMatch(m -> m.propagation() == ContainerSpec.Propagation.HOST_TO_CONTAINER);
-    return new OciSpec.Linux(ns, in.cgroupPath(), resources, Map.of(),
+    var userns = pins.containsKey("user") ? in.pod().spec().userns() : null;
+    return new OciSpec.Linux(ns, userns == null ? List.of() : userns.ociUidMappings(),
+        userns == null ? List.of() : userns.ociGidMappings(), in.cgroupPath(), resources, Map.of(),
         c.privileged() ? List.of() : c.maskedPaths().isEmpty() ? OciDefaults.MASKED_PATHS : c.maskedPaths(),
         c.privileged() ? List.of() : c.readonlyPaths().isEmpty() ? OciDefaults.READONLY_PATHS : c.readonlyPaths(),
         shared ? "rshared" : slave ? "rslave" : null,

@@ -1,6 +1,7 @@
 package dev.jcri.sandbox.oci;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +35,16 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
   public record Mount(String destination, String type, String source, List<String> options) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
-  public record Linux(List<Namespace> namespaces, String cgroupsPath, Resources resources, Map<String, String> sysctl,
-      List<String> maskedPaths, List<String> readonlyPaths, String rootfsPropagation, List<Device> devices,
-      JsonNode seccomp) {}
+  public record Linux(List<Namespace> namespaces, List<IdMap> uidMappings, List<IdMap> gidMappings,
+      String cgroupsPath, Resources resources, Map<String, String> sysctl, List<String> maskedPaths,
+      List<String> readonlyPaths, String rootfsPropagation, List<Device> devices, JsonNode seccomp) {}
+
+  /**
+   * One range of a user namespace's ids, given with the namespace's path as containerd does: runc refuses to join
+   * a user namespace whose mappings the spec does not state.
+   */
+  public record IdMap(@JsonProperty("containerID") long containerId, @JsonProperty("hostID") long hostId,
+      long size) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Namespace(String type, String path) {}

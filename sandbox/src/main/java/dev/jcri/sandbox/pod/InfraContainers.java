@@ -60,14 +60,14 @@ public final class InfraContainers implements PodInfra {
 
   @Override
   public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
-      Long userNsRootGid) {
+      PodSpec.UserNamespace userns) {
     ContainerRuntime runtime = runtimes.get(handler, "pod " + podId);
     synchronized (lock(podId)) {
-      return ensureLocked(podId, pins, cgroupPath, userNsRootGid, runtime);
+      return ensureLocked(podId, pins, cgroupPath, userns, runtime);
     }
   }
 
-  private int ensureLocked(String podId, Map<String, String> pins, String cgroupPath, Long userNsRootGid,
+  private int ensureLocked(String podId, Map<String, String> pins, String cgroupPath, PodSpec.UserNamespace userns,
       ContainerRuntime runtime) {
     Path bundle = dir.resolve(podId);
     Path pidFile = bundle.resolve("pid");
@@ -89,8 +89,8 @@ public final class InfraContainers implements PodInfra {
       OwnerOnly.dir(dir, OwnerOnly.SEARCHABLE);
       for (Path d : List.of(bundle, rootfs, rootfs.resolve("proc"), rootfs.resolve("dev"))) {
         OwnerOnly.dir(d);
-        if (userNsRootGid != null) {
-          OwnerOnly.shareWithGroup(d, userNsRootGid, d.equals(bundle)
+        if (userns != null) {
+          OwnerOnly.shareWithGroup(d, userns.hostRootGid(), d.equals(bundle)
               ? OwnerOnly.GROUP_SEARCHABLE : OwnerOnly.GROUP_READABLE);
         }
       }
@@ -108,7 +108,9 @@ public final class InfraContainers implements PodInfra {
           List.of(new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
               new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "mode=755", "size=64k")),
               new OciSpec.Mount("/catatonit", "bind", CATATONIT.toString(), List.of("rbind", "ro", "rprivate"))),
-          new OciSpec.Linux(ns, cgroupPath + "/infra", null, Map.of(), List.of(), List.of(), null, List.of(),
+          new OciSpec.Linux(ns, userns == null ? List.of() : userns.ociUidMappings(),
+              userns == null ? List.of() : userns.ociGidMappings(), cgroupPath + "/infra", null, Map.of(), List.of(),
+              List.of(), null, List.of(),
               null),
           Map.of());
       OwnerOnly.write(bundle.resolve("config.json"), JSON.writeValueAsBytes(spec));

@@ -12,9 +12,9 @@ public interface PodInfra {
   /**
    * The pid of the pod's infra process, started when it does not run.
    *
-   * @param userNsRootGid the node gid of root in the pod's user namespace, or null without one
+   * @param userns the pod's user namespace mappings, or null without one
    */
-  int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath, Long userNsRootGid);
+  int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath, PodSpec.UserNamespace userns);
 
   /** Kills the infra process; a pod without one is left alone. */
   void stop(String podId, String handler);

@@ -142,8 +142,7 @@ public final class PodSandboxManager {
       if (spec.pid() == NamespaceMode.POD) {
         // Started beside the network set-up, so the pod's first container does not wait for it.
         infraStarted = timeline.parallelStep("infra", () -> {
-          seams.infra().ensure(id, handler, pinPaths, cgroupPath,
-              spec.userns() == null ? null : spec.userns().hostRootGid());
+          seams.infra().ensure(id, handler, pinPaths, cgroupPath, spec.userns());
           return null;
         }, BESIDE);
         var started = infraStarted;
@@ -208,7 +207,7 @@ public final class PodSandboxManager {
    */
   public String sharedPidNamespace(PodSandbox pod) {
     int pid = seams.infra().ensure(pod.id(), pod.spec().runtimeHandler(), pod.pins(), pod.cgroupPath(),
-        pod.spec().userns() == null ? null : pod.spec().userns().hostRootGid());
+        pod.spec().userns());
     return "/proc/" + pid + "/ns/pid";
   }
 

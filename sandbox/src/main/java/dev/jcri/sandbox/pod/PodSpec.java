@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cni.PortMapping;
+import dev.jcri.sandbox.oci.OciSpec;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,6 +77,16 @@ public record PodSpec(
         throw new InvalidArgumentException("a pod user namespace needs 1 to 340 uid and gid"
             + " mappings (got " + uids.size() + " and " + gids.size() + ")");
       }
+    }
+
+    /** The uid mappings as an OCI spec states them. */
+    public List<OciSpec.IdMap> ociUidMappings() {
+      return uids.stream().map(m -> new OciSpec.IdMap(m.containerId(), m.hostId(), m.length())).toList();
+    }
+
+    /** The gid mappings as an OCI spec states them. */
+    public List<OciSpec.IdMap> ociGidMappings() {
+      return gids.stream().map(m -> new OciSpec.IdMap(m.containerId(), m.hostId(), m.length())).toList();
     }
 
     /** The contents of /proc/[pid]/uid_map. */

@@ -153,6 +153,34 @@ class ContainerCreatorTest {
     assertTrue(store.list().isEmpty());
   }
 
+  @Test
+  void create_withAnImageVolume_undoesItsMountAndSnapshotWhenALaterStepFails() throws Exception {
+    fakes.failing.add("runtime.create");
+    ContainerSpec withVolume = spec("app", IMAGE).withMounts(List.of(new ContainerSpec.MountSpec("/data", "", true,
+        ContainerSpec.Propagation.PRIVATE, false, false, List.of(), IMAGE, "data")));
+
+    assertThrows(HelperFailedException.class, () -> creator.create(pod.id(), withVolume));
+
+    assertEquals(List.of("rootfs.prepare", "rootfs.mount", "volume.mount", "runtime.create", "runtime.delete",
+        "rootfs.unmount", "volumes.remove", "rootfs.unmount", "rootfs.remove"), journal);
+    assertEquals(List.of(), bundles());
+  }
+
+  @Test
+  void create_imageVolumeSubPathMissingOrOfAnAbsentImage_isRefusedAndUndone() throws Exception {
+    ContainerSpec missingPath = spec("a", IMAGE).withMounts(List.of(new ContainerSpec.MountSpec("/data", "", true,
+        ContainerSpec.Propagation.PRIVATE, false, false, List.of(), IMAGE, "no/such")));
+    ContainerSpec absentImage = spec("b", IMAGE).withMounts(List.of(new ContainerSpec.MountSpec("/data", "", true,
+        ContainerSpec.Propagation.PRIVATE, false, false, List.of(), "registry.test/absent:1", "")));
+
+    assertThrows(NotFoundException.class, () -> creator.create(pod.id(), missingPath));
+    assertThrows(NotFoundException.class, () -> creator.create(pod.id(), absentImage));
+
+    assertEquals(List.of(), bundles());
+    assertTrue(store.list().isEmpty());
+    assertTrue(journal.contains("volumes.remove"), journal.toString());
+  }
+
   final class FakeImages implements ContainerImages {
     @Override
     public Optional<ImageRecord> image(String reference) {
@@ -183,6 +211,22 @@ class ContainerCreatorTest {
     @Override
     public void removeRootfs(String containerId) {
       fakes.step("rootfs.remove");
+    }
+
+    @Override
+    public void mountImageVolume(String containerId, int index, String topChainId, Path target, Path usernsPin,
+        long hostRootUid, long hostRootGid) {
+      fakes.step("volume.mount");
+      try {
+        Files.createDirectories(target.resolve("data"));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void removeImageVolumes(String containerId) {
+      fakes.step("volumes.remove");
     }
   }
 

@@ -198,7 +198,7 @@ public final class FakePodSeams {
 
     @Override
     public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
-        Long userNsRootGid) {
+        PodSpec.UserNamespace userns) {
       bundles.add(podId);
       step("infra.ensure");
       return 4242;
