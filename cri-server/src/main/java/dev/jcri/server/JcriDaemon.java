@@ -4,6 +4,7 @@ import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.registry.RegistryHosts;
+import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupManager;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.container.ContainerManager;
@@ -104,7 +105,7 @@ public final class JcriDaemon implements AutoCloseable {
       ImageService images = new ImageService(imageSettings(config), openTelemetry.getTracer("dev.jcri.image"),
           metrics == null ? ImageService.PullObserver.NONE : metrics.pullObserver());
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
-          runtimes, state, sandboxTracer, steps);
+          runtimes, new CdiRegistry(config.cdiSpecDirs().stream().map(Path::of).toList()), state, sandboxTracer, steps);
       new Recovery(images, pods, containers).run();
       containers.start();
       CriServer.EventLoops loops = CriServer.newEventLoops();

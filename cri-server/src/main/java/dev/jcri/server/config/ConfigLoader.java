@@ -214,6 +214,9 @@ public final class ConfigLoader {
     absolute(problems, "root", c.root());
     absolute(problems, "state", c.state());
     absolute(problems, "conmon", c.conmon());
+    for (int i = 0; i < c.cdiSpecDirs().size(); i++) {
+      absolute(problems, "cdi_spec_dirs[" + i + "]", c.cdiSpecDirs().get(i));
+    }
     absolute(problems, "cni.conf_dir", c.cni().confDir());
     if (c.cni().binDirs().isEmpty()) {
       problems.add("key 'cni.bin_dirs': needs at least one directory");

@@ -24,6 +24,8 @@ public final class ConfigRenderer {
       Map.entry("runtimes.*.path", "The OCI runtime binary."),
       Map.entry("runtimes.*.root", "The runtime's state directory (its --root)."),
       Map.entry("conmon", "The container monitor: holds stdio, writes the CRI log, records the exit code."),
+      Map.entry("cdi_spec_dirs", "CDI device specs (JSON or YAML), lowest priority first: a later directory's"
+          + " definition of a device wins."),
       Map.entry("cni", "Pod networking through CNI plugins."),
       Map.entry("cni.conf_dir", "Network configs; the first usable .conflist/.conf/.json by name is used."),
       Map.entry("cni.bin_dirs", "Where plugin binaries are looked for, in order."),

@@ -23,6 +23,7 @@ public record JcriConfig(
     String defaultRuntime,
     Map<String, RuntimeHandler> runtimes,
     String conmon,
+    List<String> cdiSpecDirs,
     Cni cni,
     Stream stream,
     Registry registry,
@@ -34,6 +35,7 @@ public record JcriConfig(
 
   public JcriConfig {
     runtimes = runtimes == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(runtimes));
+    cdiSpecDirs = cdiSpecDirs == null ? List.of() : List.copyOf(cdiSpecDirs);
   }
 
   /** What jcri runs with when no file exists. */
@@ -51,6 +53,7 @@ public record JcriConfig(
         "crun",
         runtimes,
         "/usr/bin/conmon",
+        List.of("/etc/cdi", "/var/run/cdi"),
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true, CniNetwork.DEFAULT_BRIDGE),
         new Stream("127.0.0.1", 0, false, "", "", Stream.DEFAULT_IDLE_TIMEOUT_SECONDS),
         new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of()),

@@ -51,7 +51,7 @@ final class ContainerProtos {
         seccomp(sc), seccompLocalhost(sc),
         c.getDevicesList().stream().map(d -> new ContainerSpec.DeviceSpec(d.getContainerPath(), d.getHostPath(),
             d.getPermissions())).toList(),
-        groupsPolicy(sc));
+        groupsPolicy(sc), c.getCDIDevicesList().stream().map(d -> d.getName()).toList());
   }
 
   static ContainerSpec.MountSpec mount(Mount m) {

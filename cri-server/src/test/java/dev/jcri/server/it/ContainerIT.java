@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jcri.cri.v1.CDIDevice;
 import dev.jcri.cri.v1.Capability;
 import dev.jcri.cri.v1.ContainerConfig;
 import dev.jcri.cri.v1.ContainerFilter;
@@ -694,6 +695,61 @@ class ContainerIT {
         ctr("absent", "sleep", "1").addMounts(Mount.newBuilder().setContainerPath("/img").setReadonly(true)
             .setImage(ImageSpec.newBuilder().setImage(fixture.registry.host() + "/it/never-pulled:1")))));
     assertEquals(Status.Code.NOT_FOUND, absent.getStatus().getCode());
+  }
+
+  /**
+   * CDI devices (KEP-4009) from the specs in jcri's CDI directories, YAML here: a device node under another name
+   * (the node's /dev/null as /dev/jcri-null), environment, a read-only bind mount and a hook, on both handlers;
+   * a device no spec defines is refused and makes nothing.
+   */
+  @Test
+  void cdiDevices_bringTheirNodesEnvMountsAndHooks() throws Exception {
+    Path cdi = Files.createDirectories(paths.cdiDir());
+    Path lib = Files.createDirectories(dir.resolve("cdi-lib"));
+    Files.writeString(lib.resolve("libdevice.so"), "not really a library");
+    Path hookRan = dir.resolve("cdi-hook-ran");
+    Files.writeString(cdi.resolve("jcri-test.yaml"), """
+        cdiVersion: "0.6.0"
+        kind: "jcri.test/null"
+        containerEdits:
+          env: ["NULL_VENDOR=jcri"]
+        devices:
+          - name: "null0"
+            containerEdits:
+              deviceNodes:
+                - path: "/dev/jcri-null"
+                  hostPath: "/dev/null"
+              env: ["NULL_DEVICE=/dev/jcri-null"]
+              mounts:
+                - hostPath: "%s"
+                  containerPath: "/usr/lib/jcri-null"
+                  options: ["ro", "nosuid"]
+              hooks:
+                - hookName: "createRuntime"
+                  path: "/bin/sh"
+                  args: ["sh", "-c", "cat >> %s"]
+        """.formatted(lib, hookRan));
+    for (String handler : List.of("", "runc")) {
+      var pc = podConfig(NamespaceMode.CONTAINER);
+      String pod = runPod(pc, handler);
+      String id = run(pod, pc, ctr("cdi-" + handler, "sleep", "3600")
+          .addCDIDevices(CDIDevice.newBuilder().setName("jcri.test/null=null0")));
+      assertEquals("character special file 1 3", exec(id, "stat", "-c", "%F %t %T", "/dev/jcri-null").getStdout()
+          .toStringUtf8().strip(), handler + ": the node's /dev/null under its CDI name");
+      assertEquals(0, exec(id, "sh", "-c", "echo x > /dev/jcri-null").getExitCode(), "and usable");
+      String env = exec(id, "env").getStdout().toStringUtf8();
+      assertTrue(env.contains("NULL_VENDOR=jcri") && env.contains("NULL_DEVICE=/dev/jcri-null"), env);
+      assertEquals("not really a library", exec(id, "cat", "/usr/lib/jcri-null/libdevice.so").getStdout()
+          .toStringUtf8());
+      assertNotEquals(0, exec(id, "touch", "/usr/lib/jcri-null/x").getExitCode(), "the CDI mount is read-only");
+      assertTrue(Files.readString(hookRan).contains(id), "the hook ran with the container's state");
+    }
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> create(pod, pc,
+        ctr("no-such-device", "sleep", "1").addCDIDevices(CDIDevice.newBuilder().setName("jcri.test/null=null9"))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("jcri.test/null=null9"), e.getStatus().getDescription());
   }
 
   /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */

@@ -21,11 +21,17 @@ public record TestPaths(Path dir) {
     return dir.resolve("net.d");
   }
 
+  /** CDI specs of the test's own: the node's /etc/cdi is never read. */
+  public Path cdiDir() {
+    return dir.resolve("cdi");
+  }
+
   /** The TOML that points jcri at these paths, plus {@code extra} lines. */
   public String toml(String extra) {
     return "socket = \"" + socket() + "\"\n"
         + "state = \"" + state() + "\"\n"
         + "root = \"" + root() + "\"\n"
+        + "cdi_spec_dirs = [\"" + cdiDir() + "\"]\n"
         + extra + "\n"
         + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\ndefault_network = false\n";
   }

@@ -11,6 +11,8 @@ import dev.jcri.common.NotFoundException;
 import dev.jcri.common.OwnerOnly;
 import dev.jcri.common.Undo;
 import dev.jcri.image.store.ImageRecord;
+import dev.jcri.sandbox.cdi.CdiEdits;
+import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.NamespaceMode;
@@ -43,17 +45,19 @@ final class ContainerCreator {
   private final PodSandboxManager pods;
   private final ContainerImages images;
   private final RuntimeHandlers runtimes;
+  private final CdiRegistry cdi;
   private final ContainerDirs dirs;
   private final ContainerEvents events;
   private final Tracer tracer;
   private final StepObserver steps;
 
   ContainerCreator(ContainerStore store, PodSandboxManager pods, ContainerImages images, RuntimeHandlers runtimes,
-      ContainerDirs dirs, ContainerEvents events, Tracer tracer, StepObserver steps) {
+      CdiRegistry cdi, ContainerDirs dirs, ContainerEvents events, Tracer tracer, StepObserver steps) {
     this.store = store;
     this.pods = pods;
     this.images = images;
     this.runtimes = runtimes;
+    this.cdi = cdi;
     this.dirs = dirs;
     this.events = events;
     this.tracer = tracer;
@@ -87,6 +91,7 @@ final class ContainerCreator {
     ImageRecord image = images.image(spec.image()).orElseThrow(() -> new NotFoundException("image \""
         + spec.image() + "\" is not present; pull it first"));
     ContainerRuntime runtime = runtimes.get(pod.spec().runtimeHandler(), "pod " + pod.id());
+    CdiEdits devices = cdi.resolve(spec.cdiDevices());
     String id = Ids.newId();
     String key = ContainerRecord.reservationKey(pod.id(), spec);
     store.reserve(key, id);
@@ -118,7 +123,9 @@ final class ContainerCreator {
         undo.push("unmount rootfs", () -> images.unmountRootfs(rootfs));
       });
 
-      ContainerSpec withImages = timeline.step("image_volumes", () -> withImageVolumes(id, spec, pod, bundle, undo));
+      // A step only where there is one: a timeline shows what a container's start did.
+      ContainerSpec withImages = withCdi(spec.mounts().stream().noneMatch(ContainerSpec.MountSpec::isImage) ? spec
+          : timeline.step("image_volumes", () -> withImageVolumes(id, spec, pod, bundle, undo)), devices);
 
       String infraNs = spec.pid() != NamespaceMode.POD ? null
           : timeline.step("infra", () -> pods.sharedPidNamespace(pod));
@@ -141,7 +148,7 @@ final class ContainerCreator {
             spec.groupsPolicy() == ContainerSpec.GroupsPolicy.MERGE);
         OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withClonedVolumes(withImages, pod, bundle,
             clonedVolumes), pod, image.config(), rootfs,
-            pods.podFilesDir(pod.id()), resolved, cgroupPath, pidNs, target, ownOomScoreAdj()));
+            pods.podFilesDir(pod.id()), resolved, cgroupPath, pidNs, target, ownOomScoreAdj(), devices.hooks()));
         try {
           OwnerOnly.write(bundle.resolve("config.json"), Json.PLAIN.writerWithDefaultPrettyPrinter()
               .writeValueAsBytes(oci));
@@ -187,6 +194,47 @@ final class ContainerCreator {
     }
     Files.createDirectories(log.getParent());
     return log;
+  }
+
+  /**
+   * The spec with what its CDI devices bring: device nodes, environment (a CDI variable replaces the container's
+   * of the same name) and bind mounts; their hooks go into the OCI spec as they are.
+   */
+  static ContainerSpec withCdi(ContainerSpec spec, CdiEdits edits) {
+    if (edits.isEmpty()) {
+      return spec;
+    }
+    List<ContainerSpec.DeviceSpec> devices = new ArrayList<>(spec.devices());
+    for (CdiEdits.DeviceNode n : edits.deviceNodes()) {
+      devices.add(new ContainerSpec.DeviceSpec(n.path(), n.hostPath(), n.permissions()));
+    }
+    List<String> env = new ArrayList<>(spec.env());
+    for (String e : edits.env()) {
+      String name = e.substring(0, e.indexOf('=') + 1);
+      env.removeIf(old -> old.startsWith(name));
+      env.add(e);
+    }
+    List<ContainerSpec.MountSpec> mounts = new ArrayList<>(spec.mounts());
+    for (CdiEdits.Mount m : edits.mounts()) {
+      List<String> options = new ArrayList<>();
+      for (String o : m.options()) {
+        if (ContainerSpec.MountSpec.OPTIONS.contains(o)) {
+          options.add(o);
+        } else if (!List.of("ro", "rw", "bind", "rbind", "private", "rprivate").contains(o)) {
+          throw new FailedPreconditionException("CDI mount " + m.containerPath() + ": option \"" + o
+              + "\" is not one jcri applies (ro, rw, bind, rbind, private, " + String.join(", ",
+              ContainerSpec.MountSpec.OPTIONS) + ")");
+        }
+      }
+      mounts.add(new ContainerSpec.MountSpec(m.containerPath(), m.hostPath(), m.options().contains("ro"),
+          ContainerSpec.Propagation.PRIVATE, false, false, options, "", ""));
+    }
+    return new ContainerSpec(spec.name(), spec.attempt(), spec.image(), spec.command(), spec.args(),
+        spec.workingDir(), env, mounts, spec.labels(), spec.annotations(), spec.logPath(), spec.stdin(),
+        spec.stdinOnce(), spec.tty(), spec.resources(), spec.oomScoreAdj(), spec.runAsUser(), spec.runAsUsername(),
+        spec.runAsGroup(), spec.supplementalGroups(), spec.readonlyRootfs(), spec.privileged(), spec.capsAdd(),
+        spec.capsDrop(), spec.noNewPrivs(), spec.pid(), spec.targetId(), spec.maskedPaths(), spec.readonlyPaths(),
+        spec.seccomp(), spec.seccompLocalhost(), devices, spec.groupsPolicy(), spec.cdiDevices());
   }
 
   /**

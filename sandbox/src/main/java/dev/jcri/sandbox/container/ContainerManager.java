@@ -6,6 +6,7 @@ import dev.jcri.common.FileTrees;
 import dev.jcri.common.Ids;
 import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
+import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.pod.PodSandboxManager;
@@ -53,7 +54,7 @@ public final class ContainerManager implements AutoCloseable {
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images, RuntimeHandlers runtimes,
-      Path stateDir, Tracer tracer, StepObserver steps) {
+      CdiRegistry cdi, Path stateDir, Tracer tracer, StepObserver steps) {
     this.store = store;
     this.pods = pods;
     this.images = images;
@@ -61,7 +62,7 @@ public final class ContainerManager implements AutoCloseable {
     this.runtimes = runtimes;
     this.dirs = ContainerDirs.under(stateDir);
     this.exits = new ContainerExits(store, dirs, events);
-    this.creator = new ContainerCreator(store, pods, rootfs, runtimes, dirs, events, tracer, steps);
+    this.creator = new ContainerCreator(store, pods, rootfs, runtimes, cdi, dirs, events, tracer, steps);
     this.io = new ContainerIo(dirs);
     this.recovery = new ContainerRecovery(store, exits, images, runtimes, dirs);
   }

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param maskedPaths paths hidden in the container; empty means the defaults
  * @param readonlyPaths paths made read-only; empty means the defaults
  * @param groupsPolicy whether the image's /etc/group adds supplementary groups
+ * @param cdiDevices CDI devices asked for by qualified name (vendor.com/class=name)
  */
 public record ContainerSpec(
     String name,
@@ -49,7 +50,8 @@ public record ContainerSpec(
     Seccomp seccomp,
     String seccompLocalhost,
     List<DeviceSpec> devices,
-    GroupsPolicy groupsPolicy) {
+    GroupsPolicy groupsPolicy,
+    List<String> cdiDevices) {
 
   public ContainerSpec {
     command = List.copyOf(command);
@@ -68,13 +70,14 @@ public record ContainerSpec(
     seccompLocalhost = seccompLocalhost == null ? "" : seccompLocalhost;
     devices = devices == null ? List.of() : List.copyOf(devices);
     groupsPolicy = groupsPolicy == null ? GroupsPolicy.MERGE : groupsPolicy;
+    cdiDevices = cdiDevices == null ? List.of() : List.copyOf(cdiDevices);
   }
 
   public ContainerSpec withResources(CgroupResources r) {
     return new ContainerSpec(name, attempt, image, command, args, workingDir, env, mounts, labels, annotations,
         logPath, stdin, stdinOnce, tty, r, oomScoreAdj, runAsUser, runAsUsername, runAsGroup, supplementalGroups,
         readonlyRootfs, privileged, capsAdd, capsDrop, noNewPrivs, pid, targetId, maskedPaths, readonlyPaths,
-        seccomp, seccompLocalhost, devices, groupsPolicy);
+        seccomp, seccompLocalhost, devices, groupsPolicy, cdiDevices);
   }
 
   /** A host device made available in the container; {@code permissions} is a subset of "rwm". */
@@ -128,7 +131,7 @@ public record ContainerSpec(
     return new ContainerSpec(name, attempt, image, command, args, workingDir, env, m, labels, annotations,
         logPath, stdin, stdinOnce, tty, resources, oomScoreAdj, runAsUser, runAsUsername, runAsGroup,
         supplementalGroups, readonlyRootfs, privileged, capsAdd, capsDrop, noNewPrivs, pid, targetId, maskedPaths,
-        readonlyPaths, seccomp, seccompLocalhost, devices, groupsPolicy);
+        readonlyPaths, seccomp, seccompLocalhost, devices, groupsPolicy, cdiDevices);
   }
 
   public enum Propagation { PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL }

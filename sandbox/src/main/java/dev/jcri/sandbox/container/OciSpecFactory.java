@@ -3,6 +3,7 @@ package dev.jcri.sandbox.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.image.manifest.ImageConfig;
+import dev.jcri.sandbox.cdi.CdiEdits;
 import dev.jcri.sandbox.oci.OciDefaults;
 import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.oci.SeccompProfiles;
@@ -30,13 +31,31 @@ final class OciSpecFactory {
 
   /** Everything the spec is made from. */
   record Inputs(String id, ContainerSpec c, PodSandbox pod, ImageConfig image, Path rootfs, Path podFiles,
-      UserResolver.Resolved user, String cgroupPath, String infraPidNs, String targetPidNs, long minOomScoreAdj) {}
+      UserResolver.Resolved user, String cgroupPath, String infraPidNs, String targetPidNs, long minOomScoreAdj,
+      List<CdiEdits.Hook> hooks) {}
 
   static OciSpec build(Inputs in) {
     ContainerSpec c = in.c();
     boolean hostNet = in.pod().spec().network() == NamespaceMode.NODE;
     return new OciSpec(OciSpec.VERSION, process(in), new OciSpec.Root(in.rootfs().toString(), c.readonlyRootfs()),
-        hostNet ? null : in.pod().spec().hostname(), mounts(in), linux(in), Map.of());
+        hostNet ? null : in.pod().spec().hostname(), mounts(in), hooks(in.hooks()), linux(in), Map.of());
+  }
+
+  /** The OCI hooks CDI devices bring, by the point they run at; none gives no hooks object. */
+  static OciSpec.Hooks hooks(List<CdiEdits.Hook> hooks) {
+    if (hooks.isEmpty()) {
+      return null;
+    }
+    Map<String, List<OciSpec.Hook>> at = new LinkedHashMap<>();
+    for (String point : List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+        "poststop")) {
+      at.put(point, new ArrayList<>());
+    }
+    for (CdiEdits.Hook h : hooks) {
+      at.get(h.hookName()).add(new OciSpec.Hook(h.path(), h.args(), h.env(), h.timeout()));
+    }
+    return new OciSpec.Hooks(at.get("prestart"), at.get("createRuntime"), at.get("createContainer"),
+        at.get("startContainer"), at.get("poststart"), at.get("poststop"));
   }
 
   /** Docker's rule: a command replaces the entrypoint; args replace the image's cmd. */

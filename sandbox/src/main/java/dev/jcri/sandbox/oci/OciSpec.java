@@ -12,7 +12,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record OciSpec(String ociVersion, Process process, Root root, String hostname, List<Mount> mounts,
-    Linux linux, Map<String, String> annotations) {
+    Hooks hooks, Linux linux, Map<String, String> annotations) {
 
   public static final String VERSION = "1.0.2";
 
@@ -48,6 +48,14 @@ public record OciSpec(String ociVersion, Process process, Root root, String host
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Namespace(String type, String path) {}
+
+  /** Hooks by the point of the container's life they run at (from CDI device specs). */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Hooks(List<Hook> prestart, List<Hook> createRuntime, List<Hook> createContainer,
+      List<Hook> startContainer, List<Hook> poststart, List<Hook> poststop) {}
+
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Hook(String path, List<String> args, List<String> env, Integer timeout) {}
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Resources(List<DeviceRule> devices, Memory memory, Cpu cpu, Pids pids,

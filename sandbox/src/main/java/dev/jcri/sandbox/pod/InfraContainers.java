@@ -108,6 +108,7 @@ public final class InfraContainers implements PodInfra {
           List.of(new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
               new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "noexec", "mode=755", "size=64k")),
               new OciSpec.Mount("/catatonit", "bind", CATATONIT.toString(), List.of("rbind", "ro", "rprivate"))),
+          null,
           new OciSpec.Linux(ns, userns == null ? List.of() : userns.ociUidMappings(),
               userns == null ? List.of() : userns.ociGidMappings(), cgroupPath + "/infra", null, Map.of(), List.of(),
               List.of(), null, List.of(),

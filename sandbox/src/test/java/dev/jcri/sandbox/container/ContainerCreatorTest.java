@@ -14,6 +14,7 @@ import dev.jcri.common.NotFoundException;
 import dev.jcri.image.manifest.ImageConfig;
 import dev.jcri.image.manifest.Platform;
 import dev.jcri.image.store.ImageRecord;
+import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.pod.FakePodSeams;
 import dev.jcri.sandbox.pod.NamespaceMode;
@@ -65,7 +66,7 @@ class ContainerCreatorTest {
     dirs = ContainerDirs.under(dir.resolve("state"));
     dirs.create();
     creator = new ContainerCreator(store, pods, new FakeImages(), new RuntimeHandlers(Map.of("runc",
-        new FakeRuntime()), "runc"), dirs, new ContainerEvents(), OpenTelemetry.noop().getTracer("test"),
+        new FakeRuntime()), "runc"), new CdiRegistry(List.of(dir.resolve("cdi"))), dirs, new ContainerEvents(), OpenTelemetry.noop().getTracer("test"),
         StepObserver.NONE);
     pod = pods.run(FakePodSeams.spec("web", NamespaceMode.POD, NamespaceMode.CONTAINER));
     journal.clear();
@@ -76,7 +77,7 @@ class ContainerCreatorTest {
         Map.of(), Map.of(), "", false, false, false, CgroupResources.NONE, 0, null, "", null, List.of(), false,
         false, List.of(), List.of(), false, NamespaceMode.CONTAINER, "", List.of(), List.of(),
         ContainerSpec.Seccomp.RUNTIME_DEFAULT, "", List.of(),
-        ContainerSpec.GroupsPolicy.MERGE);
+        ContainerSpec.GroupsPolicy.MERGE, List.of());
   }
 
   List<String> bundles() throws Exception {

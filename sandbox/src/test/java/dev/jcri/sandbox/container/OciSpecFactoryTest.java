@@ -29,7 +29,7 @@ class OciSpecFactoryTest {
     return new ContainerSpec("c", 0, "img", command, args, "", env, List.of(), Map.of(), Map.of(), "", false, false,
         false, CgroupResources.NONE, 0, null, "", null, List.of(), false, privileged, add, drop, false,
         NamespaceMode.CONTAINER, "", List.of(), List.of(), ContainerSpec.Seccomp.RUNTIME_DEFAULT, "", List.of(),
-        ContainerSpec.GroupsPolicy.MERGE);
+        ContainerSpec.GroupsPolicy.MERGE, List.of());
   }
 
   @Test
