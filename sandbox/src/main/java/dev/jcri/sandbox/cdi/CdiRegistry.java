@@ -35,7 +35,11 @@ public final class CdiRegistry {
   static final int MAX_SPECS = 256;
   private static final String KIND = "[A-Za-z0-9][A-Za-z0-9.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*";
   private static final String NAME = "[A-Za-z0-9][A-Za-z0-9_.:-]*";
-  private static final ObjectMapper YAML = new YAMLMapper(new YAMLFactory());
+
+  /** Loaded at the first YAML spec read, not at start-up. */
+  private static final class Yaml {
+    static final ObjectMapper MAPPER = new YAMLMapper(new YAMLFactory());
+  }
 
   private final List<Path> dirs;
 
@@ -129,7 +133,7 @@ public final class CdiRegistry {
     }
     byte[] bytes = Files.readAllBytes(file);
     JsonNode root = file.getFileName().toString().endsWith(".json") ? Json.PLAIN.readTree(bytes)
-        : YAML.readTree(bytes);
+        : Yaml.MAPPER.readTree(bytes);
     if (root == null || !root.isObject()) {
       throw new IOException("not a CDI spec (no object at the top)");
     }
