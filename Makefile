@@ -22,7 +22,7 @@ TEST_DEBS := maven docker-registry busybox-static apache2-utils
 # What `make bench` compares against and draws with.
 BENCH_DEBS := containerd gnuplot-nox
 
-.PHONY: build run test fuzz bench install clean deps test-deps
+.PHONY: build run test fuzz bench install clean deps test-deps docs
 
 build: $(JAR) $(AOT)
 
@@ -68,6 +68,11 @@ fuzz: deps test-deps
 	  JAZZER_FUZZ=1 $(MVN) -q test -pl "$${t%%:*}" -Dtest="$${t#*:}" -Dsurefire.failIfNoSpecifiedTests=false \
 	    || exit 1; \
 	done
+
+# docs/configuration.md from the embedded defaults and the words `jcri config` prints.
+docs:
+	$(MVN) -q -DskipTests install
+	$(MVN) -q -pl cri-server test -Dtest=ConfigurationDocTest -Djcri.docs.update=true
 
 # jcri against containerd 1.6 + crun, same client, alternating; results in bench/results (Markdown + PNG).
 bench: deps test-deps build

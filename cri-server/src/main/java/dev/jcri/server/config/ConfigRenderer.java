@@ -2,6 +2,7 @@ package dev.jcri.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +19,8 @@ public final class ConfigRenderer {
       Map.entry("state", "State that a reboot clears: namespace pins, exit files, runtime state."),
       Map.entry("log_level", "debug, info, warn or error."),
       Map.entry("log_format", "text, or json for one JSON object a line."),
-      Map.entry("cgroup_driver", "auto (systemd when systemd is init, else cgroupfs), cgroupfs or systemd."),
+      Map.entry("cgroup_driver", "auto or cgroupfs: both manage cgroups through cgroupfs (give kubelet"
+          + " cgroupDriver: cgroupfs); systemd is refused, the systemd driver is not built yet."),
       Map.entry("default_runtime", "The runtime handler for pods that name none; one of [runtimes.*]."),
       Map.entry("runtimes", "One table per OCI runtime handler (a RuntimeClass handler name)."),
       Map.entry("runtimes.*.path", "The OCI runtime binary."),
@@ -68,6 +70,66 @@ public final class ConfigRenderer {
         .append(", drop-ins ").append(JcriConfig.DEFAULT_DROP_IN_DIR).append("/*.toml merged in name order.\n");
     renderTable(tree, "", "", out);
     return out.toString();
+  }
+
+  /**
+   * The reference of every key as a Markdown table (key, default, meaning), from the same defaults and the same
+   * words {@link #render} prints; docs/configuration.md is this, and a test keeps it current.
+   */
+  public static String markdown(JcriConfig defaults) {
+    StringBuilder out = new StringBuilder();
+    out.append("# jcri configuration reference\n\n")
+        .append("Generated from the embedded defaults and the words `jcri config` prints (`make docs` writes it; a test\n")
+        .append("fails when it is not current). Every key is optional. The main file is `").append(JcriConfig.DEFAULT_CONFIG)
+        .append("`; drop-ins in\n`").append(JcriConfig.DEFAULT_DROP_IN_DIR).append("/*.toml` are merged over it in name order;")
+        .append(" `jcri config` prints the effective result.\n\n")
+        .append("| key | default | meaning |\n| --- | --- | --- |\n");
+    markdownTable(ConfigLoader.TOML.valueToTree(defaults), "", out);
+    return out.toString();
+  }
+
+  private static void markdownTable(ObjectNode node, String docPath, StringBuilder out) {
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (!e.getValue().isObject()) {
+        row(join(docPath, e.getKey()), "`" + value(e.getValue()).replace("|", "\\|") + "`", out);
+      }
+    }
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      if (!e.getValue().isObject()) {
+        continue;
+      }
+      String child = join(docPath, e.getKey());
+      if (NAMED_TABLES.contains(child)) {
+        List<String> names = new ArrayList<>();
+        e.getValue().fieldNames().forEachRemaining(names::add);
+        row(child, names.isEmpty() ? "none" : String.join(", ", names.stream().map(n -> "`" + n + "`").toList()),
+            out);
+        List<String> fields = new ArrayList<>();
+        DOC.keySet().stream().filter(k -> k.startsWith(child + ".*.")).sorted().forEach(fields::add);
+        for (String field : fields) {
+          StringBuilder defaults = new StringBuilder();
+          String name = field.substring(child.length() + 3);
+          e.getValue().properties().forEach(entry -> {
+            if (entry.getValue().has(name)) {
+              defaults.append(defaults.isEmpty() ? "" : ", ").append(entry.getKey()).append(": `")
+                  .append(value(entry.getValue().get(name))).append('`');
+            }
+          });
+          row(child + ".<name>." + name, defaults.isEmpty() ? "" : defaults.toString(), field, out);
+        }
+      } else {
+        markdownTable((ObjectNode) e.getValue(), child, out);
+      }
+    }
+  }
+
+  private static void row(String key, String defaultValue, StringBuilder out) {
+    row(key, defaultValue, key, out);
+  }
+
+  private static void row(String key, String defaultValue, String docPath, StringBuilder out) {
+    out.append("| `").append(key).append("` | ").append(defaultValue).append(" | ")
+        .append(DOC.getOrDefault(docPath, "").replace("|", "\\|")).append(" |\n");
   }
 
   private static void renderTable(ObjectNode node, String docPath, String header, StringBuilder out) {

@@ -38,6 +38,8 @@ public final class LogSetup {
     set("io.grpc", libraries);
     set("io.netty", libraries);
     set("io.opentelemetry", libraries);
+    // The JDK logs every ProcessBuilder start at debug with a stack trace: a normal spawn is not worth one.
+    set("java.lang.ProcessBuilder", libraries);
     // grpc-java asks every accepted channel for SO_KEEPALIVE, which unix sockets do not have; Netty warns
     // about it once per connection. Nothing is wrong, so that warning is not shown.
     set("io.netty.bootstrap.ServerBootstrap", Level.SEVERE);

@@ -82,7 +82,7 @@ public final class PodRpcs {
           .setTimestamp(System.currentTimeMillis() * 1_000_000L);
       if (request.getVerbose()) {
         ObjectNode info = JSON.createObjectNode();
-        info.put("pid", 0);
+        info.put("pid", pods.infraPid(pod));
         info.set("namespaces", JSON.valueToTree(pod.pins()));
         info.put("cgroup_path", pod.cgroupPath());
         info.put("network", pod.network());

@@ -30,6 +30,14 @@ class ConfigLoaderTest {
     assertEquals(JcriConfig.defaults(), load());
   }
 
+  /** `jcri config` and `jcri check` refuse what `serve` would, in the same words. */
+  @Test
+  void load_systemdCgroupDriver_isRefusedNamingWhatToSet() throws IOException {
+    write("jcri.toml", "cgroup_driver = \"systemd\"\n");
+    ConfigException e = assertThrows(ConfigException.class, this::load);
+    assertTrue(e.getMessage().contains("cgroup_driver") && e.getMessage().contains("\"cgroupfs\""), e.getMessage());
+  }
+
   @Test
   void load_explicitMissingFile_fails() {
     ConfigException e = assertThrows(ConfigException.class,

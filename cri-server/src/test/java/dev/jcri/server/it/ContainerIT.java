@@ -31,6 +31,7 @@ import dev.jcri.cri.v1.NamespaceMode;
 import dev.jcri.cri.v1.NamespaceOption;
 import dev.jcri.cri.v1.PodSandboxConfig;
 import dev.jcri.cri.v1.PodSandboxFilter;
+import dev.jcri.cri.v1.PodSandboxStatusRequest;
 import dev.jcri.cri.v1.PullImageRequest;
 import dev.jcri.cri.v1.RemoveContainerRequest;
 import dev.jcri.cri.v1.RemoveImageRequest;
@@ -103,6 +104,9 @@ class ContainerIT {
     PodSandboxIT.class.getName();
     assertEquals(List.of(), MountTable.leftUnder(dir), "mounts left");
     assertEquals(List.of(), net.attachedLinks());
+    try (var left = Files.list(paths.state().resolve("attach"))) {
+      assertEquals(List.of(), left.toList(), "no attach links of removed containers");
+    }
   }
 
   static Workloads w;
@@ -472,6 +476,11 @@ class ContainerIT {
     assertTrue(ps.contains("1 /catatonit -P"), ps);
     assertTrue(ps.contains("sleep 3600") && ps.contains("sleep 3601"), ps);
     assertNotEquals(a, b);
+    String info = client.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod)
+        .setVerbose(true).build()).getInfoMap().get("info");
+    String pid = info.replaceAll("(?s).*\"pid\":(\\d+).*", "$1");
+    assertTrue(Files.readString(Path.of("/proc", pid, "cmdline")).startsWith("/catatonit"),
+        "PodSandboxStatus names the infra process: " + info);
   }
 
   @Test

@@ -11,11 +11,23 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** A client of jcri's unix socket with the generated stubs, as kubelet and crictl connect. */
 public final class CriSocket implements AutoCloseable {
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+  /**
+   * grpc-java sets SO_KEEPALIVE on every client channel, which unix sockets do not have; Netty warns once per
+   * connection. Nothing is wrong, so the tests' logs leave it out (held here: JUL keeps loggers weakly).
+   */
+  private static final Logger BOOTSTRAP = Logger.getLogger("io.netty.bootstrap.Bootstrap");
+
+  static {
+    BOOTSTRAP.setLevel(Level.SEVERE);
+  }
+
   private final ManagedChannel channel;
 
   public CriSocket(Path socket) {

@@ -162,6 +162,8 @@ public final class ContainerManager implements AutoCloseable {
       FileTrees.delete(dirs.bundle(c.id()));
       rootfs.removeImageVolumes(c.id());
       Files.deleteIfExists(dirs.exitFile(c.id()));
+      // conmon's link to the container's attach socket, which would dangle.
+      Files.deleteIfExists(dirs.attach().resolve(c.id()));
       store.delete(c.id());
       events.publish(ContainerEvents.Type.DELETED, c.id(), c.podId(), Ids.nowNanos());
       LOG.info("container removed", "id", c.id());

@@ -61,6 +61,17 @@ final class ContainerRecovery {
     } catch (IOException e) {
       LOG.warn("listing container bundles: " + e.getMessage());
     }
+    // conmon's attach links of containers no record names, and console sockets of execs cut short.
+    try (var links = Files.list(dirs.attach())) {
+      for (Path link : links.toList()) {
+        String name = link.getFileName().toString();
+        if (name.startsWith("console-") || (name.matches("[a-f0-9]{64}") && !known.contains(name))) {
+          Files.deleteIfExists(link);
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("listing attach links: " + e.getMessage());
+    }
     for (var s : images.snapshots().list()) {
       String owner = s.kind() == Snapshot.Kind.ACTIVE ? ImageRootfs.containerIdOf(s.key()) : null;
       if (owner != null && !known.contains(owner)) {

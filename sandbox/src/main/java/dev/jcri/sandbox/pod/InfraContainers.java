@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,6 +44,16 @@ public final class InfraContainers implements PodInfra {
 
   private Object lock(String podId) {
     return locks.computeIfAbsent(podId, k -> new Object());
+  }
+
+  @Override
+  public OptionalInt pid(String podId) {
+    try {
+      int pid = Integer.parseInt(Files.readString(dir.resolve(podId).resolve("pid")).strip());
+      return Files.exists(Path.of("/proc/" + pid)) ? OptionalInt.of(pid) : OptionalInt.empty();
+    } catch (IOException | NumberFormatException e) {
+      return OptionalInt.empty();
+    }
   }
 
   @Override

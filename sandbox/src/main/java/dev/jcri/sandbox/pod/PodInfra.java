@@ -2,6 +2,7 @@ package dev.jcri.sandbox.pod;
 
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * The PID-1 holder of a pod whose containers share one PID namespace. Pods own it: RunPodSandbox starts it
@@ -15,6 +16,9 @@ public interface PodInfra {
    * @param userns the pod's user namespace mappings, or null without one
    */
   int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath, PodSpec.UserNamespace userns);
+
+  /** The pid of the pod's infra process while it runs; empty for a pod without one. */
+  OptionalInt pid(String podId);
 
   /** Kills the infra process; a pod without one is left alone. */
   void stop(String podId, String handler);

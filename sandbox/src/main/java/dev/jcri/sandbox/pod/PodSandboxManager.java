@@ -211,6 +211,11 @@ public final class PodSandboxManager {
     return "/proc/" + pid + "/ns/pid";
   }
 
+  /** The pid of the pod's infra process (PID 1 of a PID-sharing pod) while it runs, else 0. */
+  public int infraPid(PodSandbox pod) {
+    return seams.infra().pid(pod.id()).orElse(0);
+  }
+
   // ---- stop and remove ----
 
   /**

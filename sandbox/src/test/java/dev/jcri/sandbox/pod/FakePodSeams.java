@@ -25,6 +25,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -202,6 +203,11 @@ public final class FakePodSeams {
       bundles.add(podId);
       step("infra.ensure");
       return 4242;
+    }
+
+    @Override
+    public OptionalInt pid(String podId) {
+      return bundles.contains(podId) ? OptionalInt.of(4242) : OptionalInt.empty();
     }
 
     @Override

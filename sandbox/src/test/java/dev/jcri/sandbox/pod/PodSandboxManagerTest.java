@@ -262,5 +262,8 @@ class PodSandboxManagerTest {
 
     assertEquals("/proc/4242/ns/pid", pods.sharedPidNamespace(pod));
     assertSame(PodSandbox.State.READY, pod.state());
+    assertEquals(4242, pods.infraPid(pod), "PodSandboxStatus reports it");
+    pods.remove(pod.id());
+    assertEquals(0, pods.infraPid(pod), "none once the pod is gone");
   }
 }
