@@ -3,6 +3,8 @@ package dev.jcri.server.rpc;
 import com.google.protobuf.ByteString;
 import dev.jcri.common.DeadlineExceededException;
 import dev.jcri.common.InvalidArgumentException;
+import dev.jcri.cri.v1.CheckpointContainerRequest;
+import dev.jcri.cri.v1.CheckpointContainerResponse;
 import dev.jcri.cri.v1.ContainerStatsRequest;
 import dev.jcri.cri.v1.ContainerStatsResponse;
 import dev.jcri.cri.v1.ContainerStatusRequest;
@@ -29,6 +31,7 @@ import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerRecord;
 import dev.jcri.sandbox.runtime.ExecResult;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 
 /** The container RPCs, one small class each over the container manager. */
 public final class ContainerRpcs {
@@ -83,6 +86,20 @@ public final class ContainerRpcs {
     public RemoveContainerResponse call(RemoveContainerRequest request) {
       containers.remove(requireId(request.getContainerId(), "RemoveContainer"));
       return RemoveContainerResponse.getDefaultInstance();
+    }
+  }
+
+  /** CheckpointContainer: a CRIU checkpoint of a running container, as a tar archive at the location given. */
+  public record Checkpoint(ContainerManager containers)
+      implements UnaryRpc<CheckpointContainerRequest, CheckpointContainerResponse> {
+    @Override
+    public CheckpointContainerResponse call(CheckpointContainerRequest request) {
+      if (request.getLocation().isEmpty()) {
+        throw new InvalidArgumentException("CheckpointContainer needs a location (the archive to write)");
+      }
+      containers.checkpoint(requireId(request.getContainerId(), "CheckpointContainer"),
+          Path.of(request.getLocation()), request.getTimeout());
+      return CheckpointContainerResponse.getDefaultInstance();
     }
   }
 

@@ -10,7 +10,7 @@ import io.grpc.ServerServiceDefinition;
 
 /**
  * The RuntimeService edge: each RPC bound once, to the class that serves it; each streaming list RPC pages what
- * its list RPC answers. RPCs not built (CheckpointContainer) answer UNIMPLEMENTED naming the method.
+ * its list RPC answers. RPCs not built (CheckpointPod, RestorePod) answer UNIMPLEMENTED naming the method.
  */
 public final class RuntimeServiceImpl implements BindableService {
 
@@ -55,6 +55,7 @@ public final class RuntimeServiceImpl implements BindableService {
         .serverStreaming(RuntimeServiceGrpc.getStreamContainerStatsMethod(),
             new ListStreamRpcs.ContainerStats(listContainerStats))
         .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(), new ContainerRpcs.UpdateResources(containers))
+        .unary(RuntimeServiceGrpc.getCheckpointContainerMethod(), new ContainerRpcs.Checkpoint(containers))
         .unary(RuntimeServiceGrpc.getExecMethod(), new StreamRpcs.Exec(containers, streams))
         .unary(RuntimeServiceGrpc.getAttachMethod(), new StreamRpcs.Attach(containers, streams))
         .unary(RuntimeServiceGrpc.getPortForwardMethod(), new StreamRpcs.PortForward(pods, streams))

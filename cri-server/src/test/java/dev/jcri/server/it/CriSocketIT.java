@@ -63,7 +63,7 @@ class CriSocketIT {
       "UpdateContainerResources",
       "GetContainerEvents", "ListMetricDescriptors", "ListPodSandboxMetrics",
       "StreamPodSandboxes", "StreamContainers", "StreamContainerStats", "StreamPodSandboxStats",
-      "StreamPodSandboxMetrics", "StreamImages");
+      "StreamPodSandboxMetrics", "StreamImages", "CheckpointContainer");
 
   @BeforeAll
   static void start() throws IOException {

@@ -160,7 +160,7 @@ class JcriProcessIT {
 
     JcriProcess.Result systemd = JcriProcess.run(dir, serve(config(paths, "cgroup_driver = \"systemd\"")));
     assertEquals(1, systemd.exitCode());
-    assertTrue(systemd.output().contains("cgroup_driver = \"systemd\" is not supported"), systemd.output());
+    assertTrue(systemd.output().contains("key 'cgroup_driver': \"systemd\" is not supported"), systemd.output());
     assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
   }
 

@@ -32,6 +32,9 @@ interface ContainerImages {
   void mountImageVolume(String containerId, int index, String topChainId, Path target, Path usernsPin,
       long hostRootUid, long hostRootGid);
 
+  /** The directory of the container's writable layer (its overlay upper directory), if it has one. */
+  Optional<Path> writableLayer(String containerId);
+
   /** Removes what the container's image volumes hold (unmounted first); none is fine. */
   void removeImageVolumes(String containerId);
 }

@@ -51,6 +51,7 @@ public final class ContainerManager implements AutoCloseable {
   private final ContainerCreator creator;
   private final ContainerIo io;
   private final ContainerRecovery recovery;
+  private final ContainerCheckpointer checkpointer;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images, RuntimeHandlers runtimes,
@@ -65,6 +66,7 @@ public final class ContainerManager implements AutoCloseable {
     this.creator = new ContainerCreator(store, pods, rootfs, runtimes, cdi, dirs, events, tracer, steps);
     this.io = new ContainerIo(dirs);
     this.recovery = new ContainerRecovery(store, exits, images, runtimes, dirs);
+    this.checkpointer = new ContainerCheckpointer(dirs, rootfs);
   }
 
   /**
@@ -266,6 +268,15 @@ public final class ContainerManager implements AutoCloseable {
   /** Makes conmon reopen the log file (after kubelet rotated it). */
   public void reopenLog(String idOrPrefix) {
     io.reopenLog(running(idOrPrefix));
+  }
+
+  /**
+   * Checkpoints the running container with CRIU into a tar archive at {@code location} (CRI-O's and containerd's
+   * layout); it keeps running.
+   */
+  public void checkpoint(String idOrPrefix, Path location, long timeoutSeconds) {
+    ContainerRecord c = running(idOrPrefix);
+    checkpointer.checkpoint(c, runtime(c), location, timeoutSeconds);
   }
 
   @Override

@@ -92,6 +92,11 @@ final class ImageRootfs implements ContainerImages {
   }
 
   @Override
+  public Optional<Path> writableLayer(String containerId) {
+    return images.snapshots().activeSnapshot(snapshotKey(containerId)).map(s -> images.snapshots().fs(s.id()));
+  }
+
+  @Override
   public void removeImageVolumes(String containerId) {
     String prefix = VOLUME_PREFIX + containerId + "-";
     for (var s : images.snapshots().list()) {

@@ -39,6 +39,12 @@ public interface ContainerRuntime extends AutoCloseable {
   InteractiveExec execInteractive(String id, Path bundle, Path socketDir, List<String> command, boolean tty,
       TerminalSize size, boolean stdin, boolean stdout, boolean stderr);
 
+  /**
+   * Checkpoints the running container with CRIU into {@code imagePath} (its images), CRIU's log and work files in
+   * {@code workPath}, leaving it running.
+   */
+  void checkpoint(String id, Path imagePath, Path workPath, long timeoutSeconds);
+
   /** Releases what the handler holds (its read-only binary mount). */
   @Override
   void close();

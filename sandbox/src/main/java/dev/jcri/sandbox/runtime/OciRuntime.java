@@ -283,6 +283,31 @@ public final class OciRuntime implements ContainerRuntime {
         || o.contains("process already finished") || o.contains("container not running");
   }
 
+  @Override
+  public void checkpoint(String id, Path imagePath, Path workPath, long timeoutSeconds) {
+    Result r = exec(List.of("checkpoint", "--image-path", imagePath.toString(), "--work-path", workPath.toString(),
+        "--leave-running", id), timeoutSeconds);
+    if (r.code() != 0 && r.output().contains("unknown command checkpoint")) {
+      throw new FailedPreconditionException(handler + " cannot checkpoint: it is built without CRIU (" + r.output()
+          + "); checkpoint with a runtime handler that has it, such as runc with criu installed");
+    }
+    if (r.code() != 0) {
+      // CRIU says why in its own log; the runtime's message alone rarely does.
+      String criu = "";
+      Path log = workPath.resolve("dump.log");
+      try {
+        if (Files.isRegularFile(log)) {
+          List<String> errors = Files.readAllLines(log).stream().filter(l -> l.contains("Error")).toList();
+          criu = String.join("; ", errors.subList(Math.max(0, errors.size() - 3), errors.size()));
+        }
+      } catch (IOException ignored) {
+        // the runtime's words stand alone
+      }
+      throw new HelperFailedException(handler + " checkpoint of " + id + " failed: " + r.output()
+          + (criu.isEmpty() ? "" : " (CRIU: " + criu + ")"));
+    }
+  }
+
   private void run(String what, List<String> args, long timeoutSeconds) {
     Result r = exec(args, timeoutSeconds);
     if (r.code() != 0) {

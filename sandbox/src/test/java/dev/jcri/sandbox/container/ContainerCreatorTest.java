@@ -229,6 +229,11 @@ class ContainerCreatorTest {
     public void removeImageVolumes(String containerId) {
       fakes.step("volumes.remove");
     }
+
+    @Override
+    public Optional<Path> writableLayer(String containerId) {
+      return Optional.empty();
+    }
   }
 
   final class FakeRuntime implements ContainerRuntime {
@@ -273,6 +278,11 @@ class ContainerCreatorTest {
     @Override
     public InteractiveExec execInteractive(String id, Path bundle, Path socketDir, List<String> command,
         boolean tty, TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void checkpoint(String id, Path imagePath, Path workPath, long timeoutSeconds) {
       throw new UnsupportedOperationException();
     }
 
