@@ -3,6 +3,7 @@ package dev.jcri.server;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
+import dev.jcri.image.registry.AuthFile;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupManager;
@@ -158,7 +159,8 @@ public final class JcriDaemon implements AutoCloseable {
     Map<String, List<String>> mirrors = new LinkedHashMap<>();
     r.mirrors().forEach((host, m) -> mirrors.put(host, m.endpoints()));
     return new ImageService.Settings(config.rootPath(), new RegistryHosts(mirrors, Set.copyOf(r.insecure())),
-        r.maxConcurrentDownloads(), r.maxLayerBytes(), r.maxImageBytes(), Set.copyOf(r.pinnedImages()));
+        r.maxConcurrentDownloads(), r.maxLayerBytes(), r.maxImageBytes(), Set.copyOf(r.pinnedImages()),
+        new AuthFile(r.authFile().isEmpty() ? null : Path.of(r.authFile())));
   }
 
   /**

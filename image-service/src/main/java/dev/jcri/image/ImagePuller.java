@@ -95,8 +95,10 @@ final class ImagePuller {
   }
 
   /** Pulls {@code reference} and returns its record; concurrent pulls of the same reference share one. */
-  ImageRecord pull(String reference, Credentials creds) {
+  ImageRecord pull(String reference, Credentials given) {
     ImageReference ref = ImageReference.parse(reference);
+    // A request without credentials gets the node's for that registry (its auth file), as CRI-O's global one.
+    Credentials creds = given.isEmpty() ? settings.authFile().forRegistry(ref.domain()) : given;
     String key = ref.toString();
     CompletableFuture<ImageRecord> mine = new CompletableFuture<>();
     CompletableFuture<ImageRecord> running = pulls.putIfAbsent(key, mine);

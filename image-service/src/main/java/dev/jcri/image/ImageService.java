@@ -4,6 +4,7 @@ import dev.jcri.common.Log;
 import dev.jcri.image.content.ContentStore;
 import dev.jcri.image.ref.Digest;
 import dev.jcri.image.ref.ImageReference;
+import dev.jcri.image.registry.AuthFile;
 import dev.jcri.image.registry.Credentials;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.image.snapshot.OverlaySnapshotter;
@@ -38,9 +39,20 @@ public final class ImageService {
    * @param maxLayerBytes the most one layer may unpack to
    * @param maxImageBytes the most the layers one pull unpacks may take together
    * @param pinnedImages references of images never collected and reported pinned (the pause image)
+   * @param authFile the node's registry credentials, used by pulls whose request carries none
    */
   public record Settings(Path root, RegistryHosts hosts, int maxConcurrentDownloads, long maxLayerBytes,
-      long maxImageBytes, Set<String> pinnedImages) {
+      long maxImageBytes, Set<String> pinnedImages, AuthFile authFile) {
+
+    public Settings {
+      authFile = authFile == null ? AuthFile.NONE : authFile;
+    }
+
+    /** Without a node auth file. */
+    public Settings(Path root, RegistryHosts hosts, int maxConcurrentDownloads, long maxLayerBytes,
+        long maxImageBytes, Set<String> pinnedImages) {
+      this(root, hosts, maxConcurrentDownloads, maxLayerBytes, maxImageBytes, pinnedImages, AuthFile.NONE);
+    }
 
     /** With an image bound of twice the layer bound. */
     public Settings(Path root, RegistryHosts hosts, int maxConcurrentDownloads, long maxLayerBytes,

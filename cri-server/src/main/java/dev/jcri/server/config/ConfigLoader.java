@@ -219,6 +219,9 @@ public final class ConfigLoader {
           + " set \"cgroupfs\" or \"auto\" (and kubelet's cgroupDriver: cgroupfs)");
     }
     absolute(problems, "conmon", c.conmon());
+    if (!c.registry().authFile().isEmpty()) {
+      absolute(problems, "registry.auth_file", c.registry().authFile());
+    }
     for (int i = 0; i < c.cdiSpecDirs().size(); i++) {
       absolute(problems, "cdi_spec_dirs[" + i + "]", c.cdiSpecDirs().get(i));
     }

@@ -50,6 +50,8 @@ public final class ConfigRenderer {
       Map.entry("registry.max_layer_bytes", "The most one layer may unpack to; more is refused as a decompression bomb."),
       Map.entry("registry.max_image_bytes", "The most the layers of one image may unpack to together."),
       Map.entry("registry.pinned_images", "Images never collected and reported pinned (e.g. the pause image)."),
+      Map.entry("registry.auth_file", "Registry credentials in Docker's config.json form (kubelet's config.json, CRI-O's"
+          + " global_auth_file), used by pulls that bring none; empty is none."),
       Map.entry("tracing", "OpenTelemetry traces over OTLP; the standard OTEL_* variables switch it on too."),
       Map.entry("tracing.enabled", "Export a span per RPC and per step."),
       Map.entry("tracing.endpoint", "The OTLP/gRPC collector endpoint."),

@@ -56,7 +56,7 @@ public record JcriConfig(
         List.of("/etc/cdi", "/var/run/cdi"),
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true, CniNetwork.DEFAULT_BRIDGE),
         new Stream("127.0.0.1", 0, false, "", "", Stream.DEFAULT_IDLE_TIMEOUT_SECONDS),
-        new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of()),
+        new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of(), ""),
         new Tracing(false, "http://127.0.0.1:4317"),
         new Metrics(""));
   }
@@ -105,11 +105,12 @@ public record JcriConfig(
 
   /**
    * Registries and pulls: mirrors per registry host, hosts reached over plain HTTP, layer downloads at once
-   * per pull, the most one layer and one image may unpack to, and images never collected.
+   * per pull, the most one layer and one image may unpack to, images never collected, and the node's credentials.
    */
   public record Registry(Map<String, Mirror> mirrors, List<String> insecure, int maxConcurrentDownloads,
-      long maxLayerBytes, long maxImageBytes, List<String> pinnedImages) {
+      long maxLayerBytes, long maxImageBytes, List<String> pinnedImages, String authFile) {
     public Registry {
+      authFile = authFile == null ? "" : authFile;
       mirrors = mirrors == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
       insecure = insecure == null ? List.of() : List.copyOf(insecure);
       pinnedImages = pinnedImages == null ? List.of() : List.copyOf(pinnedImages);

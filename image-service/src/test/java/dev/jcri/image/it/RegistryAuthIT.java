@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jcri.common.PermissionDeniedException;
 import dev.jcri.image.ImageService;
+import dev.jcri.image.registry.AuthFile;
 import dev.jcri.image.registry.Credentials;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.image.testing.LocalRegistry;
@@ -54,6 +55,15 @@ class RegistryAuthIT {
 
       String auth = Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
       assertEquals(image.configDigest(), images.pull(ref, Credentials.of("", "", auth, "", "")).id());
+
+      // The node's auth file serves a pull that brings no credentials; one that brings its own keeps them.
+      Path authFile = dir.resolve("config.json");
+      Files.writeString(authFile, "{\"auths\": {\"" + registry.host() + "\": {\"auth\": \"" + auth + "\"}}}");
+      ImageService withFile = new ImageService(new ImageService.Settings(dir.resolve("jcri-file"),
+          RegistryHosts.direct(), 3, 1L << 32, 1L << 33, Set.of(), new AuthFile(authFile)));
+      assertEquals(image.configDigest(), withFile.pull(ref, Credentials.NONE).id());
+      assertThrows(PermissionDeniedException.class,
+          () -> withFile.pull(ref, Credentials.of("alice", "wrong", "", "", "")));
     }
   }
 
