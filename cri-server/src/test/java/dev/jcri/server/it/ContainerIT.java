@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.util.JsonFormat;
+import dev.jcri.common.Json;
 import dev.jcri.cri.v1.CDIDevice;
 import dev.jcri.cri.v1.Capability;
 import dev.jcri.cri.v1.CheckpointContainerRequest;
@@ -59,6 +63,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -809,6 +814,38 @@ class ContainerIT {
           .checkpointContainer(CheckpointContainerRequest.newBuilder().setContainerId(id).setLocation(bad).build()));
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
     }
+  }
+
+  /**
+   * The README's examples/pod.json and examples/ctr.json, as crictl reads them (the CRI's field names), run as
+   * written but for the image, its web root, the log directory and the host port, which are this test's own.
+   */
+  @Test
+  void readmeExamples_runAsWritten() throws Exception {
+    Path examples = Path.of("../examples").toAbsolutePath().normalize();
+    PodSandboxConfig.Builder pc = PodSandboxConfig.newBuilder();
+    JsonFormat.parser().merge(Files.readString(examples.resolve("pod.json")), pc);
+    // crictl reads an env value as a string; this CRI's KeyValue.value is bytes, which protobuf JSON writes base64.
+    ObjectNode ctr = (ObjectNode) Json.PLAIN.readTree(examples.resolve("ctr.json").toFile());
+    for (JsonNode env : ctr.path("envs")) {
+      ((ObjectNode) env).put("value", Base64.getEncoder().encodeToString(env.path("value").asText()
+          .getBytes(StandardCharsets.UTF_8)));
+    }
+    ContainerConfig.Builder cc = ContainerConfig.newBuilder();
+    JsonFormat.parser().merge(ctr.toString(), cc);
+    assertEquals(8080, pc.getPortMappings(0).getHostPort());
+    pc.setLogDirectory(dir.resolve("example-logs").toString())
+        .setPortMappings(0, pc.getPortMappings(0).toBuilder().setHostPort(0));
+    // The test image has no /www: httpd serves /tmp instead.
+    assertEquals(List.of("httpd", "-f", "-p", "8000", "-h", "/www"), cc.getCommandList());
+    cc.setImage(ImageSpec.newBuilder().setImage(fixture.image)).setCommand(5, "/tmp");
+    String pod = runPod(pc, "");
+    String id = run(pod, pc, cc);
+    assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
+    assertEquals("1000", exec(id, "id", "-u").getStdout().toStringUtf8().strip());
+    assertEquals("hello", exec(id, "sh", "-c", "echo $GREETING").getStdout().toStringUtf8().strip());
+    assertEquals("67108864", exec(id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").getStdout()
+        .toStringUtf8().strip());
   }
 
   /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */
