@@ -99,6 +99,12 @@ public final class Spawn {
     return this;
   }
 
+  /** stdin from {@code file}, created empty when missing. */
+  public Spawn stdinFrom(Path file) {
+    stdin = new ToFile(file);
+    return this;
+  }
+
   /** stdout into {@code file}, created or truncated. */
   public Spawn stdoutTo(Path file) {
     stdout = new ToFile(file);
@@ -156,7 +162,7 @@ public final class Spawn {
             case Null n -> check(c.posix_spawn_file_actions_addopen(actions, fd, "/dev/null",
                 fd == 0 ? O_RDONLY : O_WRONLY, 0), "addopen /dev/null");
             case ToFile f -> check(c.posix_spawn_file_actions_addopen(actions, fd, f.file().toString(),
-                O_WRONLY | O_CREAT | O_TRUNC, 0600), "addopen " + f.file());
+                fd == 0 ? O_RDONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0600), "addopen " + f.file());
             case ToStdout s -> check(c.posix_spawn_file_actions_adddup2(actions, 1, fd), "adddup2");
             case Pipe p -> {
               int[] ends = new int[2];

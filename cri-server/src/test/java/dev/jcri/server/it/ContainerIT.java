@@ -115,6 +115,7 @@ class ContainerIT {
     try (var left = Files.list(paths.state().resolve("attach"))) {
       assertEquals(List.of(), left.toList(), "no attach links of removed containers");
     }
+    assertEquals(0, Files.getAttribute(Path.of("/dev/null"), "unix:uid"), "the node's /dev/null is still root's");
   }
 
   static Workloads w;
@@ -457,7 +458,11 @@ class ContainerIT {
         }
       }).filter(c -> c.startsWith("/usr/bin/conmon ") && c.contains(" -c " + id + " ")).findFirst().orElse("");
     }
-    assertTrue(conmon.contains(" -r " + mountPoint + " "), "conmon runs crun from the mount: " + conmon);
+    // conmon runs the bundle's runtime wrapper (which keeps the node's /dev/null from the container), and the wrapper
+    // runs crun from the mount.
+    Path wrapper = paths.state().resolve("containers").resolve(id).resolve("runtime");
+    assertTrue(conmon.contains(" -r " + wrapper + " "), "conmon runs the wrapper: " + conmon);
+    assertTrue(Files.readString(wrapper).contains("exec '" + mountPoint + "' \"$@\""), Files.readString(wrapper));
     assertEquals("created", crunStatus(id));
 
     client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
@@ -846,6 +851,8 @@ class ContainerIT {
     assertEquals("hello", exec(id, "sh", "-c", "echo $GREETING").getStdout().toStringUtf8().strip());
     assertEquals("67108864", exec(id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").getStdout()
         .toStringUtf8().strip());
+    // crun 1.8 chowns an exec's stdio to its user: the node's /dev/null must never be among them.
+    assertEquals(0, Files.getAttribute(Path.of("/dev/null"), "unix:uid"), "execs as uid 1000 left /dev/null root's");
   }
 
   /** A read-only bind leaves the mounts below it writable; a recursively read-only one does not (crun and runc). */

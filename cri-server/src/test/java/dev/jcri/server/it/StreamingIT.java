@@ -12,6 +12,9 @@ import dev.jcri.cri.v1.AttachRequest;
 import dev.jcri.cri.v1.ContainerConfig;
 import dev.jcri.cri.v1.ExecRequest;
 import dev.jcri.cri.v1.ImageSpec;
+import dev.jcri.cri.v1.Int64Value;
+import dev.jcri.cri.v1.LinuxContainerConfig;
+import dev.jcri.cri.v1.LinuxContainerSecurityContext;
 import dev.jcri.cri.v1.ListPodSandboxRequest;
 import dev.jcri.cri.v1.NamespaceMode;
 import dev.jcri.cri.v1.PodSandboxConfig;
@@ -28,6 +31,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.opentelemetry.api.OpenTelemetry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -77,6 +81,8 @@ class StreamingIT {
   @AfterAll
   static void stop() throws Exception {
     fixture.close();
+    // crun 1.8 chowns an exec's stdio to the exec's user: the node's /dev/null must never be among them.
+    assertEquals(0, Files.getAttribute(Path.of("/dev/null"), "unix:uid"), "the node's /dev/null is still root's");
   }
 
 
@@ -119,6 +125,24 @@ class StreamingIT {
       c.open("stdout");
       assertEquals("Success", status(c.readAll(error, Duration.ofSeconds(30))).path("status").asText());
     }
+  }
+
+  /**
+   * An exec as a non-root user, with stdin and stderr not asked for: crun 1.8 chowns an exec's stdio to its user,
+   * so none of them may be the node's /dev/null.
+   */
+  @Test
+  void execAsAnotherUser_leavesTheNodesDevNullAlone() throws Exception {
+    String app = w.run(pod, podConfig, w.ctr("app-user", "/bin/sleep", "3600").setLinux(LinuxContainerConfig
+        .newBuilder().setSecurityContext(LinuxContainerSecurityContext.newBuilder()
+            .setRunAsUser(Int64Value.newBuilder().setValue(1000)))));
+    try (SpdyTestClient c = SpdyTestClient.connect(execUrl(app, false, false, true, false, "id", "-u"), V4)) {
+      int error = c.open("error");
+      int out = c.open("stdout");
+      assertEquals("1000\n", c.readString(out));
+      c.readAll(error, Duration.ofSeconds(30));
+    }
+    assertEquals(0, Files.getAttribute(Path.of("/dev/null"), "unix:uid"), "the node's /dev/null is still root's");
   }
 
   @Test

@@ -59,7 +59,8 @@ final class OciExec {
         pidFile.toString(), "--process", process.toString(), id));
     HelperProcess p;
     try {
-      p = Spawn.of(cmd).stdoutPipe().stderrPipe().start();
+      p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrPipe().start();
+      NoDevNull.endInput(p);
     } catch (IOException e) {
       deleteQuietly(process);
       throw new HelperFailedException("running " + binary + " exec: " + e.getMessage(), e);
@@ -156,18 +157,18 @@ final class OciExec {
     };
     if (!tty) {
       cmd.add(id);
-      Spawn s = Spawn.of(cmd);
-      if (stdin) {
-        s.stdinPipe();
-      }
-      if (stdout) {
-        s.stdoutPipe();
-      }
-      if (stderr) {
-        s.stderrPipe();
-      }
       try {
-        return InteractiveExec.withPipes(s.start(), killer, cleanup);
+        HelperProcess p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrPipe().start();
+        if (!stdin) {
+          NoDevNull.endInput(p);
+        }
+        if (!stdout) {
+          NoDevNull.discard(p.stdoutFd());
+        }
+        if (!stderr) {
+          NoDevNull.discard(p.stderrFd());
+        }
+        return InteractiveExec.withPipes(p, killer, cleanup);
       } catch (IOException e) {
         cleanup.run();
         throw new HelperFailedException("running " + binary + " exec: " + e.getMessage(), e);
@@ -178,7 +179,9 @@ final class OciExec {
         socket)) {
       cmd.addAll(List.of("--tty", "--console-socket", socket.toString(), id));
       Path errors = bundle.resolve(process.getFileName() + ".err");
-      HelperProcess p = Spawn.of(cmd).stderrTo(errors).start();
+      HelperProcess p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrTo(errors).start();
+      NoDevNull.endInput(p);
+      NoDevNull.discard(p.stdoutFd());
       Fd master;
       try {
         master = receiver.receive(TERMINAL_TIMEOUT, p::isAlive);

@@ -91,7 +91,7 @@ public final class OciRuntime implements ContainerRuntime {
       throw new FailedPreconditionException("making the conmon sync pipe " + fifo + ": " + e.getMessage(), e);
     }
     List<String> cmd = new ArrayList<>(List.of(conmon.toString(),
-        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", binary(), "-b", r.bundle().toString(),
+        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", NoDevNull.runtimeFor(r.bundle(), binary()).toString(), "-b", r.bundle().toString(),
         "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
         "--exit-dir", r.exitDir().toString(), "-l", "k8s-file:" + r.logPath(), "--log-level", "error",
         "--socket-dir-path", r.attachDir().toString(), "-P", r.bundle().resolve("conmon.pid").toString(),
@@ -201,7 +201,9 @@ public final class OciRuntime implements ContainerRuntime {
         pidFile.toString(), "--bundle", bundle.toString(), id);
     Path log = bundle.resolve("runtime.log");
     try {
-      HelperProcess p = Spawn.of(cmd).stderrTo(log).start();
+      // Files of the bundle, not the node's /dev/null: crun chowns a user-namespaced process's stdio to its root.
+      HelperProcess p = Spawn.of(cmd).stdinFrom(bundle.resolve("stdin")).stdoutTo(bundle.resolve("stdout"))
+          .stderrTo(log).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.kill();
         throw new DeadlineExceededException(handler + " run " + id + " did not finish in 60 s");
