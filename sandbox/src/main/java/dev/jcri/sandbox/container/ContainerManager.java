@@ -29,8 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static dev.jcri.sandbox.container.ImageRootfs.snapshotKey;
-
 /**
  * Container lifecycle over conmon and the OCI runtime: create ({@link ContainerCreator}), start, stop (signal,
  * then SIGKILL after the timeout), remove, and lookups kept up to date with exits ({@link ContainerExits}); I/O
@@ -42,7 +40,6 @@ public final class ContainerManager implements AutoCloseable {
 
   private final ContainerStore store;
   private final PodSandboxManager pods;
-  private final ImageService images;
   private final ImageRootfs rootfs;
   private final RuntimeHandlers runtimes;
   private final ContainerDirs dirs;
@@ -58,7 +55,6 @@ public final class ContainerManager implements AutoCloseable {
       CdiRegistry cdi, Path stateDir, Tracer tracer, StepObserver steps) {
     this.store = store;
     this.pods = pods;
-    this.images = images;
     this.rootfs = new ImageRootfs(images);
     this.runtimes = runtimes;
     this.dirs = ContainerDirs.under(stateDir);
@@ -222,8 +218,8 @@ public final class ContainerManager implements AutoCloseable {
   /** Bytes and inodes of the container's writable layer. */
   public long[] writableLayerUsage(String id) {
     long[] t = new long[2];
-    images.snapshots().activeSnapshot(snapshotKey(id)).ifPresent(s -> {
-      try (var walk = Files.walk(images.snapshots().fs(s.id()))) {
+    rootfs.writableLayer(id).ifPresent(layer -> {
+      try (var walk = Files.walk(layer)) {
         walk.forEach(p -> {
           t[1]++;
           try {
