@@ -1,8 +1,9 @@
 # jcri: build, run, test, install. Everything a target needs is installed by the target itself.
 SHELL := /bin/bash
 
-# Java 25 (Temurin) is pinned here, in .ci/run and in the README.
-JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
+# A JDK 25 or newer: JAVA_HOME if it is one, else one under /usr/lib/jvm or on the PATH (.ci/find-jdk.sh).
+# `make deps` says how to install Temurin 25 when there is none.
+JAVA_HOME := $(shell sh .ci/find-jdk.sh)
 export JAVA_HOME
 JAVA := $(JAVA_HOME)/bin/java
 MVN := mvn -B -ntp
@@ -18,11 +19,13 @@ BINDIR := $(PREFIX)/bin
 
 # Debian packages jcri runs with, and those its tests need on top.
 RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables libssl3
-TEST_DEBS := maven docker-registry busybox-static apache2-utils
+# What building needs besides a JDK 25.
+BUILD_DEBS := maven
+TEST_DEBS := docker-registry busybox-static apache2-utils
 # What `make bench` compares against and draws with.
 BENCH_DEBS := containerd gnuplot-nox
 
-.PHONY: build run test fuzz bench install clean deps test-deps docs
+.PHONY: build run test fuzz bench install clean deps test-deps docs node-vm test-systemd test-cgroup2 dist test-dist
 
 build: $(JAR) $(AOT)
 
@@ -83,9 +86,42 @@ bench: deps test-deps build
 	  -cp $(TARGET)/test-classes:$(TARGET)/classes:$$(cat $(TARGET)/bench.cp) \
 	  dev.jcri.server.bench.Bench $(LAUNCHER) $(TARGET) $(CURDIR)/bench/results
 
-# All tests: unit tests (surefire) and integration tests against the real kernel and socket (failsafe).
+# All tests: unit tests (surefire), integration tests against the real kernel and socket (failsafe), and the
+# install test of the .deb in a clean Debian 12 root.
 test: deps test-deps
 	$(MVN) verify
+	@$(MAKE) --no-print-directory test-dist
+
+# A release a node installs without Maven or a JDK: a tarball and a .deb of the same files (jlink'ed Java
+# runtime, jar and libraries, the AOT cache, launcher, jcri.service, default config). See make-dist.sh.
+VERSION := $(shell sed -n 's:.*<version>\(.*\)-SNAPSHOT</version>.*:\1:p' pom.xml | head -n 1)
+DIST := $(CURDIR)/dist
+DEB := $(DIST)/jcri_$(VERSION)_amd64.deb
+dist: deps build
+	bash cri-server/src/dist/make-dist.sh $(VERSION) $(DIST)
+
+# Installs the .deb into a clean Debian 12 root (debootstrap, kept in .dist-test), runs it there, purges it.
+test-dist: dist
+	@$(call apt_install,debootstrap)
+	bash .ci/dist-test.sh $(DEB) $(CURDIR)/.dist-test
+
+# The test node: a Debian 12 VM (systemd as init, cgroup v2 with every controller: what most Kubernetes nodes
+# run) booted with qemu, built once into .node-vm from Debian's packages. See .ci/node-vm.
+NODE_VM := $(CURDIR)/.node-vm
+NODE_VM_DEBS := qemu-system-x86 debootstrap e2fsprogs
+node-vm:
+	@$(call apt_install,$(NODE_VM_DEBS))
+	@[ -f $(NODE_VM)/node.img ] || bash .ci/node-vm/image.sh $(NODE_VM)
+
+# The systemd cgroup driver on the test node: pods in slices, containers in scopes, through systemd's D-Bus API.
+test-systemd: deps test-deps node-vm
+	$(MVN) -q -DskipTests install
+	bash .ci/node-vm/test.sh $(NODE_VM) systemd 'SystemdCgroupIT,ContainerIT#cgroupNamespace_isTheContainersOwnOnV2'
+
+# cgroup v2 with controllers (cgroupfs driver) on the test node: jcri's pod and container tests there.
+test-cgroup2: deps test-deps node-vm
+	$(MVN) -q -DskipTests install
+	bash .ci/node-vm/test.sh $(NODE_VM) cgroup2 'PodSandboxIT,ContainerIT'
 
 install: deps build
 	install -d $(LIBDIR)/lib $(BINDIR) /etc/jcri/jcri.d
@@ -105,8 +141,14 @@ clean:
 
 # Installs the Debian packages that are missing (apt-get only when something is).
 deps:
-	@$(call apt_install,$(RUN_DEBS))
-	@test -x $(JAVA) || { echo "Java 25 is expected at $(JAVA_HOME)"; exit 1; }
+	@$(call apt_install,$(RUN_DEBS) $(BUILD_DEBS))
+	@test -n "$(JAVA_HOME)" || { echo "No JDK 25 or newer found (JAVA_HOME, /usr/lib/jvm/*, javac on the PATH)."; \
+	  echo "Install Temurin 25 from Adoptium's Debian repository:"; \
+	  echo "  apt-get install -y wget gpg"; \
+	  echo "  wget -qO- https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor > /etc/apt/trusted.gpg.d/adoptium.gpg"; \
+	  echo "  echo 'deb https://packages.adoptium.net/artifactory/deb bookworm main' > /etc/apt/sources.list.d/adoptium.list"; \
+	  echo "  apt-get update && apt-get install -y temurin-25-jdk"; \
+	  echo "or set JAVA_HOME to a JDK 25."; exit 1; }
 
 test-deps:
 	@$(call apt_install,$(TEST_DEBS))

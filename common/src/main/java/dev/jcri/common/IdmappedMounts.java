@@ -103,6 +103,9 @@ public final class IdmappedMounts {
       Memory attr = new Memory(32);
       attr.clear();
       attr.setLong(0, (usernsFd >= 0 ? MOUNT_ATTR_IDMAP : 0) | (recursiveReadOnly ? MOUNT_ATTR_RDONLY : 0));
+      // A clone of a shared mount joins its peer group: detaching the clone would then unmount the originals of
+      // its submounts on the node too (every systemd node mounts / shared). Private, it is on its own.
+      attr.setLong(16, Libc.MS_PRIVATE);
       attr.setLong(24, Math.max(usernsFd, 0));
       c.syscall(SYS_MOUNT_SETATTR, (long) tree, "", (long) (AT_EMPTY_PATH | recursive), attr, 32L);
       c.syscall(SYS_MOVE_MOUNT, (long) tree, "", (long) AT_FDCWD, target.toString(), (long) MOVE_MOUNT_F_EMPTY_PATH);

@@ -7,6 +7,9 @@ import dev.jcri.image.registry.AuthFile;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cgroup.systemd.DbusSystemdUnits;
+import dev.jcri.sandbox.cgroup.systemd.SystemdCgroupManager;
+import dev.jcri.sandbox.cgroup.systemd.SystemdUnits;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerStore;
@@ -24,6 +27,7 @@ import dev.jcri.sandbox.ns.NamespacePinner;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.pod.PodSandboxStore;
 import dev.jcri.sandbox.runtime.RuntimeHandlers;
+import dev.jcri.sandbox.runtime.RuntimeOptions;
 import dev.jcri.sandbox.trace.StepObserver;
 import dev.jcri.server.config.JcriConfig;
 import dev.jcri.server.grpc.CriServer;
@@ -63,10 +67,13 @@ public final class JcriDaemon implements AutoCloseable {
   private final ContainerManager containers;
   private final RuntimeHandlers runtimes;
   private final JcriMetrics metrics;
+  /** The systemd driver's bus connection, or null with cgroupfs. */
+  private final SystemdUnits systemd;
   private boolean closed;
 
   private JcriDaemon(SocketGuard guard, CriServer server, StreamServer streams, ContainerManager containers,
-      RuntimeHandlers runtimes, JcriMetrics metrics) {
+      RuntimeHandlers runtimes, JcriMetrics metrics, SystemdUnits systemd) {
+    this.systemd = systemd;
     this.guard = guard;
     this.server = server;
     this.streams = streams;
@@ -86,6 +93,7 @@ public final class JcriDaemon implements AutoCloseable {
     Path state = config.statePath();
     SocketGuard guard = SocketGuard.acquire(state, config.socketPath());
     RuntimeHandlers runtimes = null;
+    SystemdUnits systemd = null;
     try {
       new NodeDirs(root, state).secure();
       mountHugetlb();
@@ -95,11 +103,14 @@ public final class JcriDaemon implements AutoCloseable {
       JcriMetrics metrics = config.metrics().address().isEmpty() ? null : new JcriMetrics(config.metrics().address());
       StepObserver steps = metrics == null ? StepObserver.NONE : metrics.stepObserver();
       Tracer sandboxTracer = openTelemetry.getTracer("dev.jcri.sandbox");
-      runtimes = runtimeHandlers(config);
+      systemd = driver == CgroupDriver.SYSTEMD ? DbusSystemdUnits.connect() : null;
+      CgroupManager files = CgroupManager.forHost(CgroupLayout.ofHost());
+      CgroupManager cgroups = systemd == null ? files : new SystemdCgroupManager(systemd, files);
+      runtimes = runtimeHandlers(config, cgroups.systemd());
       CniNetwork network = new CniNetwork(new CniConfigDir(Path.of(config.cni().confDir())),
           config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results"));
       PodSandboxManager.Seams seams = new PodSandboxManager.Seams(new NamespacePinner(state),
-          CgroupManager.forHost(CgroupLayout.ofHost()), network, new InfraContainers(state.resolve("infra"), runtimes),
+          cgroups, network, new InfraContainers(state.resolve("infra"), runtimes),
           ShmMounter.KERNEL);
       PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")), seams,
           state.resolve("pods"), runtimes, sandboxTracer, steps);
@@ -131,22 +142,25 @@ public final class JcriDaemon implements AutoCloseable {
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
           List.of(new ErrorMappingInterceptor(), instrumentation), loops);
       guard.restrictSocket();
-      return new JcriDaemon(guard, server, streams, containers, runtimes, metrics);
+      return new JcriDaemon(guard, server, streams, containers, runtimes, metrics, systemd);
     } catch (IOException | RuntimeException e) {
       if (runtimes != null) {
         runtimes.close();
+      }
+      if (systemd != null) {
+        systemd.close();
       }
       guard.close();
       throw e;
     }
   }
 
-  private static RuntimeHandlers runtimeHandlers(JcriConfig config) {
+  private static RuntimeHandlers runtimeHandlers(JcriConfig config, boolean systemdCgroup) {
     Map<String, ContainerRuntime> byName = new LinkedHashMap<>();
     try {
       config.runtimes().forEach((name, h) -> byName.put(name, new OciRuntime(name,
           ReadOnlyBinary.bind(Path.of(h.path()), config.statePath().resolve("runtimes").resolve(name)),
-          Path.of(h.root()), Path.of(config.conmon()))));
+          new RuntimeOptions(Path.of(h.root()), systemdCgroup), Path.of(config.conmon()))));
     } catch (RuntimeException e) {
       byName.values().forEach(ContainerRuntime::close);
       throw e;
@@ -164,23 +178,21 @@ public final class JcriDaemon implements AutoCloseable {
   }
 
   /**
-   * jcri manages pod and container cgroups itself (cgroupfs). The systemd driver (units through systemd's
-   * D-Bus API) is not built: a start that asks for it is refused rather than reporting a driver kubelet would
-   * then name slices for; "auto" is cgroupfs, with a word on systemd hosts about kubelet's setting.
+   * Who manages cgroups: "auto" is systemd where systemd is init (as kubeadm sets kubelet's cgroupDriver, and
+   * kubelet 1.28+ asks the runtime), cgroupfs elsewhere. systemd asked for where it is not init is refused.
    */
-  static CgroupDriver cgroupDriver(JcriConfig.CgroupDriverSetting setting) {
+  public static CgroupDriver cgroupDriver(JcriConfig.CgroupDriverSetting setting) {
     return switch (setting) {
       case CGROUPFS -> CgroupDriver.CGROUPFS;
-      case AUTO -> {
-        if (CgroupDriver.systemdRunning()) {
-          LOG.info("systemd runs here, but jcri manages cgroups through cgroupfs: give kubelet cgroupDriver: cgroupfs"
-              + " (kubelet 1.28+ takes it from jcri)");
+      case AUTO -> CgroupDriver.systemdRunning() ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS;
+      case SYSTEMD -> {
+        if (!CgroupDriver.systemdRunning()) {
+          throw new FailedPreconditionException("cgroup_driver = \"systemd\", but systemd is not this node's init"
+              + " (no /run/systemd/system): set cgroup_driver = \"cgroupfs\" (or \"auto\") and kubelet's"
+              + " cgroupDriver: cgroupfs");
         }
-        yield CgroupDriver.CGROUPFS;
+        yield CgroupDriver.SYSTEMD;
       }
-      case SYSTEMD -> throw new FailedPreconditionException("cgroup_driver = \"systemd\" is not supported: jcri"
-          + " manages cgroups through cgroupfs; set cgroup_driver = \"cgroupfs\" (or \"auto\") and kubelet's"
-          + " cgroupDriver: cgroupfs");
     };
   }
 
@@ -219,6 +231,9 @@ public final class JcriDaemon implements AutoCloseable {
     }
     containers.close();
     runtimes.close();
+    if (systemd != null) {
+      systemd.close();
+    }
     guard.close();
   }
 }

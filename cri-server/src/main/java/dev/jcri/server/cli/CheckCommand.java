@@ -1,7 +1,11 @@
 package dev.jcri.server.cli;
 
+import dev.jcri.common.JcriException;
+import dev.jcri.sandbox.cgroup.systemd.DbusSystemdUnits;
 import dev.jcri.sandbox.network.CniConfigDir;
+import dev.jcri.sandbox.node.CgroupDriver;
 import dev.jcri.sandbox.node.NodeChecker;
+import dev.jcri.server.JcriDaemon;
 import dev.jcri.server.config.JcriConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,6 +28,9 @@ public final class CheckCommand {
       out.println(f.line());
       failed |= f.outcome() == NodeChecker.Outcome.FAIL;
     }
+    NodeChecker.Finding driver = cgroupDriver(config);
+    out.println(driver.line());
+    failed |= driver.outcome() == NodeChecker.Outcome.FAIL;
     CniConfigDir.Lookup network = new CniConfigDir(Path.of(config.cni().confDir())).lookup();
     out.println(network.ready()
         ? new NodeChecker.Finding(NodeChecker.Outcome.OK, "cni-config", network.file() + " (network "
@@ -31,5 +38,28 @@ public final class CheckCommand {
         : new NodeChecker.Finding(NodeChecker.Outcome.WARN, "cni-config", network.problem(),
             "add a .conflist to " + config.cni().confDir()).line());
     return failed ? 1 : 0;
+  }
+
+  /** The cgroup driver jcri would use, and for systemd whether systemd answers on the system bus. */
+  private static NodeChecker.Finding cgroupDriver(JcriConfig config) {
+    CgroupDriver driver;
+    try {
+      driver = JcriDaemon.cgroupDriver(config.cgroupDriver());
+    } catch (JcriException e) {
+      return new NodeChecker.Finding(NodeChecker.Outcome.FAIL, "cgroup-driver", e.getMessage(),
+          "set cgroup_driver = \"cgroupfs\" or \"auto\"");
+    }
+    if (driver == CgroupDriver.CGROUPFS) {
+      return new NodeChecker.Finding(NodeChecker.Outcome.OK, "cgroup-driver", "cgroupfs (give kubelet"
+          + " cgroupDriver: cgroupfs)", "");
+    }
+    try {
+      DbusSystemdUnits.connect().close();
+      return new NodeChecker.Finding(NodeChecker.Outcome.OK, "cgroup-driver", "systemd, reached on the system bus"
+          + " (give kubelet cgroupDriver: systemd)", "");
+    } catch (JcriException e) {
+      return new NodeChecker.Finding(NodeChecker.Outcome.FAIL, "cgroup-driver", e.getMessage(),
+          "start dbus (apt-get install dbus), or set cgroup_driver = \"cgroupfs\"");
+    }
   }
 }

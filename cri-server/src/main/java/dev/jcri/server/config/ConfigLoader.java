@@ -213,11 +213,6 @@ public final class ConfigLoader {
     absolute(problems, "socket", c.socket());
     absolute(problems, "root", c.root());
     absolute(problems, "state", c.state());
-    if (c.cgroupDriver() == JcriConfig.CgroupDriverSetting.SYSTEMD) {
-      // Refused here, so `jcri config` and `jcri check` say what `serve` would.
-      problems.add("key 'cgroup_driver': \"systemd\" is not supported yet: jcri manages cgroups through cgroupfs;"
-          + " set \"cgroupfs\" or \"auto\" (and kubelet's cgroupDriver: cgroupfs)");
-    }
     absolute(problems, "conmon", c.conmon());
     if (!c.registry().authFile().isEmpty()) {
       absolute(problems, "registry.auth_file", c.registry().authFile());

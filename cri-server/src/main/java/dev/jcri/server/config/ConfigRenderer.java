@@ -19,8 +19,9 @@ public final class ConfigRenderer {
       Map.entry("state", "State that a reboot clears: namespace pins, exit files, runtime state."),
       Map.entry("log_level", "debug, info, warn or error."),
       Map.entry("log_format", "text, or json for one JSON object a line."),
-      Map.entry("cgroup_driver", "auto or cgroupfs: both manage cgroups through cgroupfs (give kubelet"
-          + " cgroupDriver: cgroupfs); systemd is refused, the systemd driver is not built yet."),
+      Map.entry("cgroup_driver", "auto, systemd or cgroupfs; kubelet's cgroupDriver must match (kubelet 1.28+ asks"
+          + " jcri). systemd: pod cgroups are slices, containers' scopes, made through systemd's D-Bus API; needs"
+          + " systemd as init and the system bus. auto: systemd where systemd is init, else cgroupfs."),
       Map.entry("default_runtime", "The runtime handler for pods that name none; one of [runtimes.*]."),
       Map.entry("runtimes", "One table per OCI runtime handler (a RuntimeClass handler name)."),
       Map.entry("runtimes.*.path", "The OCI runtime binary."),

@@ -38,6 +38,8 @@ public final class LogSetup {
     set("io.grpc", libraries);
     set("io.netty", libraries);
     set("io.opentelemetry", libraries);
+    // dbus-java (the systemd driver) tells at INFO which transport it picked; its warnings still show.
+    set("org.freedesktop.dbus", jul.intValue() < Level.WARNING.intValue() ? Level.WARNING : jul);
     // The JDK logs every ProcessBuilder start at debug with a stack trace: a normal spawn is not worth one.
     set("java.lang.ProcessBuilder", libraries);
     // grpc-java asks every accepted channel for SO_KEEPALIVE, which unix sockets do not have; Netty warns

@@ -10,13 +10,13 @@ import dev.jcri.cri.v1.ContainerState;
 import dev.jcri.cri.v1.ContainerStats;
 import dev.jcri.cri.v1.ContainerStatus;
 import dev.jcri.cri.v1.ContainerUser;
-import dev.jcri.cri.v1.CpuUsage;
+import dev.jcri.cri.v1.IoUsage;
+import dev.jcri.cri.v1.SwapUsage;
 import dev.jcri.cri.v1.FilesystemIdentifier;
 import dev.jcri.cri.v1.FilesystemUsage;
 import dev.jcri.cri.v1.ImageSpec;
 import dev.jcri.cri.v1.LinuxContainerSecurityContext;
 import dev.jcri.cri.v1.LinuxContainerUser;
-import dev.jcri.cri.v1.MemoryUsage;
 import dev.jcri.cri.v1.Mount;
 import dev.jcri.cri.v1.MountPropagation;
 import dev.jcri.cri.v1.SELinuxOption;
@@ -214,15 +214,20 @@ final class ContainerProtos {
 
   static ContainerStats stats(ContainerRecord r, CgroupStats c, long[] layer, String mountpoint) {
     long ts = c.atNanos();
-    return ContainerStats.newBuilder()
+    ContainerStats.Builder stats = ContainerStats.newBuilder()
         .setAttributes(ContainerAttributes.newBuilder().setId(r.id()).setMetadata(metadata(r))
             .putAllLabels(r.spec().labels()).putAllAnnotations(r.spec().annotations()))
-        .setCpu(CpuUsage.newBuilder().setTimestamp(ts).setUsageCoreNanoSeconds(PodProtos.u64(c.cpuUsageNanos())))
-        .setMemory(MemoryUsage.newBuilder().setTimestamp(ts).setWorkingSetBytes(PodProtos.u64(c.memoryWorkingSetBytes()))
-            .setUsageBytes(PodProtos.u64(c.memoryUsageBytes())).setRssBytes(PodProtos.u64(c.memoryRssBytes())))
+        .setCpu(PodProtos.cpu(c))
+        .setMemory(PodProtos.memory(c))
         .setWritableLayer(FilesystemUsage.newBuilder().setTimestamp(ts)
             .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(mountpoint))
-            .setUsedBytes(PodProtos.u64(layer[0])).setInodesUsed(PodProtos.u64(layer[1])))
-        .build();
+            .setUsedBytes(PodProtos.u64(layer[0])).setInodesUsed(PodProtos.u64(layer[1])));
+    if (c.pressure().io() != null) {
+      stats.setIo(IoUsage.newBuilder().setTimestamp(ts).setPsi(PodProtos.psi(c.pressure().io())));
+    }
+    if (c.swapUsageBytes() >= 0) {
+      stats.setSwap(SwapUsage.newBuilder().setTimestamp(ts).setSwapUsageBytes(PodProtos.u64(c.swapUsageBytes())));
+    }
+    return stats.build();
   }
 }

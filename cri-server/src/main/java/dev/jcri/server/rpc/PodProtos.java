@@ -2,6 +2,9 @@ package dev.jcri.server.rpc;
 
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.cri.v1.CpuUsage;
+import dev.jcri.cri.v1.IoUsage;
+import dev.jcri.cri.v1.PsiData;
+import dev.jcri.cri.v1.PsiStats;
 import dev.jcri.cri.v1.LinuxContainerResources;
 import dev.jcri.cri.v1.LinuxPodSandboxStats;
 import dev.jcri.cri.v1.LinuxPodSandboxStatus;
@@ -22,6 +25,7 @@ import dev.jcri.cri.v1.ProcessUsage;
 import dev.jcri.cri.v1.UInt64Value;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.cgroup.Pressure;
 import dev.jcri.sandbox.cni.PortMapping;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import dev.jcri.sandbox.pod.PodSandbox;
@@ -145,14 +149,52 @@ final class PodProtos {
         .build();
   }
 
+  static CpuUsage cpu(CgroupStats c) {
+    CpuUsage.Builder cpu = CpuUsage.newBuilder().setTimestamp(c.atNanos())
+        .setUsageCoreNanoSeconds(u64(c.cpuUsageNanos()));
+    if (c.pressure().cpu() != null) {
+      cpu.setPsi(psi(c.pressure().cpu()));
+    }
+    return cpu.build();
+  }
+
+  static MemoryUsage memory(CgroupStats c) {
+    MemoryUsage.Builder memory = MemoryUsage.newBuilder().setTimestamp(c.atNanos())
+        .setWorkingSetBytes(u64(c.memoryWorkingSetBytes())).setUsageBytes(u64(c.memoryUsageBytes()))
+        .setRssBytes(u64(c.memoryRssBytes()));
+    if (c.pressure().memory() != null) {
+      memory.setPsi(psi(c.pressure().memory()));
+    }
+    return memory.build();
+  }
+
+  /** cgroup v2 pressure as the CRI has it: totals in nanoseconds (the kernel's are microseconds), as containerd. */
+  static PsiStats psi(Pressure.Stall stall) {
+    PsiStats.Builder b = PsiStats.newBuilder();
+    if (stall.some() != null) {
+      b.setSome(psi(stall.some()));
+    }
+    if (stall.full() != null) {
+      b.setFull(psi(stall.full()));
+    }
+    return b.build();
+  }
+
+  private static PsiData psi(Pressure.Line line) {
+    return PsiData.newBuilder().setTotal(line.totalMicros() * 1000).setAvg10(line.avg10()).setAvg60(line.avg60())
+        .setAvg300(line.avg300()).build();
+  }
+
   static PodSandboxStats stats(PodSandbox p, PodStats st) {
     CgroupStats c = st.cgroup();
     long ts = c.atNanos();
     LinuxPodSandboxStats.Builder linux = LinuxPodSandboxStats.newBuilder()
-        .setCpu(CpuUsage.newBuilder().setTimestamp(ts).setUsageCoreNanoSeconds(u64(c.cpuUsageNanos())))
-        .setMemory(MemoryUsage.newBuilder().setTimestamp(ts).setWorkingSetBytes(u64(c.memoryWorkingSetBytes()))
-            .setUsageBytes(u64(c.memoryUsageBytes())).setRssBytes(u64(c.memoryRssBytes())))
+        .setCpu(cpu(c))
+        .setMemory(memory(c))
         .setProcess(ProcessUsage.newBuilder().setTimestamp(ts).setProcessCount(u64(c.pids())));
+    if (c.pressure().io() != null) {
+      linux.setIo(IoUsage.newBuilder().setTimestamp(ts).setPsi(psi(c.pressure().io())));
+    }
     if (!st.interfaces().isEmpty()) {
       NetworkUsage.Builder net = NetworkUsage.newBuilder().setTimestamp(ts);
       for (PodStats.NetStats n : st.interfaces()) {

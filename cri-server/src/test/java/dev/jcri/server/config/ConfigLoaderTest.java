@@ -30,12 +30,16 @@ class ConfigLoaderTest {
     assertEquals(JcriConfig.defaults(), load());
   }
 
-  /** `jcri config` and `jcri check` refuse what `serve` would, in the same words. */
+  /** The three drivers load; anything else is refused naming them. */
   @Test
-  void load_systemdCgroupDriver_isRefusedNamingWhatToSet() throws IOException {
+  void load_cgroupDriver_takesTheThreeDrivers() throws IOException {
     write("jcri.toml", "cgroup_driver = \"systemd\"\n");
+    assertEquals(JcriConfig.CgroupDriverSetting.SYSTEMD, load().cgroupDriver());
+    write("jcri.toml", "cgroup_driver = \"cgroupfs\"\n");
+    assertEquals(JcriConfig.CgroupDriverSetting.CGROUPFS, load().cgroupDriver());
+    write("jcri.toml", "cgroup_driver = \"sytemd\"\n");
     ConfigException e = assertThrows(ConfigException.class, this::load);
-    assertTrue(e.getMessage().contains("cgroup_driver") && e.getMessage().contains("\"cgroupfs\""), e.getMessage());
+    assertTrue(e.getMessage().contains("cgroup_driver") && e.getMessage().contains("systemd"), e.getMessage());
   }
 
   @Test

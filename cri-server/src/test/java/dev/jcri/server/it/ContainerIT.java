@@ -204,6 +204,10 @@ class ContainerIT {
 
     var stats = client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build());
     assertTrue(stats.getStats().getMemory().getWorkingSetBytes().getValue() > 0);
+    // cgroup v2 has pressure stall figures and swap per cgroup, which the CRI carries; v1 has neither.
+    var figures = stats.getStats();
+    assertEquals(NodeCgroups.unified(), figures.getCpu().hasPsi() && figures.getMemory().hasPsi()
+        && figures.getIo().hasPsi() && figures.getCpu().getPsi().hasSome() && figures.hasSwap(), figures.toString());
 
     client.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
     ContainerStatus stopped = status(id);
@@ -252,6 +256,9 @@ class ContainerIT {
     Files.writeString(data.resolve("in.txt"), "from host");
     Path created = dir.resolve("shared/created-by-jcri");
     Path sharedDir = Files.createDirectories(dir.resolve("shared"));
+    // The volume is a private mount of its own: on nodes whose / is shared (systemd's) it would be shared else.
+    dev.jcri.common.Libc.INSTANCE.mount(data.toString(), data.toString(), null, dev.jcri.common.Libc.MS_BIND, null);
+    dev.jcri.common.Libc.INSTANCE.mount("none", data.toString(), null, dev.jcri.common.Libc.MS_PRIVATE, null);
     var privateSource = ctr("bad", "sleep", "1").addMounts(dev.jcri.cri.v1.Mount.newBuilder().setContainerPath("/x")
         .setHostPath(data.toString()).setPropagation(dev.jcri.cri.v1.MountPropagation.PROPAGATION_BIDIRECTIONAL));
     StatusRuntimeException notShared = assertThrows(StatusRuntimeException.class, () -> create(pod, pc, privateSource));
@@ -277,6 +284,7 @@ class ContainerIT {
     assertEquals(3, status(id).getMountsCount());
     client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
     dev.jcri.common.Libc.INSTANCE.umount2(sharedDir.toString(), dev.jcri.common.Libc.MNT_DETACH);
+    dev.jcri.common.Libc.INSTANCE.umount2(data.toString(), dev.jcri.common.Libc.MNT_DETACH);
   }
 
   @Test
@@ -849,8 +857,8 @@ class ContainerIT {
     assertEquals(ContainerState.CONTAINER_RUNNING, status(id).getState());
     assertEquals("1000", exec(id, "id", "-u").getStdout().toStringUtf8().strip());
     assertEquals("hello", exec(id, "sh", "-c", "echo $GREETING").getStdout().toStringUtf8().strip());
-    assertEquals("67108864", exec(id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes").getStdout()
-        .toStringUtf8().strip());
+    String limitFile = NodeCgroups.unified() ? "/sys/fs/cgroup/memory.max" : "/sys/fs/cgroup/memory/memory.limit_in_bytes";
+    assertEquals("67108864", exec(id, "cat", limitFile).getStdout().toStringUtf8().strip());
     // crun 1.8 chowns an exec's stdio to its user: the node's /dev/null must never be among them.
     assertEquals(0, Files.getAttribute(Path.of("/dev/null"), "unix:uid"), "execs as uid 1000 left /dev/null root's");
   }
@@ -860,6 +868,9 @@ class ContainerIT {
   void recursiveReadOnlyMounts_makeEveryMountBelowReadOnly() throws Exception {
     Path volume = Files.createDirectories(dir.resolve("rro-volume"));
     Path sub = Files.createDirectories(volume.resolve("sub"));
+    // A shared volume, as every path is on a systemd node: detaching jcri's clone must leave the node's mounts.
+    dev.jcri.common.Libc.INSTANCE.mount(volume.toString(), volume.toString(), null, dev.jcri.common.Libc.MS_BIND, null);
+    dev.jcri.common.Libc.INSTANCE.mount("none", volume.toString(), null, dev.jcri.common.Libc.MS_SHARED, null);
     dev.jcri.common.Libc.INSTANCE.mount("tmpfs", sub.toString(), "tmpfs", 0, "size=1m");
     try {
       assertTrue(client.runtime().status(dev.jcri.cri.v1.StatusRequest.getDefaultInstance()).getRuntimeHandlersList()
@@ -895,8 +906,11 @@ class ContainerIT {
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("recursive_read_only"), e.getStatus().getDescription());
       }
+      assertTrue(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(" " + sub + " ")),
+          "the node's mount below the volume is still there after the clones went");
     } finally {
       dev.jcri.common.Libc.INSTANCE.umount2(sub.toString(), dev.jcri.common.Libc.MNT_DETACH);
+      dev.jcri.common.Libc.INSTANCE.umount2(volume.toString(), dev.jcri.common.Libc.MNT_DETACH);
     }
   }
 
@@ -915,6 +929,40 @@ class ContainerIT {
     String pod2 = runPod(podConfig(NamespaceMode.CONTAINER), "");
     ContainerStatus s = awaitExit(run(pod2, pc, hog));
     assertEquals("OOMKilled", s.getReason(), "exit " + s.getExitCode());
+  }
+
+  /**
+   * On v2 an unprivileged container has a cgroup namespace of its own: /proc/self/cgroup shows "/" and its
+   * /sys/fs/cgroup is its own cgroup. A privileged one shares the node's, and its cgroup mount leaves the
+   * node's cgroup2 mount options as they were. On v1 (hybrid) both share the node's, as containerd does.
+   */
+  @Test
+  void cgroupNamespace_isTheContainersOwnOnV2() throws Exception {
+    String before = String.join("\n", Files.readAllLines(Path.of("/proc/self/mounts")));
+    var pc = podConfig(NamespaceMode.CONTAINER);
+    String pod = runPod(pc, "");
+    String plain = run(pod, pc, ctr("plain", "/bin/sleep", "3600"));
+    var priv = ctr("priv", "/bin/sleep", "3600");
+    priv.setLinux(priv.getLinux().toBuilder().setSecurityContext(priv.getLinux().getSecurityContext().toBuilder()
+        .setPrivileged(true)));
+    var privPod = podConfig(NamespaceMode.CONTAINER);
+    privPod.setLinux(privPod.getLinux().toBuilder().setSecurityContext(privPod.getLinux().getSecurityContext()
+        .toBuilder().setPrivileged(true)));
+    String privId = run(runPod(privPod, ""), privPod, priv);
+    String plainView = exec(plain, "cat", "/proc/self/cgroup").getStdout().toStringUtf8().strip();
+    String privView = exec(privId, "cat", "/proc/self/cgroup").getStdout().toStringUtf8().strip();
+    if (NodeCgroups.unified()) {
+      assertEquals("0::/", plainView, "an unprivileged container sees its own cgroup as the root");
+      assertTrue(privView.startsWith("0::/jcri/pod-"), privView);
+      assertTrue(exec(plain, "test", "-f", "/sys/fs/cgroup/memory.max").getExitCode() == 0,
+          "its /sys/fs/cgroup is its own cgroup");
+    } else {
+      assertTrue(plainView.contains(":/jcri/pod-" + pod + "/ctr-" + plain), plainView);
+      assertTrue(privView.contains("/ctr-" + privId), privView);
+    }
+    assertEquals(before.lines().filter(l -> l.contains(" cgroup2 ")).toList(),
+        Files.readAllLines(Path.of("/proc/self/mounts")).stream().filter(l -> l.contains(" cgroup2 ")).toList(),
+        "the node's cgroup2 mount keeps its options");
   }
 
   @Test
@@ -938,26 +986,32 @@ class ContainerIT {
     var c = ctr("huge", "/bin/sleep", "3600");
     c.setLinux(c.getLinux().toBuilder().setResources(res));
     String id = run(pod, pc, c);
-    Path hugetlb = Path.of("/sys/fs/cgroup/hugetlb");
     String cgroup = "/jcri/pod-" + pod + "/ctr-" + id;
-    assertEquals("4194304", Files.readString(hugetlb.resolve(cgroup.substring(1)).resolve(
-        "hugetlb.2MB.limit_in_bytes")).strip(), "the hugepage limit reached the container's cgroup");
-    Path memsw = Path.of("/sys/fs/cgroup/memory", cgroup.substring(1), "memory.memsw.limit_in_bytes");
-    if (Files.exists(memsw)) {
-      assertEquals("134217728", Files.readString(memsw).strip(), "memory plus swap, where the node accounts swap");
+    Path hugetlb = NodeCgroups.dir("hugetlb", cgroup).resolve(NodeCgroups.unified() ? "hugetlb.2MB.max"
+        : "hugetlb.2MB.limit_in_bytes");
+    assertEquals("4194304", Files.readString(hugetlb).strip(), "the hugepage limit reached the container's cgroup");
+    // v1 limits memory plus swap (where the node accounts swap); v2 limits swap alone.
+    Path swap = NodeCgroups.dir("memory", cgroup).resolve(NodeCgroups.unified() ? "memory.swap.max"
+        : "memory.memsw.limit_in_bytes");
+    if (Files.exists(swap)) {
+      assertEquals(NodeCgroups.unified() ? "67108864" : "134217728", Files.readString(swap).strip(), "swap");
     }
     client.runtime().updateContainerResources(dev.jcri.cri.v1.UpdateContainerResourcesRequest.newBuilder()
         .setContainerId(id).setLinux(LinuxContainerResources.newBuilder().addHugepageLimits(
             dev.jcri.cri.v1.HugepageLimit.newBuilder().setPageSize("2MB").setLimit(2L << 20))).build());
-    assertEquals("2097152", Files.readString(hugetlb.resolve(cgroup.substring(1)).resolve(
-        "hugetlb.2MB.limit_in_bytes")).strip(), "and an update changes it");
-    StatusRuntimeException unified = assertThrows(StatusRuntimeException.class, () -> {
-      var u = ctr("unified", "/bin/sleep", "3600");
-      u.setLinux(u.getLinux().toBuilder().setResources(LinuxContainerResources.newBuilder()
-          .putUnified("memory.high", "50000000")));
-      create(pod, pc, u);
-    });
-    assertEquals(Status.Code.FAILED_PRECONDITION, unified.getStatus().getCode(), "unified needs cgroup v2 (hybrid here)");
+    assertEquals("2097152", Files.readString(hugetlb).strip(), "and an update changes it");
+    var u = ctr("unified", "/bin/sleep", "3600");
+    u.setLinux(u.getLinux().toBuilder().setResources(LinuxContainerResources.newBuilder()
+        .putUnified("memory.high", "50003968").putUnified("memory.oom.group", "1")));
+    if (NodeCgroups.unified()) {
+      String withUnified = run(pod, pc, u);
+      Path dir = NodeCgroups.dir("memory", "/jcri/pod-" + pod + "/ctr-" + withUnified);
+      assertEquals("50003968", Files.readString(dir.resolve("memory.high")).strip(), "unified reached the cgroup");
+      assertEquals("1", Files.readString(dir.resolve("memory.oom.group")).strip(), "kubelet's memory.oom.group");
+    } else {
+      StatusRuntimeException unified = assertThrows(StatusRuntimeException.class, () -> create(pod, pc, u));
+      assertEquals(Status.Code.FAILED_PRECONDITION, unified.getStatus().getCode(), "unified needs cgroup v2");
+    }
     StatusRuntimeException badSize = assertThrows(StatusRuntimeException.class, () -> {
       var b = ctr("badsize", "/bin/sleep", "3600");
       b.setLinux(b.getLinux().toBuilder().setResources(LinuxContainerResources.newBuilder().addHugepageLimits(

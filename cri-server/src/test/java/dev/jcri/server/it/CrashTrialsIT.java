@@ -309,13 +309,11 @@ class CrashTrialsIT {
       }
     }
     assertEquals(List.of(), strays, "conmons of containers no listed container owns");
-    try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-      for (Path h : hierarchies.toList()) {
-        for (String cg : list(h.resolve("jcri"))) {
-          if (cg.startsWith("pod-")) {
-            assertTrue(podIds.contains(cg.substring(4)), "cgroup " + h.resolve("jcri").resolve(cg)
-                + " belongs to a listed pod");
-          }
+    for (Path h : NodeCgroups.roots()) {
+      for (String cg : list(h.resolve("jcri"))) {
+        if (cg.startsWith("pod-")) {
+          assertTrue(podIds.contains(cg.substring(4)), "cgroup " + h.resolve("jcri").resolve(cg)
+              + " belongs to a listed pod");
         }
       }
     }

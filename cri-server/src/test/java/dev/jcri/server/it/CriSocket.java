@@ -44,11 +44,11 @@ public final class CriSocket implements AutoCloseable {
   }
 
   public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
-    return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(TestTime.seconds(30), TimeUnit.SECONDS);
   }
 
   public ImageServiceGrpc.ImageServiceBlockingStub images() {
-    return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(TestTime.seconds(30), TimeUnit.SECONDS);
   }
 
   @Override

@@ -30,11 +30,14 @@ final class JcriFixture {
   /** Replaced by {@link #restart}; the fixture's workloads always use the current one. */
   CriSocket client;
   final String image;
+  /** TOML lines of the test's own on top of {@link TestPaths#toml}. */
+  final String extraToml;
   final List<String> pods = new CopyOnWriteArrayList<>();
   final Workloads workloads;
 
   private JcriFixture(Path dir, LocalRegistry registry, TestPaths paths, PodNetworkFixture net, JcriDaemon daemon,
-      CriSocket client, String image) {
+      CriSocket client, String image, String extraToml) {
+    this.extraToml = extraToml;
     this.dir = dir;
     this.registry = registry;
     this.paths = paths;
@@ -51,15 +54,20 @@ final class JcriFixture {
 
   /** As {@link #start(Path)}, with {@code testImage} as the image pulled and served as {@code it/busybox:1}. */
   static JcriFixture start(Path dir, TestImage testImage) throws Exception {
+    return start(dir, testImage, "");
+  }
+
+  /** As {@link #start(Path, TestImage)}, with {@code extraToml} added to jcri's configuration. */
+  static JcriFixture start(Path dir, TestImage testImage, String extraToml) throws Exception {
     LocalRegistry registry = LocalRegistry.start(dir.resolve("registry"));
     new RegistryPusher(registry).push("it/busybox", "1", testImage.build());
     String image = registry.host() + "/it/busybox:1";
     TestPaths paths = new TestPaths(dir.resolve("jcri"));
     PodNetworkFixture net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
-    JcriDaemon daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    JcriDaemon daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(extraToml), "test"), OpenTelemetry.noop());
     CriSocket client = new CriSocket(paths.socket());
     client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
-    return new JcriFixture(dir, registry, paths, net, daemon, client, image);
+    return new JcriFixture(dir, registry, paths, net, daemon, client, image, extraToml);
   }
 
   /** What a test does while jcri is down. */
@@ -71,7 +79,7 @@ final class JcriFixture {
   void restart(WhileDown whileDown) throws Exception {
     daemon.close();
     whileDown.run();
-    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(""), "test"), OpenTelemetry.noop());
+    daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(extraToml), "test"), OpenTelemetry.noop());
     client.close();
     client = new CriSocket(paths.socket());
   }

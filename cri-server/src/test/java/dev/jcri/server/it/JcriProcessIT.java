@@ -158,10 +158,12 @@ class JcriProcessIT {
         badType.output());
     assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
 
-    JcriProcess.Result systemd = JcriProcess.run(dir, serve(config(paths, "cgroup_driver = \"systemd\"")));
-    assertEquals(1, systemd.exitCode());
-    assertTrue(systemd.output().contains("key 'cgroup_driver': \"systemd\" is not supported"), systemd.output());
-    assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
+    if (!dev.jcri.sandbox.node.CgroupDriver.systemdRunning()) {
+      JcriProcess.Result systemd = JcriProcess.run(dir, serve(config(paths, "cgroup_driver = \"systemd\"")));
+      assertEquals(1, systemd.exitCode());
+      assertTrue(systemd.output().contains("\"systemd\", but systemd is not this node's init"), systemd.output());
+      assertFalse(Files.exists(paths.socket()), "no socket from a refused start");
+    }
   }
 
   @Test
@@ -192,5 +194,12 @@ class JcriProcessIT {
     assertTrue(check.output().contains("OK    crun"), check.output());
     assertTrue(check.output().contains("OK    overlayfs"), check.output());
     assertTrue(check.output().contains("cni-config"), check.output());
+    assertTrue(check.output().contains("OK    cgroup-driver cgroupfs"), check.output());
+    if (!dev.jcri.sandbox.node.CgroupDriver.systemdRunning()) {
+      JcriProcess.Result systemd = JcriProcess.run(dir, "check", "--config",
+          config(paths, "cgroup_driver = \"systemd\"").toString(), "--config-dir", dir.resolve("none.d").toString());
+      assertEquals(1, systemd.exitCode(), systemd.output());
+      assertTrue(systemd.output().contains("FAIL  cgroup-driver"), systemd.output());
+    }
   }
 }

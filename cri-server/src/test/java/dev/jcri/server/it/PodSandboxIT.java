@@ -155,7 +155,7 @@ class PodSandboxIT {
     assertEquals(List.of("pod_files", "shm", "namespaces", "cgroup", "cni_add", "hosts_file"),
         steps.stream().filter(n -> !n.equals("infra")).toList());
     assertTrue(steps.contains("infra"), steps.toString());
-    assertTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/memory").resolve(info.path("cgroup_path").asText().substring(1))));
+    assertTrue(Files.isDirectory(NodeCgroups.dir("memory", info.path("cgroup_path").asText())));
 
     var stats = client.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(id).build());
     assertTrue(stats.getStats().getLinux().getNetwork().getDefaultInterface().getTxBytes().getValue() >= 0);
@@ -252,9 +252,9 @@ class PodSandboxIT {
     assertTrue(sysctl.getStatus().getDescription().contains("net.ipv4.no_such_setting"));
     assertNoLeftovers();
 
-    // A cgroup parent that cannot be created (its parent is a file) fails after namespaces and shm.
+    // A cgroup parent that cannot be created (its parent is a file, on v1 and v2) fails after namespaces and shm.
     StatusRuntimeException cgroup = assertThrows(StatusRuntimeException.class, () -> run(pod("bad-cgroup")
-        .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("/tasks/pod-x"))));
+        .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("/cgroup.procs/pod-x"))));
     assertEquals(Status.Code.FAILED_PRECONDITION, cgroup.getStatus().getCode());
     assertNoLeftovers();
 
@@ -417,10 +417,7 @@ class PodSandboxIT {
     }
     assertEquals(List.of(), net.attachedLinks(), "veths on the test bridge");
     assertEquals(List.of(), net.leasedIps(), "host-local leases");
-    try (Stream<Path> s = Files.list(Path.of("/sys/fs/cgroup/memory"))) {
-      assertTrue(s.noneMatch(p -> p.getFileName().toString().equals("jcri")
-          && hasPodCgroups(p)), "pod cgroups");
-    }
+    assertTrue(!hasPodCgroups(NodeCgroups.dir("memory", "/jcri")), "pod cgroups");
     try (Stream<Path> s = Files.list(paths.root().resolve("cni-results"))) {
       assertEquals(0, s.count(), "cached CNI results");
     } catch (java.nio.file.NoSuchFileException e) {

@@ -18,10 +18,7 @@ final class Sweeper {
 
   /** Kills what still runs in a pod's cgroups (its infra process, containers a failed test left). */
   private static void killAll(String podId) {
-    Path pod = Path.of("/sys/fs/cgroup/pids/jcri/pod-" + podId);
-    if (!Files.isDirectory(pod)) {
-      pod = Path.of("/sys/fs/cgroup/jcri/pod-" + podId);
-    }
+    Path pod = NodeCgroups.dir("pids", "/jcri/pod-" + podId);
     if (!Files.isDirectory(pod)) {
       return;
     }
@@ -41,6 +38,21 @@ final class Sweeper {
     }
   }
 
+  /** Under the systemd driver: stops the slice of jcri's own a failed test left (with what runs in it). */
+  private static void stopSlice(String podId) {
+    if (!dev.jcri.sandbox.node.CgroupDriver.systemdRunning()) {
+      return;
+    }
+    try {
+      new ProcessBuilder("systemctl", "stop", "jcri-pod" + podId + ".slice").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    } catch (IOException e) {
+      System.err.println("sweeper: cannot stop the slice of pod " + podId + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static void sweep(Path dir, List<String> podIds) throws IOException {
     List<String> mounts = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
         .map(l -> l.split(" ")[1])
@@ -56,29 +68,28 @@ final class Sweeper {
     }
     for (String id : podIds) {
       killAll(id);
+      stopSlice(id);
     }
-    try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-      for (Path h : hierarchies.toList()) {
-        for (String id : podIds) {
-          try {
-            Path pod = h.resolve("jcri").resolve("pod-" + id);
-            if (Files.isDirectory(pod)) {
-              try (Stream<Path> below = Files.walk(pod)) {
-                for (Path d : below.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
-                  Files.deleteIfExists(d);
-                }
+    for (Path h : NodeCgroups.roots()) {
+      for (String id : podIds) {
+        try {
+          Path pod = h.resolve("jcri").resolve("pod-" + id);
+          if (Files.isDirectory(pod)) {
+            try (Stream<Path> below = Files.walk(pod)) {
+              for (Path d : below.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(d);
               }
             }
-          } catch (IOException busy) {
-            // a failed test left processes in it; reported by the test's own failure, not hidden by this one
-            System.err.println("sweeper: cannot remove " + h.resolve("jcri").resolve("pod-" + id) + ": " + busy);
           }
-        }
-        try {
-          Files.deleteIfExists(h.resolve("jcri"));
         } catch (IOException busy) {
-          // another jcri's pods live there
+          // a failed test left processes in it; reported by the test's own failure, not hidden by this one
+          System.err.println("sweeper: cannot remove " + h.resolve("jcri").resolve("pod-" + id) + ": " + busy);
         }
+      }
+      try {
+        Files.deleteIfExists(h.resolve("jcri"));
+      } catch (IOException busy) {
+        // another jcri's pods live there
       }
     }
   }

@@ -26,9 +26,13 @@ public record TestPaths(Path dir) {
     return dir.resolve("cdi");
   }
 
-  /** The TOML that points jcri at these paths, plus {@code extra} lines. */
+  /**
+   * The TOML that points jcri at these paths, plus {@code extra} lines. The cgroup driver is cgroupfs unless
+   * {@code extra} names one: "auto" would be systemd on a node with systemd as init.
+   */
   public String toml(String extra) {
-    return "socket = \"" + socket() + "\"\n"
+    String driver = extra.contains("cgroup_driver") ? "" : "cgroup_driver = \"cgroupfs\"\n";
+    return "socket = \"" + socket() + "\"\n" + driver
         + "state = \"" + state() + "\"\n"
         + "root = \"" + root() + "\"\n"
         + "cdi_spec_dirs = [\"" + cdiDir() + "\"]\n"

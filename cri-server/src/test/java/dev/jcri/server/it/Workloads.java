@@ -86,11 +86,11 @@ final class Workloads {
 
   ExecSyncResponse exec(String id, String... cmd) {
     return clients.get().runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of(cmd))
-        .setTimeout(20).build());
+        .setTimeout(TestTime.seconds(20)).build());
   }
 
   ContainerStatus awaitExit(String id) throws InterruptedException {
-    for (int i = 0; i < 500; i++) {
+    for (long i = 0; i < 500 * TestTime.SLOWDOWN; i++) {
       ContainerStatus s = status(id);
       if (s.getState() == ContainerState.CONTAINER_EXITED) {
         return s;

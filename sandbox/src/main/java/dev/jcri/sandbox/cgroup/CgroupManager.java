@@ -9,6 +9,21 @@ import java.util.List;
  */
 public interface CgroupManager {
 
+  /** The pod's cgroup: {@code parent} as kubelet gave it, or one of jcri's own for the pod when it gave none. */
+  default String podCgroup(String parent, String podId) {
+    return parent.isEmpty() ? "/jcri/pod-" + podId : parent;
+  }
+
+  /** The cgroup, inside the pod's, that the OCI runtime makes for a container (its spec's cgroupsPath). */
+  default String child(String pod, String name) {
+    return pod + "/" + name;
+  }
+
+  /** Whether systemd manages the cgroups (the runtime then takes {@code --systemd-cgroup}). */
+  default boolean systemd() {
+    return false;
+  }
+
   /**
    * Creates the cgroup (and missing parents) in every hierarchy.
    *
@@ -23,6 +38,14 @@ public interface CgroupManager {
   void remove(List<String> created);
 
   CgroupStats stats(String path);
+
+  /**
+   * The cgroups below {@code path} (paths of the same form, parents first): limits written to a container's cgroup
+   * must reach a sub-cgroup its runtime made there (crun's "container" in a systemd scope) to take effect.
+   */
+  default List<String> below(String path) {
+    return List.of();
+  }
 
   /** Whether the cgroup exists. */
   boolean exists(String path);

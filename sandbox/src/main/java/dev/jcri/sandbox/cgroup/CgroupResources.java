@@ -87,7 +87,7 @@ public record CgroupResources(long cpuShares, long cpuQuotaMicros, long cpuPerio
   }
 
   /** cgroup v2 cpu.weight from v1 cpu.shares, as runc and crun convert it. */
-  static long weightOf(long shares) {
+  public static long weightOf(long shares) {
     if (shares == 0) {
       return 0;
     }

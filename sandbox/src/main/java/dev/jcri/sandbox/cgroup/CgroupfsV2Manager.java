@@ -125,8 +125,24 @@ final class CgroupfsV2Manager implements CgroupManager {
     long inactive = CgroupFiles.statValue(dir.resolve("memory.stat"), "inactive_file");
     long anon = CgroupFiles.statValue(dir.resolve("memory.stat"), "anon");
     long tasks = CgroupFiles.readLong(dir.resolve("pids.current"));
+    long swap = Files.exists(dir.resolve("memory.swap.current")) ? CgroupFiles.readLong(dir.resolve("memory.swap.current"))
+        : -1;
+    Pressure pressure = new Pressure(Pressure.parse(CgroupFiles.read(dir.resolve("cpu.pressure"))),
+        Pressure.parse(CgroupFiles.read(dir.resolve("memory.pressure"))),
+        Pressure.parse(CgroupFiles.read(dir.resolve("io.pressure"))));
     return new CgroupStats(cpuNanos, usage, Math.max(0, usage - inactive), anon, tasks,
-        System.currentTimeMillis() * 1_000_000L);
+        System.currentTimeMillis() * 1_000_000L, swap, pressure);
+  }
+
+  @Override
+  public List<String> below(String path) {
+    Path dir = root.resolve(CgroupFiles.clean(path));
+    try (var walk = Files.walk(dir)) {
+      return walk.filter(p -> !p.equals(dir) && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .map(p -> "/" + root.relativize(p)).toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return List.of();
+    }
   }
 
   @Override

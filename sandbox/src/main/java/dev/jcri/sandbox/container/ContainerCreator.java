@@ -137,7 +137,7 @@ final class ContainerCreator {
         }
         targetNs = "/proc/" + target.pid() + "/ns/pid";
       }
-      String cgroupPath = pod.cgroupPath() + "/ctr-" + id;
+      String cgroupPath = pods.cgroups().child(pod.cgroupPath(), "ctr-" + id);
       String pidNs = infraNs;
       String target = targetNs;
       List<Path> clonedVolumes = new ArrayList<>();
@@ -148,7 +148,8 @@ final class ContainerCreator {
             spec.groupsPolicy() == ContainerSpec.GroupsPolicy.MERGE);
         OciSpec oci = OciSpecFactory.build(new OciSpecFactory.Inputs(id, withClonedVolumes(withImages, pod, bundle,
             clonedVolumes), pod, image.config(), rootfs,
-            pods.podFilesDir(pod.id()), resolved, cgroupPath, pidNs, target, ownOomScoreAdj(), devices.hooks()));
+            pods.podFilesDir(pod.id()), resolved, cgroupPath, pidNs, target, ownOomScoreAdj(), devices.hooks(),
+            new OciSpecFactory.NodeCgroups(pods.cgroups().isUnified())));
         try {
           OwnerOnly.write(bundle.resolve("config.json"), Json.PLAIN.writerWithDefaultPrettyPrinter()
               .writeValueAsBytes(oci));

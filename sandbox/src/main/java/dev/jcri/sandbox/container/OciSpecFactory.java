@@ -32,7 +32,14 @@ final class OciSpecFactory {
   /** Everything the spec is made from. */
   record Inputs(String id, ContainerSpec c, PodSandbox pod, ImageConfig image, Path rootfs, Path podFiles,
       UserResolver.Resolved user, String cgroupPath, String infraPidNs, String targetPidNs, long minOomScoreAdj,
-      List<CdiEdits.Hook> hooks) {}
+      List<CdiEdits.Hook> hooks, NodeCgroups cgroups) {}
+
+  /**
+   * What the node's cgroups mean for a container: on v2 (unified) each unprivileged container gets a cgroup
+   * namespace of its own (its /sys/fs/cgroup shows its own cgroup, as containerd and CRI-O give); a privileged
+   * one shares the node's and sees the node's /sys/fs/cgroup.
+   */
+  record NodeCgroups(boolean unified) {}
 
   static OciSpec build(Inputs in) {
     ContainerSpec c = in.c();
@@ -165,7 +172,8 @@ final class OciSpecFactory {
 
   private static List<OciSpec.Mount> mounts(Inputs in) {
     ContainerSpec c = in.c();
-    List<OciSpec.Mount> mounts = new ArrayList<>(OciDefaults.baseMounts(!c.privileged()));
+    List<OciSpec.Mount> mounts = new ArrayList<>(OciDefaults.baseMounts(!c.privileged(),
+        in.cgroups().unified() && !ownCgroupNamespace(in)));
     Set<String> taken = new HashSet<>();
     for (ContainerSpec.MountSpec m : c.mounts()) {
       taken.add(m.containerPath());
@@ -217,6 +225,10 @@ final class OciSpecFactory {
     return mounts;
   }
 
+  private static boolean ownCgroupNamespace(Inputs in) {
+    return in.cgroups().unified() && !in.c().privileged();
+  }
+
   private static OciSpec.Linux linux(Inputs in) {
     ContainerSpec c = in.c();
     Map<String, String> pins = in.pod().pins();
@@ -239,6 +251,9 @@ final class OciSpecFactory {
       case POD -> ns.add(new OciSpec.Namespace("pid", in.infraPidNs()));
       case TARGET -> ns.add(new OciSpec.Namespace("pid", in.targetPidNs()));
       case NODE -> { }
+    }
+    if (ownCgroupNamespace(in)) {
+      ns.add(new OciSpec.Namespace("cgroup", null));
     }
     var r = c.resources();
     OciSpec.Cpu cpu = new OciSpec.Cpu(r.cpuShares() > 0 ? r.cpuShares() : null,

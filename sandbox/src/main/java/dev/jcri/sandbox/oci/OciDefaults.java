@@ -62,17 +62,27 @@ public final class OciDefaults {
 
   public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  /** The mounts every container has; /dev/shm and the pod files are added per pod. */
-  public static List<OciSpec.Mount> baseMounts(boolean readonlySys) {
+  /**
+   * The mounts every container has; /dev/shm and the pod files are added per pod. With {@code bindNodeCgroups}
+   * (a container sharing a cgroup v2 node's cgroup namespace) /sys/fs/cgroup is the node's, bound: a cgroup2
+   * mount made in the node's namespace would reapply its options to the node's one superblock, and crun mounts
+   * it without any (taking nsdelegate and memory_recursiveprot off the node).
+   */
+  public static List<OciSpec.Mount> baseMounts(boolean readonlySys, boolean bindNodeCgroups) {
+    String access = readonlySys ? "ro" : "rw";
+    OciSpec.Mount cgroup = bindNodeCgroups
+        ? new OciSpec.Mount("/sys/fs/cgroup", "bind", "/sys/fs/cgroup", List.of("rbind", "nosuid", "noexec", "nodev",
+            access))
+        : new OciSpec.Mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime",
+            access));
     return List.of(
         new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
         new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
         new OciSpec.Mount("/dev/pts", "devpts", "devpts",
             List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
         new OciSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
-        new OciSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", readonlySys ? "ro" : "rw")),
-        new OciSpec.Mount("/sys/fs/cgroup", "cgroup", "cgroup",
-            List.of("nosuid", "noexec", "nodev", "relatime", readonlySys ? "ro" : "rw")));
+        new OciSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", access)),
+        cgroup);
   }
 
   /** The only device rule by default: deny everything not listed by the runtime's defaults. */

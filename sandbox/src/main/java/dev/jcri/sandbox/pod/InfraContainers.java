@@ -121,7 +121,7 @@ public final class InfraContainers implements PodInfra {
               new OciSpec.Mount("/catatonit", "bind", CATATONIT.toString(), List.of("rbind", "ro", "rprivate"))),
           null,
           new OciSpec.Linux(ns, userns == null ? List.of() : userns.ociUidMappings(),
-              userns == null ? List.of() : userns.ociGidMappings(), cgroupPath + "/infra", null, Map.of(), List.of(),
+              userns == null ? List.of() : userns.ociGidMappings(), cgroupPath, null, Map.of(), List.of(),
               List.of(), null, List.of(),
               null),
           Map.of());

@@ -13,6 +13,7 @@ public interface PodInfra {
   /**
    * The pid of the pod's infra process, started when it does not run.
    *
+   * @param cgroupPath the infra process's own cgroup (the runtime makes it, inside the pod's)
    * @param userns the pod's user namespace mappings, or null without one
    */
   int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath, PodSpec.UserNamespace userns);

@@ -91,7 +91,7 @@ final class PodRecovery {
         files.unmountShm();
         FileTrees.delete(files.dir());
         try {
-          cgroups.remove(List.of(PodSandboxManager.DEFAULT_CGROUP_PARENT + "/pod-" + id));
+          cgroups.remove(List.of(cgroups.podCgroup("", id)));
         } catch (RuntimeException e) {
           LOG.warn("removing the cgroup of an unfinished pod failed", "pod", id, "error", e.getMessage());
         }

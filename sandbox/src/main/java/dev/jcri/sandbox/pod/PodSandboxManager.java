@@ -38,7 +38,6 @@ public final class PodSandboxManager {
 
   private static final Log LOG = Log.of(PodSandboxManager.class);
   /** Pods whose kubelet gives no cgroup parent go here. */
-  static final String DEFAULT_CGROUP_PARENT = "/jcri";
   private static final Executor BESIDE = Executors
       .newThreadPerTaskExecutor(Thread.ofVirtual().name("pod-step-", 0).factory());
 
@@ -99,6 +98,7 @@ public final class PodSandboxManager {
       boolean hostNet = spec.network() == NamespaceMode.NODE;
       boolean hostIpc = spec.ipc() == NamespaceMode.NODE;
       String hostname = PodSpecValidator.hostname(spec);
+      String cgroupPath = seams.cgroups().podCgroup(spec.cgroupParent(), id);
       PodFiles files = files(id);
       timeline.step("pod_files", () -> {
         files.create(spec.userns() == null ? null : spec.userns().hostRootGid());
@@ -129,7 +129,6 @@ public final class PodSandboxManager {
         undo.push("unpin namespaces", () -> made.values().forEach(seams.namespaces()::release));
         return made;
       });
-      String cgroupPath = spec.cgroupParent().isEmpty() ? DEFAULT_CGROUP_PARENT + "/pod-" + id : spec.cgroupParent();
       List<String> createdCgroups = timeline.step("cgroup", () -> {
         List<String> created = seams.cgroups().create(cgroupPath);
         undo.push("remove cgroup", () -> seams.cgroups().remove(created));
@@ -142,7 +141,7 @@ public final class PodSandboxManager {
       if (spec.pid() == NamespaceMode.POD) {
         // Started beside the network set-up, so the pod's first container does not wait for it.
         infraStarted = timeline.parallelStep("infra", () -> {
-          seams.infra().ensure(id, handler, pinPaths, cgroupPath, spec.userns());
+          seams.infra().ensure(id, handler, pinPaths, infraCgroup(cgroupPath, id), spec.userns());
           return null;
         }, BESIDE);
         var started = infraStarted;
@@ -206,8 +205,8 @@ public final class PodSandboxManager {
    * gone (a reboot, an OOM kill).
    */
   public String sharedPidNamespace(PodSandbox pod) {
-    int pid = seams.infra().ensure(pod.id(), pod.spec().runtimeHandler(), pod.pins(), pod.cgroupPath(),
-        pod.spec().userns());
+    int pid = seams.infra().ensure(pod.id(), pod.spec().runtimeHandler(), pod.pins(),
+        infraCgroup(pod.cgroupPath(), pod.id()), pod.spec().userns());
     return "/proc/" + pid + "/ns/pid";
   }
 
@@ -331,5 +330,10 @@ public final class PodSandboxManager {
 
   private ReentrantLock lock(String id) {
     return locks.computeIfAbsent(id, k -> new ReentrantLock());
+  }
+
+  /** The infra process's cgroup, inside the pod's. */
+  private String infraCgroup(String podCgroup, String podId) {
+    return seams.cgroups().child(podCgroup, "infra-" + podId);
   }
 }

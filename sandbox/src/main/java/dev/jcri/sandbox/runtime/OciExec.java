@@ -39,12 +39,20 @@ final class OciExec {
 
   private final String handler;
   private final ReadOnlyBinary binary;
-  private final Path root;
+  private final RuntimeOptions options;
 
-  OciExec(String handler, ReadOnlyBinary binary, Path root) {
+  OciExec(String handler, ReadOnlyBinary binary, RuntimeOptions options) {
     this.handler = handler;
     this.binary = binary;
-    this.root = root;
+    this.options = options;
+  }
+
+  /** The runtime's command line up to its {@code exec} command's options. */
+  private List<String> execCommand(Path pidFile, Path process) {
+    List<String> cmd = new ArrayList<>(List.of(binary.path().toString()));
+    cmd.addAll(options.args());
+    cmd.addAll(List.of("exec", "--pid-file", pidFile.toString(), "--process", process.toString()));
+    return cmd;
   }
 
   /**
@@ -55,8 +63,8 @@ final class OciExec {
       ExecOutputBudget budget) {
     Path process = processFor(bundle, command, null);
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
-    List<String> cmd = new ArrayList<>(List.of(binary.path().toString(), "--root=" + root, "exec", "--pid-file",
-        pidFile.toString(), "--process", process.toString(), id));
+    List<String> cmd = execCommand(pidFile, process);
+    cmd.add(id);
     HelperProcess p;
     try {
       p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrPipe().start();
@@ -144,8 +152,7 @@ final class OciExec {
       TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
     Path process = processFor(bundle, command, tty ? (size == null ? new TerminalSize(0, 0) : size) : null);
     Path pidFile = bundle.resolve(process.getFileName() + ".pid");
-    List<String> cmd = new ArrayList<>(List.of(binary.path().toString(), "--root=" + root, "exec", "--pid-file",
-        pidFile.toString(), "--process", process.toString()));
+    List<String> cmd = execCommand(pidFile, process);
     Runnable killer = () -> killFromPidFile(pidFile);
     Runnable cleanup = () -> {
       try {

@@ -45,18 +45,18 @@ public final class OciRuntime implements ContainerRuntime {
 
   private final String handler;
   private final ReadOnlyBinary binary;
-  private final Path root;
+  private final RuntimeOptions options;
   private final Path conmon;
   private final OciExec exec;
   /** Whether the runtime is crun (started through its exec FIFO); learnt at the first start. */
   private volatile Boolean crun;
 
-  public OciRuntime(String handler, ReadOnlyBinary binary, Path root, Path conmon) {
+  public OciRuntime(String handler, ReadOnlyBinary binary, RuntimeOptions options, Path conmon) {
     this.handler = handler;
     this.binary = binary;
-    this.root = root;
+    this.options = options;
     this.conmon = conmon;
-    this.exec = new OciExec(handler, binary, root);
+    this.exec = new OciExec(handler, binary, options);
   }
 
   /** Removes the runtime's read-only mount. */
@@ -95,7 +95,8 @@ public final class OciRuntime implements ContainerRuntime {
         "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
         "--exit-dir", r.exitDir().toString(), "-l", "k8s-file:" + r.logPath(), "--log-level", "error",
         "--socket-dir-path", r.attachDir().toString(), "-P", r.bundle().resolve("conmon.pid").toString(),
-        "--runtime-arg", "--root=" + root, "-0", r.bundle().toString()));
+        "-0", r.bundle().toString()));
+    cmd.addAll(options.conmonArgs());
     if (r.stdin()) {
       cmd.add("-i");
       if (!r.stdinOnce()) {
@@ -197,8 +198,9 @@ public final class OciRuntime implements ContainerRuntime {
   @Override
   public int runDetached(String id, Path bundle) {
     Path pidFile = bundle.resolve("init.pid");
-    List<String> cmd = List.of(binary(), "--root=" + root, "run", "--detach", "--pid-file",
-        pidFile.toString(), "--bundle", bundle.toString(), id);
+    List<String> cmd = new ArrayList<>(List.of(binary()));
+    cmd.addAll(options.args());
+    cmd.addAll(List.of("run", "--detach", "--pid-file", pidFile.toString(), "--bundle", bundle.toString(), id));
     Path log = bundle.resolve("runtime.log");
     try {
       // Files of the bundle, not the node's /dev/null: crun chowns a user-namespaced process's stdio to its root.
@@ -224,7 +226,7 @@ public final class OciRuntime implements ContainerRuntime {
   @Override
   public void start(String id) {
     if (isCrun()) {
-      CrunStarter.start(root, id);
+      CrunStarter.start(options.root(), id);
     } else {
       run("start", List.of("start", id), 60);
     }
@@ -320,7 +322,8 @@ public final class OciRuntime implements ContainerRuntime {
   private record Result(int code, String output) {}
 
   private Result exec(List<String> args, long timeoutSeconds) {
-    List<String> cmd = new ArrayList<>(List.of(binary(), "--root=" + root));
+    List<String> cmd = new ArrayList<>(List.of(binary()));
+    cmd.addAll(options.args());
     cmd.addAll(args);
     try {
       HelperProcess p = Spawn.of(cmd).stdoutPipe().stderrToStdout().start();

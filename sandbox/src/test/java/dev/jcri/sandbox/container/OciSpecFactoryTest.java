@@ -10,6 +10,7 @@ import dev.jcri.image.manifest.ImageConfig;
 import dev.jcri.image.manifest.Platform;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.oci.OciDefaults;
+import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.NamespaceMode;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,5 +72,17 @@ class OciSpecFactoryTest {
     assertTrue(privileged.contains("CAP_SYS_ADMIN"));
     assertThrows(InvalidArgumentException.class, () -> OciSpecFactory.capabilitiesWithin(spec(List.of(), List.of(),
         List.of(), false, List.of("NOT_A_CAP"), List.of()), all));
+  }
+
+  /** A container in the node's cgroup namespace on v2 gets the node's /sys/fs/cgroup bound, never a new mount. */
+  @Test
+  void cgroupMount_isABindOfTheNodesWhenTheNamespaceIsShared() {
+    OciSpec.Mount shared = OciDefaults.baseMounts(false, true).getLast();
+    assertEquals("bind", shared.type());
+    assertEquals("/sys/fs/cgroup", shared.source());
+    assertTrue(shared.options().contains("rbind") && shared.options().contains("rw"));
+    OciSpec.Mount own = OciDefaults.baseMounts(true, false).getLast();
+    assertEquals("cgroup", own.type());
+    assertTrue(own.options().contains("ro"));
   }
 }
