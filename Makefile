@@ -27,7 +27,7 @@ BENCH_DEBS := containerd gnuplot-nox
 
 .PHONY: build run test fuzz bench install clean deps test-deps docs node-vm test-systemd test-cgroup2 dist test-dist
 
-build: $(JAR) $(AOT)
+build: deps $(JAR) $(AOT)
 
 $(JAR): $(shell find pom.xml */pom.xml */src -type f 2>/dev/null)
 	$(MVN) -q -DskipTests install
