@@ -154,10 +154,36 @@ final class BenchedRuntime implements AutoCloseable {
         process.destroyForcibly().waitFor();
       }
       run(List.of("ip", "link", "del", bridge));
+      if (name.equals("containerd")) {
+        removeEmptyCgroups("k8s.io");
+      }
     } catch (IOException e) {
       System.out.println("could not remove bridge " + bridge + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** containerd leaves its (empty) namespace cgroup in every hierarchy when it stops: the bench removes it. */
+  private static void removeEmptyCgroups(String name) throws IOException {
+    List<Path> roots = new java.util.ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
+    try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+      roots.addAll(hierarchies.filter(Files::isDirectory).toList());
+    }
+    for (Path root : roots) {
+      Path dir = root.resolve(name);
+      if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try (var below = Files.walk(dir)) {
+        for (Path d : below.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+          try {
+            Files.delete(d);
+          } catch (IOException inUse) {
+            System.out.println("left cgroup " + d + ": " + inUse.getMessage());
+          }
+        }
+      }
     }
   }
 
