@@ -4,8 +4,9 @@ import dev.jcri.sandbox.node.CgroupLayout;
 import java.util.List;
 
 /**
- * Makes and removes cgroups and applies resources, by a slash-separated path such as
- * {@code /kubepods/burstable/pod<uid>} below the root of each hierarchy.
+ * Makes and removes cgroups and applies resources. A cgroup is named as its driver names it: with cgroupfs a
+ * slash-separated path below the root of each hierarchy ({@code /kubepods/burstable/pod<uid>}), with systemd a
+ * slice ({@code kubepods-burstable-pod<uid>.slice}) or a runtime's scope in one ({@code slice:prefix:name}).
  */
 public interface CgroupManager {
 

@@ -37,7 +37,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class PodSandboxManager {
 
   private static final Log LOG = Log.of(PodSandboxManager.class);
-  /** Pods whose kubelet gives no cgroup parent go here. */
   private static final Executor BESIDE = Executors
       .newThreadPerTaskExecutor(Thread.ofVirtual().name("pod-step-", 0).factory());
 
