@@ -21,8 +21,15 @@ final class NodeCgroups {
     return root.resolve(path.replaceFirst("^/+", ""));
   }
 
-  /** The root of every hierarchy jcri makes cgroups in. */
+  /**
+   * The root of every hierarchy where cgroups of jcri's pods appear: on hybrid nodes the v1 ones and the cgroup2
+   * one, where crun makes each container's cgroup too.
+   */
   static List<Path> roots() {
-    return unified() ? List.of(LAYOUT.unifiedMount()) : LAYOUT.v1Controllers().values().stream().distinct().toList();
+    List<Path> roots = new java.util.ArrayList<>(LAYOUT.v1Controllers().values().stream().distinct().toList());
+    if (LAYOUT.unifiedMount() != null) {
+      roots.add(LAYOUT.unifiedMount());
+    }
+    return roots;
   }
 }
