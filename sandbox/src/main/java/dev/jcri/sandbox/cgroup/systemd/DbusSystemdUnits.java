@@ -69,6 +69,8 @@ public final class DbusSystemdUnits implements SystemdUnits {
         List.of()));
     String result = await(job, "starting " + name);
     if (!result.equals("done")) {
+      // A unit whose start failed stays loaded (failed): nothing of a refused pod may stay behind.
+      stop(name);
       throw new FailedPreconditionException("systemd's job starting " + name + " ended " + result);
     }
   }
