@@ -21,7 +21,7 @@ BINDIR := $(PREFIX)/bin
 RUN_DEBS := crun runc conmon containernetworking-plugins catatonit iproute2 iptables libssl3
 # What building needs besides a JDK 25.
 BUILD_DEBS := maven
-TEST_DEBS := docker-registry busybox-static apache2-utils
+TEST_DEBS := docker-registry busybox-static apache2-utils openssl
 # What `make bench` compares against and draws with.
 BENCH_DEBS := containerd gnuplot-nox
 
@@ -61,7 +61,7 @@ run: deps build
 # inputs; this searches further. FUZZ_TARGETS picks some ("module:Class#method"); findings land as
 # reproducers under the module's src/test/resources, the corpus in .cifuzz-corpus.
 FUZZ_TARGETS ?= image-service:ImageReferenceFuzzTest\#fuzz image-service:LayerUnpackerFuzzTest\#fuzz \
-  image-service:ManifestFuzzTest\#fuzz image-service:RegistryInputsFuzzTest\#fuzz \
+  image-service:ManifestFuzzTest\#fuzz image-service:RegistryInputsFuzzTest\#fuzz image-service:HostsFilesFuzzTest\#fuzz \
   cri-server:ConfigFuzzTest\#fuzz cri-server:CriRequestsFuzzTest\#fuzz \
   cri-server:StreamInputsFuzzTest\#resize cri-server:StreamInputsFuzzTest\#spdy
 fuzz: deps test-deps

@@ -4,6 +4,7 @@ import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.registry.AuthFile;
+import dev.jcri.image.registry.HostsDirectory;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupManager;
@@ -172,7 +173,10 @@ public final class JcriDaemon implements AutoCloseable {
     JcriConfig.Registry r = config.registry();
     Map<String, List<String>> mirrors = new LinkedHashMap<>();
     r.mirrors().forEach((host, m) -> mirrors.put(host, m.endpoints()));
-    return new ImageService.Settings(config.rootPath(), new RegistryHosts(mirrors, Set.copyOf(r.insecure())),
+    List<Path> hostsDirs = r.configPath().isEmpty() ? List.of()
+        : java.util.Arrays.stream(r.configPath().split(":")).map(Path::of).toList();
+    return new ImageService.Settings(config.rootPath(), new RegistryHosts(mirrors, Set.copyOf(r.insecure()),
+        new HostsDirectory(hostsDirs)),
         r.maxConcurrentDownloads(), r.maxLayerBytes(), r.maxImageBytes(), Set.copyOf(r.pinnedImages()),
         new AuthFile(r.authFile().isEmpty() ? null : Path.of(r.authFile())));
   }

@@ -214,6 +214,11 @@ public final class ConfigLoader {
     absolute(problems, "root", c.root());
     absolute(problems, "state", c.state());
     absolute(problems, "conmon", c.conmon());
+    if (!c.registry().configPath().isEmpty()) {
+      for (String dir : c.registry().configPath().split(":")) {
+        absolute(problems, "registry.config_path", dir);
+      }
+    }
     if (!c.registry().authFile().isEmpty()) {
       absolute(problems, "registry.auth_file", c.registry().authFile());
     }

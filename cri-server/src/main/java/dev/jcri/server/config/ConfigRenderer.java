@@ -53,6 +53,11 @@ public final class ConfigRenderer {
       Map.entry("registry.pinned_images", "Images never collected and reported pinned (e.g. the pause image)."),
       Map.entry("registry.auth_file", "Registry credentials in Docker's config.json form (kubelet's config.json, CRI-O's"
           + " global_auth_file), used by pulls that bring none; empty is none."),
+      Map.entry("registry.config_path", "Hosts directories as containerd's config_path: <dir>/<host>/hosts.toml"
+          + " (server, [host.\"<url>\"] mirrors with capabilities, ca, client, skip_verify, override_path, header,"
+          + " dial_timeout) or Docker's *.crt, *.cert and *.key files; several directories separated by ':', the"
+          + " first naming a host wins; read again when changed. A host with registry.mirrors must have no"
+          + " directory. Empty is none."),
       Map.entry("tracing", "OpenTelemetry traces over OTLP; the standard OTEL_* variables switch it on too."),
       Map.entry("tracing.enabled", "Export a span per RPC and per step."),
       Map.entry("tracing.endpoint", "The OTLP/gRPC collector endpoint."),

@@ -56,7 +56,7 @@ public record JcriConfig(
         List.of("/etc/cdi", "/var/run/cdi"),
         new Cni("/etc/cni/net.d", List.of("/opt/cni/bin", "/usr/lib/cni"), true, CniNetwork.DEFAULT_BRIDGE),
         new Stream("127.0.0.1", 0, false, "", "", Stream.DEFAULT_IDLE_TIMEOUT_SECONDS),
-        new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of(), ""),
+        new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of(), "", DEFAULT_REGISTRY_CONFIG_PATH),
         new Tracing(false, "http://127.0.0.1:4317"),
         new Metrics(""));
   }
@@ -103,14 +103,20 @@ public record JcriConfig(
     }
   }
 
+  /** Where per-registry hosts directories are looked for, as containerd's {@code config_path}. */
+  public static final String DEFAULT_REGISTRY_CONFIG_PATH = "/etc/jcri/certs.d";
+
   /**
    * Registries and pulls: mirrors per registry host, hosts reached over plain HTTP, layer downloads at once
-   * per pull, the most one layer and one image may unpack to, images never collected, and the node's credentials.
+   * per pull, the most one layer and one image may unpack to, images never collected, the node's credentials,
+   * and the hosts directories (containerd's certs.d) with per-host servers, mirrors and TLS.
    */
+
   public record Registry(Map<String, Mirror> mirrors, List<String> insecure, int maxConcurrentDownloads,
-      long maxLayerBytes, long maxImageBytes, List<String> pinnedImages, String authFile) {
+      long maxLayerBytes, long maxImageBytes, List<String> pinnedImages, String authFile, String configPath) {
     public Registry {
       authFile = authFile == null ? "" : authFile;
+      configPath = configPath == null ? "" : configPath;
       mirrors = mirrors == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(mirrors));
       insecure = insecure == null ? List.of() : List.copyOf(insecure);
       pinnedImages = pinnedImages == null ? List.of() : List.copyOf(pinnedImages);

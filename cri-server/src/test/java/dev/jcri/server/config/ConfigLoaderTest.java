@@ -134,6 +134,17 @@ class ConfigLoaderTest {
     assertTrue(e.getMessage().contains("key 'root': expected an absolute path"), e.getMessage());
   }
 
+  /** containerd's form: directories separated by ':', each absolute; the default is jcri's own. */
+  @Test
+  void load_registryConfigPath_takesSeveralDirectories_eachAbsolute() throws IOException {
+    assertEquals("/etc/jcri/certs.d", load().registry().configPath());
+    write("jcri.toml", "[registry]\nconfig_path = \"/etc/containerd/certs.d:/etc/docker/certs.d\"\n");
+    assertEquals("/etc/containerd/certs.d:/etc/docker/certs.d", load().registry().configPath());
+    write("jcri.toml", "[registry]\nconfig_path = \"/etc/containerd/certs.d:certs.d\"\n");
+    ConfigException e = assertThrows(ConfigException.class, this::load);
+    assertTrue(e.getMessage().contains("key 'registry.config_path': expected an absolute path"), e.getMessage());
+  }
+
   @Test
   void render_parsesBackToTheSameConfig() throws IOException {
     write("jcri.toml", """

@@ -21,6 +21,15 @@ public record TestPaths(Path dir) {
     return dir.resolve("net.d");
   }
 
+  /** Registry hosts directories of the test's own: the node's /etc/jcri/certs.d is never read. */
+  public Path certsDir() {
+    return dir.resolve("certs.d");
+  }
+
+  private String registryLine() {
+    return "config_path = \"" + certsDir() + "\"\n";
+  }
+
   /** CDI specs of the test's own: the node's /etc/cdi is never read. */
   public Path cdiDir() {
     return dir.resolve("cdi");
@@ -36,7 +45,8 @@ public record TestPaths(Path dir) {
         + "state = \"" + state() + "\"\n"
         + "root = \"" + root() + "\"\n"
         + "cdi_spec_dirs = [\"" + cdiDir() + "\"]\n"
-        + extra + "\n"
+        + (extra.contains("[registry]\n") ? extra.replace("[registry]\n", "[registry]\n" + registryLine())
+            : extra + "\n[registry]\n" + registryLine()) + "\n"
         + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\ndefault_network = false\n";
   }
 }

@@ -3,6 +3,7 @@ package dev.jcri.image.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcri.common.Digests;
+import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.InvalidArgumentException;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.Json;
@@ -24,7 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * A client of the OCI distribution (Docker Registry v2) API over the JDK's HTTP client: manifests and blobs,
@@ -56,19 +60,43 @@ public final class RegistryClient {
     }
   }
 
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
   /** Made on first use: building an HTTP client loads the TLS trust store, ~0.4 s that start-up need not pay. */
   private final Supplier<HttpClient> http;
+  /** Clients of endpoints with a TLS set-up or dial timeout of their own, per (context, timeout). */
+  private final Map<List<Object>, HttpClient> ownClients = new ConcurrentHashMap<>();
   private final RegistryHosts hosts;
   private final RegistryTokens tokens;
 
   public RegistryClient(RegistryHosts hosts) {
     this.hosts = hosts;
-    this.http = memoize(() -> HttpClient.newBuilder()
+    this.http = memoize(() -> client(null, CONNECT_TIMEOUT));
+    this.tokens = new RegistryTokens();
+  }
+
+  private static HttpClient client(SSLContext tls, Duration connectTimeout) {
+    HttpClient.Builder b = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(15))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build());
-    this.tokens = new RegistryTokens(http);
+        .connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER);
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    return b.build();
+  }
+
+  /** The HTTP client for {@code e}: the shared one, or one made for its TLS set-up and dial timeout. */
+  private HttpClient http(RegistryEndpoint e) {
+    if (e.tls() == null && e.dialTimeout() == null) {
+      return http.get();
+    }
+    List<Object> key = java.util.Arrays.asList(e.tls(), e.dialTimeout());
+    if (ownClients.size() > 64) {
+      ownClients.clear(); // contexts of files since changed; their clients go with them
+    }
+    return ownClients.computeIfAbsent(key, k -> client(e.tls(),
+        e.dialTimeout() == null ? CONNECT_TIMEOUT : e.dialTimeout()));
   }
 
   private static <T> Supplier<T> memoize(Supplier<T> make) {
@@ -97,8 +125,8 @@ public final class RegistryClient {
 
   /** Fetches the manifest (or index) {@code reference} (a tag or digest) of {@code ref}'s repository. */
   public FetchedManifest manifest(ImageReference ref, String reference, Credentials creds) {
-    HttpResponse<InputStream> response = get(ref, "/manifests/" + reference, MediaTypes.ACCEPT_MANIFESTS, creds,
-        "manifest " + ref.repository() + ":" + reference);
+    HttpResponse<InputStream> response = get(ref, "/manifests/" + reference, !Digest.looksLikeDigest(reference),
+        MediaTypes.ACCEPT_MANIFESTS, creds, "manifest " + ref.repository() + ":" + reference);
     try (InputStream in = response.body()) {
       byte[] body = in.readNBytes(MAX_MANIFEST_BYTES + 1);
       if (body.length > MAX_MANIFEST_BYTES) {
@@ -126,13 +154,14 @@ public final class RegistryClient {
   /** Opens the blob of {@code d} as a stream; the caller verifies what it reads and closes it. */
   public InputStream blob(ImageReference ref, Descriptor d, Credentials creds) {
     if (MediaTypes.FOREIGN_LAYERS.contains(d.mediaType())) {
-      URI registryBase = hosts.endpoints(ref.domain()).getLast();
+      RegistryEndpoint registry = hosts.endpoints(ref.domain()).getLast();
+      URI registryBase = registry.root();
       for (String url : d.urls()) {
         if (url.startsWith("https://") || url.startsWith("http://")) {
           try {
             // The manifest names these URLs: checked as a redirect of the registry's would be.
             URI foreign = OriginPolicy.redirect(registryBase, url, "foreign layer " + d.digest());
-            HttpResponse<InputStream> r = send(HttpRequest.newBuilder(foreign).GET(), Credentials.NONE,
+            HttpResponse<InputStream> r = send(http(registry), HttpRequest.newBuilder(foreign).GET(),
                 null, "foreign layer " + d.digest() + " from " + foreign.getHost());
             if (r.statusCode() == 200) {
               return new StallGuard(r.body(), STALL_LIMIT, "foreign layer " + d.digest());
@@ -145,20 +174,30 @@ public final class RegistryClient {
       }
     }
     String what = "blob " + d.digest() + " of " + ref.repository();
-    return new StallGuard(get(ref, "/blobs/" + d.digest(), "*/*", creds, what).body(), STALL_LIMIT, what);
+    return new StallGuard(get(ref, "/blobs/" + d.digest(), false, "*/*", creds, what).body(), STALL_LIMIT, what);
   }
 
-  private HttpResponse<InputStream> get(ImageReference ref, String suffix, String accept, Credentials creds,
-      String what) {
+  /**
+   * GETs {@code suffix} of the repository from its endpoints in turn: those that resolve tags when
+   * {@code byTag}, else those that serve content by digest.
+   */
+  private HttpResponse<InputStream> get(ImageReference ref, String suffix, boolean byTag, String accept,
+      Credentials creds, String what) {
     String scope = "repository:" + ref.path() + ":pull";
-    List<URI> endpoints = hosts.endpoints(ref.domain());
+    List<RegistryEndpoint> endpoints = hosts.endpoints(ref.domain()).stream()
+        .filter(e -> byTag ? e.resolve() : e.pull()).toList();
+    if (endpoints.isEmpty()) {
+      throw new FailedPreconditionException(what + ": no host configured for " + ref.domain() + " may "
+          + (byTag ? "resolve tags (capability \"resolve\")" : "pull content (capability \"pull\")"));
+    }
     List<String> mirrorFailures = new ArrayList<>();
     for (int i = 0; i < endpoints.size(); i++) {
-      URI base = endpoints.get(i);
+      RegistryEndpoint endpoint = endpoints.get(i);
+      URI base = endpoint.root();
       boolean last = i == endpoints.size() - 1;
-      URI uri = URI.create(base + "/v2/" + ref.path() + suffix);
+      URI uri = endpoint.uri(ref.path(), suffix);
       try {
-        HttpResponse<InputStream> r = authorizedGet(uri, accept, creds, scope, what);
+        HttpResponse<InputStream> r = authorizedGet(endpoint, uri, accept, creds, scope, what);
         if (r.statusCode() == 200) {
           return r;
         }
@@ -175,7 +214,9 @@ public final class RegistryClient {
         mirrorFailures.add(base + ": " + e.getMessage());
       } catch (IOException e) {
         if (last) {
-          throw new UnavailableException("cannot reach " + base + " for " + what + ": " + e, e);
+          throw new UnavailableException("cannot reach " + base + " for " + what + ": " + e
+              + (e instanceof javax.net.ssl.SSLException ? "; a registry with a private CA or one that asks for a"
+              + " client certificate needs them in its hosts directory (registry.config_path)" : ""), e);
         }
         mirrorFailures.add(base + ": " + e);
       }
@@ -185,18 +226,19 @@ public final class RegistryClient {
     throw new IllegalStateException("no endpoints");
   }
 
-  private HttpResponse<InputStream> authorizedGet(URI uri, String accept, Credentials creds, String scope,
-      String what) throws IOException {
-    String host = uri.getScheme() + "://" + uri.getAuthority();
+  private HttpResponse<InputStream> authorizedGet(RegistryEndpoint endpoint, URI uri, String accept,
+      Credentials creds, String scope, String what) throws IOException {
+    String host = endpoint.origin();
+    HttpClient client = http(endpoint);
     String cached = tokens.cached(host, scope, creds);
-    HttpResponse<InputStream> r = send(request(uri, accept), creds, cached, what);
+    HttpResponse<InputStream> r = send(client, request(endpoint, uri, accept), cached, what);
     if (r.statusCode() != 401) {
       return r;
     }
     AuthChallenge challenge = AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(""));
     r.body().close();
     String authorization = switch (challenge.scheme()) {
-      case "bearer" -> "Bearer " + tokens.fetch(host, challenge, scope, creds, what);
+      case "bearer" -> "Bearer " + tokens.fetch(client, host, challenge, scope, creds, what);
       case "basic" -> {
         if (!creds.hasBasic()) {
           throw new PermissionDeniedException(what + ": " + host + " requires a username and password"
@@ -210,24 +252,26 @@ public final class RegistryClient {
     if (challenge.scheme().equals("basic")) {
       tokens.remember(host, scope, creds, authorization);
     }
-    return send(request(uri, accept), creds, authorization, what);
+    return send(client, request(endpoint, uri, accept), authorization, what);
   }
 
-  private static HttpRequest.Builder request(URI uri, String accept) {
-    return HttpRequest.newBuilder(uri).GET().header("Accept", accept).header("User-Agent", "jcri");
+  private static HttpRequest.Builder request(RegistryEndpoint endpoint, URI uri, String accept) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET();
+    endpoint.headers().forEach((name, values) -> values.forEach(v -> b.header(name, v)));
+    return b.header("Accept", accept).header("User-Agent", "jcri");
   }
 
   /**
    * Sends with retries on transient failures and follows redirects; Authorization goes only to the
    * original host.
    */
-  private HttpResponse<InputStream> send(HttpRequest.Builder builder, Credentials creds, String authorization,
+  private HttpResponse<InputStream> send(HttpClient client, HttpRequest.Builder builder, String authorization,
       String what) throws IOException {
     HttpRequest original = builder.build();
     Duration backoff = FIRST_BACKOFF;
     for (int attempt = 1; ; attempt++) {
       try {
-        HttpResponse<InputStream> r = followRedirects(original, authorization, what);
+        HttpResponse<InputStream> r = followRedirects(client, original, authorization, what);
         int code = r.statusCode();
         if ((code == 429 || code >= 500) && attempt < ATTEMPTS) {
           r.body().close();
@@ -250,8 +294,8 @@ public final class RegistryClient {
    * Follows redirects by hand: each target is checked ({@link OriginPolicy}), and the Authorization header goes
    * only to the original origin (scheme, host and port), never to another host nor over another scheme.
    */
-  private HttpResponse<InputStream> followRedirects(HttpRequest original, String authorization, String what)
-      throws IOException {
+  private HttpResponse<InputStream> followRedirects(HttpClient client, HttpRequest original, String authorization,
+      String what) throws IOException {
     URI uri = original.uri();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(STALL_LIMIT);
@@ -261,7 +305,7 @@ public final class RegistryClient {
       }
       HttpResponse<InputStream> r;
       try {
-        r = http.get().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted", e);
@@ -288,6 +332,10 @@ public final class RegistryClient {
       case 403 -> new PermissionDeniedException(what + ": access denied" + from);
       case 404 -> new NotFoundException(what + " not found" + from);
       case 429 -> new UnavailableException(what + ": the registry keeps answering 429 Too Many Requests" + from);
+      case 400 -> new UnavailableException(what + ": unexpected HTTP 400" + from + (base.getScheme().equals("http")
+          ? "; if the registry serves HTTPS, name it in its hosts directory (registry.config_path):"
+          + " <dir>/" + base.getRawAuthority().replace(':', '_') + (base.getPort() < 0 ? "" : "_")
+          + "/hosts.toml with server = \"https://" + base.getRawAuthority() + "\"" : ""));
       default -> code >= 500
           ? new UnavailableException(what + ": the registry keeps failing with " + code + from)
           : new UnavailableException(what + ": unexpected HTTP " + code + from);

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
  * Registry authorization: bearer tokens from the realm a 401 names (anonymous, Basic or refresh-token
@@ -30,12 +29,9 @@ final class RegistryTokens {
 
   private record Token(String value, Instant expires) {}
 
-  private final Supplier<HttpClient> http;
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
 
-  RegistryTokens(Supplier<HttpClient> http) {
-    this.http = http;
-  }
+  RegistryTokens() {}
 
   /** The Authorization header cached for this registry, scope and credentials, if still valid. */
   String cached(String host, String scope, Credentials creds) {
@@ -52,7 +48,7 @@ final class RegistryTokens {
   }
 
   /** Fetches a bearer token from the realm the challenge names, and caches it until it expires. */
-  String fetch(String host, AuthChallenge challenge, String scope, Credentials creds, String what)
+  String fetch(HttpClient http, String host, AuthChallenge challenge, String scope, Credentials creds, String what)
       throws IOException {
     if (!creds.registryToken().isEmpty()) {
       throw new PermissionDeniedException(what + ": " + host + " refused the registry token given with the pull");
@@ -81,7 +77,7 @@ final class RegistryTokens {
     }
     HttpResponse<InputStream> r;
     try {
-      r = http.get().send(b.header("User-Agent", "jcri").timeout(RegistryClient.STALL_LIMIT).build(),
+      r = http.send(b.header("User-Agent", "jcri").timeout(RegistryClient.STALL_LIMIT).build(),
           HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -22,11 +22,13 @@ public final class LocalRegistry implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path dir;
+  private final boolean tls;
 
-  private LocalRegistry(Process process, int port, Path dir) {
+  private LocalRegistry(Process process, int port, Path dir, boolean tls) {
     this.process = process;
     this.port = port;
     this.dir = dir;
+    this.tls = tls;
   }
 
   /** Starts a registry without auth. */
@@ -36,6 +38,22 @@ public final class LocalRegistry implements AutoCloseable {
 
   /** Starts a registry; {@code authYaml} is the registry's {@code auth:} section, indented two spaces, or "". */
   public static LocalRegistry start(Path dir, String authYaml) throws IOException, InterruptedException {
+    return start(dir, authYaml, "");
+  }
+
+  /**
+   * Starts a registry over HTTPS with {@code certificate} and {@code key} (PEM), asking clients for a certificate
+   * {@code clientCa} signed when it is not null. It serves what {@code dir}'s storage holds: push through a plain
+   * registry on the same directory first.
+   */
+  public static LocalRegistry startTls(Path dir, Path certificate, Path key, Path clientCa)
+      throws IOException, InterruptedException {
+    return start(dir, "", "  tls:\n    certificate: " + certificate + "\n    key: " + key + "\n"
+        + (clientCa == null ? "" : "    clientcas:\n      - " + clientCa + "\n"));
+  }
+
+  private static LocalRegistry start(Path dir, String authYaml, String tlsYaml)
+      throws IOException, InterruptedException {
     int port = freePort();
     Files.createDirectories(dir.resolve("storage"));
     Path config = dir.resolve("config.yml");
@@ -50,16 +68,17 @@ public final class LocalRegistry implements AutoCloseable {
             enabled: true
         http:
           addr: 127.0.0.1:%d
+        %s
         validation:
           manifests:
             urls:
               allow:
                 - ^http://127\\.0\\.0\\.1[:/]
         %s
-        """.formatted(dir.resolve("storage"), port, authYaml.isEmpty() ? "" : "auth:\n" + authYaml));
+        """.formatted(dir.resolve("storage"), port, tlsYaml.stripTrailing(), authYaml.isEmpty() ? "" : "auth:\n" + authYaml));
     Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-    LocalRegistry r = new LocalRegistry(p, port, dir);
+    LocalRegistry r = new LocalRegistry(p, port, dir, !tlsYaml.isEmpty());
     r.awaitUp();
     return r;
   }
@@ -76,6 +95,15 @@ public final class LocalRegistry implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IOException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+      }
+      if (tls) {
+        try {
+          new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port).close();
+          return;
+        } catch (IOException e) {
+          Thread.sleep(50);
+          continue;
+        }
       }
       try {
         HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v2/"))
@@ -101,7 +129,7 @@ public final class LocalRegistry implements AutoCloseable {
   }
 
   public String url() {
-    return "http://" + host();
+    return (tls ? "https://" : "http://") + host();
   }
 
   public void stop() {
