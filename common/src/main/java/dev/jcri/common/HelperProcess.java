@@ -173,6 +173,7 @@ public final class HelperProcess {
         return;
       } finally {
         reaped = true;
+        Spawn.LIVE.remove(pid);
       }
       status = st.getValue();
     }

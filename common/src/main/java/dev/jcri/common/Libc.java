@@ -144,6 +144,8 @@ public interface Libc extends Library {
 
   int kill(int pid, int signal) throws LastErrorException;
 
+  int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
+
   int ioctl(int fd, long request, byte[] arg) throws LastErrorException;
 
   /** Linux's makedev: the device number of major and minor. */

@@ -28,6 +28,15 @@ public final class Spawn {
 
   private static final boolean HAS_CLOSEFROM = hasFunction("posix_spawn_file_actions_addclosefrom_np");
 
+  /**
+   * Children started here and not yet reaped by their own waiter: the {@link ChildReaper} leaves them alone.
+   * Spawning holds the read side from posix_spawn until the pid is listed; the reaper holds the write side while
+   * it reaps, so it never takes a child whose waiter is yet to come.
+   */
+  static final java.util.concurrent.locks.ReentrantReadWriteLock SPAWNING =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+  static final java.util.Set<Integer> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static final ExecutorService REAPERS = Executors.newCachedThreadPool(
       Thread.ofPlatform().name("reaper-", 0).daemon().stackSize(256 * 1024).factory());
 
@@ -202,9 +211,18 @@ public final class Spawn {
         String[] envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         IntByReference pid = new IntByReference();
         String program = argv.getFirst();
-        int err = program.contains("/")
-            ? c.posix_spawn(pid, program, actions, attr, argv.toArray(String[]::new), envp)
-            : c.posix_spawnp(pid, program, actions, attr, argv.toArray(String[]::new), envp);
+        int err;
+        SPAWNING.readLock().lock();
+        try {
+          err = program.contains("/")
+              ? c.posix_spawn(pid, program, actions, attr, argv.toArray(String[]::new), envp)
+              : c.posix_spawnp(pid, program, actions, attr, argv.toArray(String[]::new), envp);
+          if (err == 0) {
+            LIVE.add(pid.getValue());
+          }
+        } finally {
+          SPAWNING.readLock().unlock();
+        }
         if (err != 0) {
           throw new IOException("cannot run " + program + ": " + Libc.INSTANCE.strerror(err) + " (errno " + err + ")");
         }

@@ -1,5 +1,6 @@
 package dev.jcri.server;
 
+import dev.jcri.common.ChildReaper;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.Log;
 import dev.jcri.server.cli.CheckCommand;
@@ -78,10 +79,16 @@ public final class Main {
     }
   }
 
+  /** How often exited orphans nobody stopped (conmons whose container ended) are reaped. */
+  static final java.time.Duration CHILD_SWEEP = java.time.Duration.ofSeconds(10);
+
   private static int serve(JcriConfig config, PrintStream err) {
     LogSetup.configure(config.logLevel(), config.logFormat());
     Log log = Log.of(Main.class);
     JcriDaemon daemon;
+    // Orphans of jcri's helpers (a pod's infra, daemonised conmons) come to jcri and are reaped here, not left
+    // to the node's init. Only in jcri's own process: a JVM that embeds jcri keeps its children to itself.
+    new ChildReaper(CHILD_SWEEP).start();
     try {
       daemon = JcriDaemon.start(config, Telemetry.create(config.tracing(), System.getenv()));
     } catch (IOException | JcriException e) {

@@ -56,6 +56,49 @@ class JcriProcessIT {
     }
   }
 
+  /**
+   * A PID-sharing pod's infra (catatonit, which crun run --detach leaves without a parent) comes to jcri, a
+   * subreaper, and is reaped when the pod stops: gone from the process table, not a zombie until the node's
+   * init looks (30 s and more on some nodes).
+   */
+  @Test
+  void stoppedPodsInfra_isReaped_notLeftAZombie() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("reap"));
+    try (JcriProcess jcri = JcriProcess.start(dir, serve(config(paths, "")))) {
+      jcri.awaitSocket(paths.socket(), START);
+      try (CriSocket client = new CriSocket(paths.socket())) {
+        dev.jcri.cri.v1.PodSandboxConfig pod = dev.jcri.cri.v1.PodSandboxConfig.newBuilder()
+            .setMetadata(dev.jcri.cri.v1.PodSandboxMetadata.newBuilder().setName("reap").setNamespace("t")
+                .setUid("u-reap"))
+            .setLogDirectory(dir.resolve("logs").toString())
+            .setLinux(dev.jcri.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+                dev.jcri.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                    dev.jcri.cri.v1.NamespaceOption.newBuilder().setNetwork(dev.jcri.cri.v1.NamespaceMode.NODE)
+                        .setPid(dev.jcri.cri.v1.NamespaceMode.POD)))).build();
+        String id = client.runtime().runPodSandbox(dev.jcri.cri.v1.RunPodSandboxRequest.newBuilder()
+            .setConfig(pod).build()).getPodSandboxId();
+        try {
+          String info = client.runtime().podSandboxStatus(dev.jcri.cri.v1.PodSandboxStatusRequest.newBuilder()
+              .setPodSandboxId(id).setVerbose(true).build()).getInfoOrThrow("info");
+          int pid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(info).path("pid").asInt();
+          assertTrue(pid > 0, info);
+          String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+          assertTrue(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]
+              .equals(Long.toString(jcri.process().pid())), "catatonit's parent is jcri: " + stat);
+          client.runtime().stopPodSandbox(dev.jcri.cri.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(id)
+              .build());
+          assertFalse(Files.exists(Path.of("/proc/" + pid)), "reaped by the time StopPodSandbox returns");
+        } finally {
+          client.runtime().stopPodSandbox(dev.jcri.cri.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(id)
+              .build());
+          client.runtime().removePodSandbox(dev.jcri.cri.v1.RemovePodSandboxRequest.newBuilder()
+              .setPodSandboxId(id).build());
+        }
+      }
+      assertEquals(0, jcri.terminate(), jcri.output());
+    }
+  }
+
   @Test
   void sigterm_finishesCleanly_removesSocket_exits0() throws Exception {
     TestPaths paths = new TestPaths(dir.resolve("a"));

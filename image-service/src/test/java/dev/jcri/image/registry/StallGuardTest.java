@@ -39,11 +39,16 @@ class StallGuardTest {
   void registryHosts_mirrorsFirst_loopbackPlainHttp() {
     RegistryHosts hosts = new RegistryHosts(java.util.Map.of("docker.io", java.util.List.of("http://127.0.0.1:5000/")),
         java.util.Set.of("insecure.example:5000"));
-    assertEquals(java.util.List.of(java.net.URI.create("http://127.0.0.1:5000"),
-        java.net.URI.create("https://registry-1.docker.io")), hosts.endpoints("docker.io"));
-    assertEquals("http://insecure.example:5000", hosts.endpoints("insecure.example:5000").getFirst().toString());
-    assertEquals("http://127.0.0.1:5000", hosts.endpoints("127.0.0.1:5000").getFirst().toString());
-    assertEquals("http://localhost:5000", hosts.endpoints("localhost:5000").getFirst().toString());
-    assertEquals("https://registry.example", hosts.endpoints("registry.example").getFirst().toString());
+    assertEquals(java.util.List.of(java.net.URI.create("http://127.0.0.1:5000/v2"),
+        java.net.URI.create("https://registry-1.docker.io/v2")),
+        hosts.endpoints("docker.io").stream().map(RegistryEndpoint::root).toList());
+    assertEquals("http://insecure.example:5000/v2", root(hosts, "insecure.example:5000"));
+    assertEquals("http://127.0.0.1:5000/v2", root(hosts, "127.0.0.1:5000"));
+    assertEquals("http://localhost:5000/v2", root(hosts, "localhost:5000"));
+    assertEquals("https://registry.example/v2", root(hosts, "registry.example"));
+  }
+
+  private static String root(RegistryHosts hosts, String domain) {
+    return hosts.endpoints(domain).getFirst().root().toString();
   }
 }

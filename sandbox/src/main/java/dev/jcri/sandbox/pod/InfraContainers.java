@@ -1,6 +1,7 @@
 package dev.jcri.sandbox.pod;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcri.common.ChildReaper;
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.FileTrees;
 import dev.jcri.common.Json;
@@ -32,6 +33,7 @@ public final class InfraContainers implements PodInfra {
   private static final Log LOG = Log.of(InfraContainers.class);
   private static final ObjectMapper JSON = Json.PLAIN;
   static final Path CATATONIT = Path.of("/usr/bin/catatonit");
+  private static final java.time.Duration REAP_WAIT = java.time.Duration.ofSeconds(2);
 
   private final Path dir;
   private final RuntimeHandlers runtimes;
@@ -151,7 +153,10 @@ public final class InfraContainers implements PodInfra {
     synchronized (lock(podId)) {
       ContainerRuntime runtime = runtimes.find(handler).orElse(null);
       if (runtime != null && Files.exists(dir.resolve(podId))) {
+        OptionalInt pid = pid(podId);
         runtime.kill(containerId(podId), "SIGKILL");
+        // crun run --detach left it to jcri (a subreaper): reaped now, not a zombie until the node's init looks.
+        pid.ifPresent(p -> ChildReaper.reapExited(p, REAP_WAIT));
       }
     }
   }
