@@ -40,16 +40,7 @@ $(AOT): $(JAR)
 
 JCRI_HOME_BUILD := $(TARGET)
 define train_aot
-	set -e; home=$(1); out=$(2); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	printf 'socket = "%s/jcri.sock"\nstate = "%s/run"\nroot = "%s/lib"\n[cni]\nconf_dir = "%s/net.d"\ndefault_network = false\n' \
-	  "$$tmp" "$$tmp" "$$tmp" "$$tmp" > "$$tmp/jcri.toml"; \
-	rm -f "$$out"; \
-	JCRI_HOME="$$home" JCRI_JAVA_OPTS="-XX:AOTCacheOutput=$$out -Xlog:aot=warning" $(LAUNCHER) \
-	  --config "$$tmp/jcri.toml" --config-dir "$$tmp/none" > "$$tmp/train.log" 2>&1 & pid=$$!; \
-	for i in $$(seq 600); do grep -q 'serving the CRI' "$$tmp/train.log" && break; kill -0 $$pid 2>/dev/null || break; sleep 0.05; done; \
-	kill -TERM $$pid; wait $$pid || { cat "$$tmp/train.log"; exit 1; }; \
-	[ -f "$$out" ] || { cat "$$tmp/train.log"; echo "no AOT cache written"; exit 1; }; \
-	echo "AOT cache: $$out ($$(du -h "$$out" | cut -f1))"
+	sh cri-server/src/dist/train-aot.sh $(LAUNCHER) $(1) $(2)
 endef
 
 # Builds if needed, then runs jcri in the foreground with its embedded defaults (no config file needed).
@@ -82,7 +73,7 @@ bench: deps test-deps build
 	@$(call apt_install,$(BENCH_DEBS))
 	$(MVN) -q -pl cri-server test-compile dependency:build-classpath -Dmdep.includeScope=test \
 	  -Dmdep.outputFile=$(TARGET)/bench.cp
-	$(JAVA) --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC \
+	$(JAVA) --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC $(BENCH_OPTS) \
 	  -cp $(TARGET)/test-classes:$(TARGET)/classes:$$(cat $(TARGET)/bench.cp) \
 	  dev.jcri.server.bench.Bench $(LAUNCHER) $(TARGET) $(CURDIR)/bench/results
 

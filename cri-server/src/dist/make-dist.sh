@@ -28,14 +28,7 @@ chmod 0755 "$stage/usr/bin/jcri"
 sed -e 's|^ExecStart=.*|ExecStart=/usr/bin/jcri|' cri-server/src/dist/jcri.service > "$stage/lib/systemd/system/jcri.service"
 JCRI_HOME="$stage/usr/lib/jcri" "$stage/usr/bin/jcri" config --config-dir /nonexistent > "$stage/etc/jcri/jcri.toml"
 # The AOT cache is trained on the runtime it ships with (a cache is only valid for the JVM that wrote it).
-train=$(mktemp -d); trap 'rm -rf "$train"' EXIT
-printf 'socket = "%s/jcri.sock"\nstate = "%s/run"\nroot = "%s/lib"\ncgroup_driver = "cgroupfs"\n[cni]\nconf_dir = "%s/net.d"\ndefault_network = false\n' \
-  "$train" "$train" "$train" "$train" > "$train/jcri.toml"
-JCRI_HOME="$stage/usr/lib/jcri" JCRI_JAVA_OPTS="-XX:AOTCacheOutput=$stage/usr/lib/jcri/jcri.aot -Xlog:aot=warning" \
-  "$stage/usr/bin/jcri" --config "$train/jcri.toml" --config-dir "$train/none" > "$train/log" 2>&1 & pid=$!
-for _ in $(seq 600); do grep -q 'serving the CRI' "$train/log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
-kill -TERM $pid; wait $pid || { cat "$train/log"; exit 1; }
-[ -f "$stage/usr/lib/jcri/jcri.aot" ] || { cat "$train/log"; echo "no AOT cache written" >&2; exit 1; }
+sh cri-server/src/dist/train-aot.sh "$stage/usr/bin/jcri" "$stage/usr/lib/jcri" "$stage/usr/lib/jcri/jcri.aot"
 find "$stage" -type d -exec chmod 0755 {} +
 
 tar -C "$out" --owner=0 --group=0 -czf "$out/$name.tar.gz" "$name"

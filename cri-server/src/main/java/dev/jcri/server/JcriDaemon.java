@@ -22,6 +22,7 @@ import dev.jcri.sandbox.runtime.ReadOnlyBinary;
 import dev.jcri.sandbox.network.CniConfigDir;
 import dev.jcri.sandbox.network.PodCidrStore;
 import dev.jcri.sandbox.node.CgroupDriver;
+import dev.jcri.sandbox.stats.StatsCollector;
 import dev.jcri.sandbox.node.CgroupLayout;
 import dev.jcri.sandbox.node.HugetlbMounter;
 import dev.jcri.sandbox.ns.NamespacePinner;
@@ -68,13 +69,15 @@ public final class JcriDaemon implements AutoCloseable {
   private final ContainerManager containers;
   private final RuntimeHandlers runtimes;
   private final JcriMetrics metrics;
+  private final StatsCollector stats;
   /** The systemd driver's bus connection, or null with cgroupfs. */
   private final SystemdUnits systemd;
   private boolean closed;
 
   private JcriDaemon(SocketGuard guard, CriServer server, StreamServer streams, ContainerManager containers,
-      RuntimeHandlers runtimes, JcriMetrics metrics, SystemdUnits systemd) {
+      RuntimeHandlers runtimes, JcriMetrics metrics, StatsCollector stats, SystemdUnits systemd) {
     this.systemd = systemd;
+    this.stats = stats;
     this.guard = guard;
     this.server = server;
     this.streams = streams;
@@ -93,21 +96,26 @@ public final class JcriDaemon implements AutoCloseable {
     Path root = config.rootPath();
     Path state = config.statePath();
     SocketGuard guard = SocketGuard.acquire(state, config.socketPath());
+    StartPhases.mark("guard");
     RuntimeHandlers runtimes = null;
     SystemdUnits systemd = null;
     try {
       new NodeDirs(root, state).secure();
       mountHugetlb();
+      StartPhases.mark("dirs");
       PodCidrStore podCidr = new PodCidrStore(root.resolve("pod-cidr"));
       DefaultNetwork defaultNetwork = new DefaultNetwork(config.cni());
       defaultNetwork.install(podCidr.podCidr());
+      StartPhases.mark("default-network");
       JcriMetrics metrics = config.metrics().address().isEmpty() ? null : new JcriMetrics(config.metrics().address());
       StepObserver steps = metrics == null ? StepObserver.NONE : metrics.stepObserver();
       Tracer sandboxTracer = openTelemetry.getTracer("dev.jcri.sandbox");
       systemd = driver == CgroupDriver.SYSTEMD ? DbusSystemdUnits.connect() : null;
       CgroupManager files = CgroupManager.forHost(CgroupLayout.ofHost());
       CgroupManager cgroups = systemd == null ? files : new SystemdCgroupManager(systemd, files);
+      StartPhases.mark("cgroups");
       runtimes = runtimeHandlers(config, cgroups.systemd());
+      StartPhases.mark("runtimes");
       CniNetwork network = new CniNetwork(new CniConfigDir(Path.of(config.cni().confDir())),
           config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results"));
       PodSandboxManager.Seams seams = new PodSandboxManager.Seams(new NamespacePinner(state),
@@ -115,13 +123,19 @@ public final class JcriDaemon implements AutoCloseable {
           ShmMounter.KERNEL);
       PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")), seams,
           state.resolve("pods"), runtimes, sandboxTracer, steps);
+      StartPhases.mark("pods");
       ImageService images = new ImageService(imageSettings(config), openTelemetry.getTracer("dev.jcri.image"),
           metrics == null ? ImageService.PullObserver.NONE : metrics.pullObserver());
+      StartPhases.mark("images");
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
           runtimes, new CdiRegistry(config.cdiSpecDirs().stream().map(Path::of).toList()), state, sandboxTracer, steps);
+      StartPhases.mark("containers");
       new Recovery(images, pods, containers).run();
+      StartPhases.mark("recovery");
       containers.start();
+      StartPhases.mark("exit-watch");
       CriServer.EventLoops loops = CriServer.newEventLoops();
+      StartPhases.mark("event-loops");
       StreamServer streams;
       try {
         streams = StreamServer.start(config.stream(), loops.workers(), containers, pods);
@@ -130,11 +144,14 @@ public final class JcriDaemon implements AutoCloseable {
         loops.workers().shutdownGracefully(0, 0, TimeUnit.SECONDS);
         throw e;
       }
+      StatsCollector stats = new StatsCollector(containers, pods,
+          Duration.ofSeconds(config.statsCollectionPeriodSeconds()));
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(
           new VersionRpc(),
           new StatusRpc(new CniConfigDir(Path.of(config.cni().confDir())), new RuntimeInfo(config, driver)),
           new UpdateRuntimeConfigRpc(podCidr, defaultNetwork::install),
-          new RuntimeConfigRpc(driver), pods, containers, images.snapshotsDir().toString(), streams);
+          new RuntimeConfigRpc(driver), pods, containers, stats, images.snapshotsDir().toString(), streams);
+      StartPhases.mark("services");
       if (metrics != null) {
         metrics.start(pods::list, containers::list);
       }
@@ -142,8 +159,12 @@ public final class JcriDaemon implements AutoCloseable {
           metrics == null ? JcriMetrics.RpcObserver.NONE : metrics.rpcObserver());
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
           List.of(new ErrorMappingInterceptor(), instrumentation), loops);
+      StartPhases.mark("grpc-server");
       guard.restrictSocket();
-      return new JcriDaemon(guard, server, streams, containers, runtimes, metrics, systemd);
+      stats.start();
+      // The first ImageFsInfo walks the snapshots; kubelet's first call then finds the figure made.
+      Thread.ofVirtual().name("image-usage").start(images::usage);
+      return new JcriDaemon(guard, server, streams, containers, runtimes, metrics, stats, systemd);
     } catch (IOException | RuntimeException e) {
       if (runtimes != null) {
         runtimes.close();
@@ -233,6 +254,7 @@ public final class JcriDaemon implements AutoCloseable {
     if (metrics != null) {
       metrics.close();
     }
+    stats.close();
     containers.close();
     runtimes.close();
     if (systemd != null) {

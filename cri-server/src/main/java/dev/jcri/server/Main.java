@@ -4,6 +4,7 @@ import dev.jcri.common.ChildReaper;
 import dev.jcri.common.JcriException;
 import dev.jcri.common.Log;
 import dev.jcri.server.cli.CheckCommand;
+import dev.jcri.server.cli.TrainCommand;
 import dev.jcri.server.config.ConfigException;
 import dev.jcri.server.config.ConfigLoader;
 import dev.jcri.server.config.ConfigRenderer;
@@ -36,6 +37,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    StartPhases.main(ProcessClock.millisSinceStart());
     System.setProperty("java.util.logging.manager", "dev.jcri.server.log.QuietShutdownLogManager");
     int code = run(args, System.out, System.err);
     if (code != 0) {
@@ -70,7 +72,17 @@ public final class Main {
           yield 0;
         }
         case "check" -> CheckCommand.run(options.load(), out);
-        case "serve" -> serve(options.load(), err);
+        case "aot-train" -> {
+          // Not for users: make build and make dist send a serving jcri (the same configuration) what kubelet
+          // sends first, while it writes its ahead-of-time cache.
+          JcriConfig config = options.load();
+          yield TrainCommand.run(config.socketPath(), config.statePath().resolve("aot-train-logs"), out);
+        }
+        case "serve" -> {
+          StartPhases.mark("options");
+          StartWarmup.begin();
+          yield serve(options.load(), err);
+        }
         default -> throw new IllegalStateException(options.command());
       };
     } catch (ConfigException | JcriException e) {
@@ -83,7 +95,9 @@ public final class Main {
   static final java.time.Duration CHILD_SWEEP = java.time.Duration.ofSeconds(10);
 
   private static int serve(JcriConfig config, PrintStream err) {
+    StartPhases.mark("config");
     LogSetup.configure(config.logLevel(), config.logFormat());
+    StartPhases.mark("logging");
     Log log = Log.of(Main.class);
     JcriDaemon daemon;
     // Orphans of jcri's helpers (a pod's infra, daemonised conmons) come to jcri and are reaped here, not left
@@ -109,7 +123,7 @@ public final class Main {
     }));
     long sinceStart = ProcessClock.millisSinceStart();
     log.info("jcri " + JcriVersion.version() + " serving the CRI", "socket", daemon.socket(),
-        "ready_ms_since_process_start", sinceStart);
+        "ready_ms_since_process_start", sinceStart, "start_phases_ms", StartPhases.summary());
     SystemdNotify.ready();
     try {
       daemon.awaitTermination();
@@ -146,7 +160,7 @@ public final class Main {
             } else if (w.startsWith("-")) {
               throw new IllegalArgumentException("unknown flag " + w);
             } else if (command == null) {
-              if (!List.of("serve", "config", "version", "check", "help").contains(w)) {
+              if (!List.of("serve", "config", "version", "check", "help", "aot-train").contains(w)) {
                 throw new IllegalArgumentException("unknown command " + w);
               }
               command = w;

@@ -12,23 +12,41 @@ import java.time.Instant;
 /** Bytes and inodes under the snapshot directory, for ImageFsInfo; measured at most every few seconds. */
 final class SnapshotUsage {
 
-  /** kubelet asks every few seconds; walking a large snapshot tree that often is wasted work. */
+  /** kubelet asks every 10 s; walking a large snapshot tree that often, while it waits, is wasted time. */
   private static final long CACHE_NANOS = 5_000_000_000L;
 
   private final Path dir;
   private volatile ImageService.Usage cached;
   private volatile long cachedAt;
+  private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
   SnapshotUsage(Path dir) {
     this.dir = dir;
   }
 
+  /**
+   * The usage: measured on the first call; after that the last figure (stamped with its time) at once, and
+   * when it is older than 5 s a new walk in the background for the next caller.
+   */
   ImageService.Usage get() {
     ImageService.Usage u = cached;
-    if (u != null && System.nanoTime() - cachedAt < CACHE_NANOS) {
-      return u;
+    if (u == null) {
+      return refresh();
     }
-    u = measure();
+    if (System.nanoTime() - cachedAt >= CACHE_NANOS && refreshing.compareAndSet(false, true)) {
+      Thread.ofVirtual().name("snapshot-usage").start(() -> {
+        try {
+          refresh();
+        } finally {
+          refreshing.set(false);
+        }
+      });
+    }
+    return u;
+  }
+
+  private ImageService.Usage refresh() {
+    ImageService.Usage u = measure();
     cached = u;
     cachedAt = System.nanoTime();
     return u;

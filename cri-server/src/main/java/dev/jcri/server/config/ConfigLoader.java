@@ -2,26 +2,17 @@ package dev.jcri.server.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -33,20 +24,8 @@ import java.util.stream.Stream;
  */
 public final class ConfigLoader {
 
-  static final TomlMapper TOML = TomlMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-      .withCoercionConfigDefaults(c -> {
-        c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-        c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
-        c.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        c.setCoercion(CoercionInputShape.String, CoercionAction.Fail);
-        c.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
-      })
-      .build();
+  /** Parses TOML to a tree only; {@link RecordTrees} binds the tree. */
+  private static final TomlFactory TOML_FACTORY = new TomlFactory();
 
   private ConfigLoader() {}
 
@@ -102,20 +81,59 @@ public final class ConfigLoader {
   }
 
   private static ObjectNode defaultsTree() {
-    return TOML.valueToTree(JcriConfig.defaults());
+    return RecordTrees.toTree(JcriConfig.defaults());
   }
 
   private static ObjectNode parse(String toml, String origin) {
-    try {
-      JsonNode node = TOML.readTree(toml);
-      return node instanceof ObjectNode o ? o : TOML.createObjectNode();
+    try (JsonParser p = TOML_FACTORY.createParser(toml)) {
+      JsonNode node = p.nextToken() == null ? null : readNode(p);
+      return node instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode();
     } catch (StreamReadException e) {
       var loc = e.getLocation();
       String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
       throw new ConfigException("config " + origin + ": not valid TOML" + where + ": " + e.getOriginalMessage(), e);
     } catch (JsonProcessingException e) {
       throw new ConfigException("config " + origin + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new ConfigException("config " + origin + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The value at the parser's current token as a tree, built by hand: an ObjectMapper's start-up (~200 ms of
+   * class loading and set-up on a cold JVM) is not needed to read a few dozen keys.
+   */
+  private static JsonNode readNode(JsonParser p) throws IOException {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    return switch (p.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode o = f.objectNode();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          p.nextToken();
+          o.set(name, readNode(p));
+        }
+        yield o;
+      }
+      case START_ARRAY -> {
+        var a = f.arrayNode();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          a.add(readNode(p));
+        }
+        yield a;
+      }
+      case VALUE_STRING -> f.textNode(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+        case INT -> f.numberNode(p.getIntValue());
+        case LONG -> f.numberNode(p.getLongValue());
+        default -> f.numberNode(p.getBigIntegerValue());
+      };
+      case VALUE_NUMBER_FLOAT -> f.numberNode(p.getDoubleValue());
+      case VALUE_TRUE -> f.booleanNode(true);
+      case VALUE_FALSE -> f.booleanNode(false);
+      case VALUE_NULL -> f.nullNode();
+      default -> f.textNode(p.getText());
+    };
   }
 
   /** Merges {@code overlay} into {@code base}: tables key by key, any other value replaces. */
@@ -133,79 +151,10 @@ public final class ConfigLoader {
 
   private static JcriConfig bind(ObjectNode tree, String origin) {
     try {
-      return TOML.treeToValue(tree, JcriConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      String key = keyOf(e);
-      throw new ConfigException("config " + origin + ": unknown key '" + key + "'" + knownKeys(e.getKnownPropertyIds()), e);
-    } catch (InvalidFormatException e) {
-      throw new ConfigException("config " + origin + ": key '" + keyOf(e) + "': expected "
-          + expected(e.getTargetType()) + ", got " + quoted(e.getValue()), e);
-    } catch (MismatchedInputException e) {
-      throw new ConfigException("config " + origin + ": key '" + keyOf(e) + "': expected "
-          + expected(e.getTargetType()) + valueAt(tree, e), e);
-    } catch (JsonProcessingException e) {
-      throw new ConfigException("config " + origin + ": " + e.getOriginalMessage(), e);
-    } catch (IllegalArgumentException e) {
+      return RecordTrees.bind(tree, JcriConfig.class);
+    } catch (RecordTrees.BindException e) {
       throw new ConfigException("config " + origin + ": " + e.getMessage(), e);
     }
-  }
-
-  private static String valueAt(ObjectNode tree, JsonMappingException e) {
-    JsonNode node = tree;
-    for (JsonMappingException.Reference ref : e.getPath()) {
-      node = ref.getFieldName() != null ? node.path(ref.getFieldName()) : node.path(ref.getIndex());
-    }
-    return node.isMissingNode() ? "" : ", got " + (node.isTextual() ? "\"" + node.asText() + "\"" : node.toString());
-  }
-
-  private static String keyOf(JsonMappingException e) {
-    StringBuilder key = new StringBuilder();
-    for (JsonMappingException.Reference ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (!key.isEmpty()) {
-          key.append('.');
-        }
-        key.append(ref.getFieldName());
-      } else if (ref.getIndex() >= 0) {
-        key.append('[').append(ref.getIndex()).append(']');
-      }
-    }
-    return key.toString();
-  }
-
-  private static String knownKeys(Collection<Object> known) {
-    if (known == null || known.isEmpty()) {
-      return "";
-    }
-    return " (known keys here: " + known.stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
-  }
-
-  private static String quoted(Object value) {
-    return value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
-  }
-
-  private static String expected(Class<?> type) {
-    if (type == null) {
-      return "a different value";
-    }
-    if (type.isEnum()) {
-      return "one of " + Arrays.stream(type.getEnumConstants())
-          .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
-          .collect(Collectors.joining(", "));
-    }
-    if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-      return "a whole number";
-    }
-    if (type == boolean.class || type == Boolean.class) {
-      return "true or false";
-    }
-    if (type == String.class) {
-      return "a string";
-    }
-    if (List.class.isAssignableFrom(type)) {
-      return "an array";
-    }
-    return "a table";
   }
 
   private static void validate(JcriConfig c, String origin) {
@@ -214,6 +163,10 @@ public final class ConfigLoader {
     absolute(problems, "root", c.root());
     absolute(problems, "state", c.state());
     absolute(problems, "conmon", c.conmon());
+    if (c.statsCollectionPeriodSeconds() < 0 || c.statsCollectionPeriodSeconds() > 300) {
+      problems.add("key 'stats_collection_period_seconds': expected 0 to 300, got "
+          + c.statsCollectionPeriodSeconds());
+    }
     if (!c.registry().configPath().isEmpty()) {
       for (String dir : c.registry().configPath().split(":")) {
         absolute(problems, "registry.config_path", dir);

@@ -22,6 +22,9 @@ public final class ConfigRenderer {
       Map.entry("cgroup_driver", "auto, systemd or cgroupfs; kubelet's cgroupDriver must match (kubelet 1.28+ asks"
           + " jcri). systemd: pod cgroups are slices, containers' scopes, made through systemd's D-Bus API; needs"
           + " systemd as init and the system bus. auto: systemd where systemd is init, else cgroupfs."),
+      Map.entry("stats_collection_period_seconds", "How often the figures of running containers and ready pods"
+          + " are sampled in the background, so ListContainerStats and ListPodSandboxStats answer from memory"
+          + " (each figure stamped with its time); 0 measures on every call (as CRI-O's stats_collection_period)."),
       Map.entry("default_runtime", "The runtime handler for pods that name none; one of [runtimes.*]."),
       Map.entry("runtimes", "One table per OCI runtime handler (a RuntimeClass handler name)."),
       Map.entry("runtimes.*.path", "The OCI runtime binary."),
@@ -71,7 +74,7 @@ public final class ConfigRenderer {
   private ConfigRenderer() {}
 
   public static String render(JcriConfig config) {
-    ObjectNode tree = ConfigLoader.TOML.valueToTree(config);
+    ObjectNode tree = RecordTrees.toTree(config);
     StringBuilder out = new StringBuilder();
     out.append("# jcri configuration. Every key is optional; these are the values in effect.\n");
     out.append("# Main file ").append(JcriConfig.DEFAULT_CONFIG)
@@ -92,7 +95,7 @@ public final class ConfigRenderer {
         .append("`; drop-ins in\n`").append(JcriConfig.DEFAULT_DROP_IN_DIR).append("/*.toml` are merged over it in name order;")
         .append(" `jcri config` prints the effective result.\n\n")
         .append("| key | default | meaning |\n| --- | --- | --- |\n");
-    markdownTable(ConfigLoader.TOML.valueToTree(defaults), "", out);
+    markdownTable(RecordTrees.toTree(defaults), "", out);
     return out.toString();
   }
 

@@ -28,7 +28,8 @@ public record JcriConfig(
     Stream stream,
     Registry registry,
     Tracing tracing,
-    Metrics metrics) {
+    Metrics metrics,
+    int statsCollectionPeriodSeconds) {
 
   public static final String DEFAULT_CONFIG = "/etc/jcri/jcri.toml";
   public static final String DEFAULT_DROP_IN_DIR = "/etc/jcri/jcri.d";
@@ -58,7 +59,8 @@ public record JcriConfig(
         new Stream("127.0.0.1", 0, false, "", "", Stream.DEFAULT_IDLE_TIMEOUT_SECONDS),
         new Registry(Map.of(), List.of(), 3, 64L << 30, 128L << 30, List.of(), "", DEFAULT_REGISTRY_CONFIG_PATH),
         new Tracing(false, "http://127.0.0.1:4317"),
-        new Metrics(""));
+        new Metrics(""),
+        10);
   }
 
   public Path socketPath() {

@@ -28,6 +28,7 @@ import dev.jcri.cri.v1.StopContainerResponse;
 import dev.jcri.cri.v1.UpdateContainerResourcesRequest;
 import dev.jcri.cri.v1.UpdateContainerResourcesResponse;
 import dev.jcri.sandbox.container.ContainerManager;
+import dev.jcri.sandbox.stats.StatsCollector;
 import dev.jcri.sandbox.container.ContainerRecord;
 import dev.jcri.sandbox.runtime.ExecResult;
 import io.grpc.stub.StreamObserver;
@@ -196,7 +197,8 @@ public final class ContainerRpcs {
     }
   }
 
-  public record ListStats(ContainerManager containers, String mountpoint)
+  /** ListContainerStats: figures of every RUNNING container matching the filter, as last sampled. */
+  public record ListStats(ContainerManager containers, StatsCollector stats, String mountpoint)
       implements UnaryRpc<ListContainerStatsRequest, ListContainerStatsResponse> {
     @Override
     public ListContainerStatsResponse call(ListContainerStatsRequest request) {
@@ -209,8 +211,12 @@ public final class ContainerRpcs {
             || !PodRpcs.matches(r.spec().labels(), f.getLabelSelectorMap())) {
           continue;
         }
-        b.addStats(ContainerProtos.stats(r, containers.stats(r.id()), containers.writableLayerUsage(r.id()),
-            mountpoint));
+        try {
+          StatsCollector.ContainerFigures fig = stats.container(r);
+          b.addStats(ContainerProtos.stats(r, fig.cgroup(), fig.layer(), mountpoint));
+        } catch (dev.jcri.common.NotFoundException gone) {
+          // removed meanwhile
+        }
       }
       return b.build();
     }

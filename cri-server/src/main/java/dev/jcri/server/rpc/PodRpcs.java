@@ -25,6 +25,7 @@ import dev.jcri.cri.v1.UpdatePodSandboxResourcesResponse;
 import dev.jcri.sandbox.PodTeardown;
 import dev.jcri.sandbox.pod.PodSandbox;
 import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.stats.StatsCollector;
 import java.io.UncheckedIOException;
 import java.util.Map;
 
@@ -135,8 +136,8 @@ public final class PodRpcs {
     }
   }
 
-  /** ListPodSandboxStats: figures of every READY pod matching the filter. */
-  public record ListStats(PodSandboxManager pods)
+  /** ListPodSandboxStats: figures of every READY pod matching the filter, as last sampled. */
+  public record ListStats(PodSandboxManager pods, StatsCollector stats)
       implements UnaryRpc<ListPodSandboxStatsRequest, ListPodSandboxStatsResponse> {
     @Override
     public ListPodSandboxStatsResponse call(ListPodSandboxStatsRequest request) {
@@ -148,7 +149,7 @@ public final class PodRpcs {
           continue;
         }
         try {
-          b.addStats(PodProtos.stats(p, pods.stats(p.id())));
+          b.addStats(PodProtos.stats(p, stats.pod(p)));
         } catch (NotFoundException gone) {
           // removed meanwhile
         }

@@ -4,6 +4,7 @@ import dev.jcri.cri.v1.RuntimeServiceGrpc;
 import dev.jcri.sandbox.PodTeardown;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.pod.PodSandboxManager;
+import dev.jcri.sandbox.stats.StatsCollector;
 import dev.jcri.server.stream.StreamServer;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
@@ -17,13 +18,14 @@ public final class RuntimeServiceImpl implements BindableService {
   private final ServerServiceDefinition definition;
 
   public RuntimeServiceImpl(VersionRpc version, StatusRpc status, UpdateRuntimeConfigRpc updateRuntimeConfig,
-      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, String mountpoint,
+      RuntimeConfigRpc runtimeConfig, PodSandboxManager pods, ContainerManager containers, StatsCollector stats,
+      String mountpoint,
       StreamServer streams) {
     PodTeardown teardown = new PodTeardown(pods, containers);
     PodRpcs.ListPods listPods = new PodRpcs.ListPods(pods);
-    PodRpcs.ListStats listPodStats = new PodRpcs.ListStats(pods);
+    PodRpcs.ListStats listPodStats = new PodRpcs.ListStats(pods, stats);
     ContainerRpcs.ListAll listContainers = new ContainerRpcs.ListAll(containers);
-    ContainerRpcs.ListStats listContainerStats = new ContainerRpcs.ListStats(containers, mountpoint);
+    ContainerRpcs.ListStats listContainerStats = new ContainerRpcs.ListStats(containers, stats, mountpoint);
     MetricsRpcs.PodMetrics podMetrics = new MetricsRpcs.PodMetrics(pods, containers);
     this.definition = new ServiceTable(RuntimeServiceGrpc.getServiceDescriptor())
         .unary(RuntimeServiceGrpc.getVersionMethod(), version)

@@ -154,9 +154,8 @@ final class BenchedRuntime implements AutoCloseable {
         process.destroyForcibly().waitFor();
       }
       run(List.of("ip", "link", "del", bridge));
-      if (name.equals("containerd")) {
-        removeEmptyCgroups("k8s.io");
-      }
+      // Each leaves the (empty) parent of its pods' cgroups in every hierarchy when it stops.
+      removeEmptyCgroups(name.equals("containerd") ? "k8s.io" : "jcri");
     } catch (IOException e) {
       System.out.println("could not remove bridge " + bridge + ": " + e.getMessage());
     } catch (InterruptedException e) {
@@ -164,7 +163,7 @@ final class BenchedRuntime implements AutoCloseable {
     }
   }
 
-  /** containerd leaves its (empty) namespace cgroup in every hierarchy when it stops: the bench removes it. */
+  /** A runtime leaves its pods' (empty) parent cgroup in every hierarchy when it stops: the bench removes it. */
   private static void removeEmptyCgroups(String name) throws IOException {
     List<Path> roots = new java.util.ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
     try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {

@@ -32,6 +32,10 @@ final class Samples {
     return quantile(0.9);
   }
 
+  synchronized double p99() {
+    return quantile(0.99);
+  }
+
   synchronized double max() {
     return values.isEmpty() ? Double.NaN : Collections.max(values);
   }

@@ -48,13 +48,24 @@ final class Scenarios {
   private static final NamespaceOption KUBELET_NAMESPACES = NamespaceOption.newBuilder()
       .setNetwork(NamespaceMode.POD).setIpc(NamespaceMode.POD).setPid(NamespaceMode.CONTAINER).build();
 
+  /**
+   * What kubelet sends for a pod with shareProcessNamespace: true (crictl's default too): one PID namespace for
+   * the pod, which its infra process holds.
+   */
+  private static final NamespaceOption SHARED_PID_NAMESPACES = KUBELET_NAMESPACES.toBuilder()
+      .setPid(NamespaceMode.POD).build();
+
   PodSandboxConfig pod() {
+    return pod(false);
+  }
+
+  PodSandboxConfig pod(boolean sharedPid) {
     String name = rt.name + "-p" + n.incrementAndGet();
     return PodSandboxConfig.newBuilder()
         .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("bench").setUid("uid-" + name))
         .setHostname(name).setLogDirectory(logs.resolve(name).toString())
         .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
-            .setNamespaceOptions(KUBELET_NAMESPACES))).build();
+            .setNamespaceOptions(sharedPid ? SHARED_PID_NAMESPACES : KUBELET_NAMESPACES))).build();
   }
 
   String runPod(PodSandboxConfig config) {
@@ -68,7 +79,8 @@ final class Scenarios {
             .setMetadata(ContainerMetadata.newBuilder().setName("c" + n.incrementAndGet()))
             .setImage(ImageSpec.newBuilder().setImage(image)).addCommand("/bin/sleep").addCommand("3600")
             .setLogPath("c.log").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(
-                LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(KUBELET_NAMESPACES)))).build())
+                LinuxContainerSecurityContext.newBuilder().setNamespaceOptions(
+                    config.getLinux().getSecurityContext().getNamespaceOptions())))).build())
         .getContainerId();
     rt.client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
     return id;
@@ -87,8 +99,12 @@ final class Scenarios {
 
   /** RunPodSandbox, one after another; each pod removed before the next (untimed). */
   void podRuns(int count, Samples s) throws Exception {
+    podRuns(count, false, s);
+  }
+
+  void podRuns(int count, boolean sharedPid, Samples s) throws Exception {
     for (int i = 0; i < count; i++) {
-      PodSandboxConfig c = pod();
+      PodSandboxConfig c = pod(sharedPid);
       s.time(() -> runPod(c));
       removeAllPods();
     }
@@ -96,7 +112,11 @@ final class Scenarios {
 
   /** CreateContainer + StartContainer in one pod, one after another. */
   void createStarts(int count, Samples s) throws Exception {
-    PodSandboxConfig c = pod();
+    createStarts(count, false, s);
+  }
+
+  void createStarts(int count, boolean sharedPid, Samples s) throws Exception {
+    PodSandboxConfig c = pod(sharedPid);
     String pod = runPod(c);
     for (int i = 0; i < count; i++) {
       s.time(() -> createAndStart(pod, c));

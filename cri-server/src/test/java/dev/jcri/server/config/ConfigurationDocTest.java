@@ -30,7 +30,7 @@ class ConfigurationDocTest {
   void everyKeyOfTheDefaults_hasARowWithWords() {
     String doc = ConfigRenderer.markdown(JcriConfig.defaults());
     List<String> keys = new ArrayList<>();
-    leaves(ConfigLoader.TOML.valueToTree(JcriConfig.defaults()), "", keys);
+    leaves(RecordTrees.toTree(JcriConfig.defaults()), "", keys);
     for (String key : keys) {
       String row = doc.lines().filter(l -> l.startsWith("| `" + key + "` |")).findFirst().orElse("");
       assertTrue(!row.isEmpty() && !row.endsWith("|  |"), key + " has no row with words:\n" + row);

@@ -204,6 +204,13 @@ class ContainerIT {
 
     var stats = client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build());
     assertTrue(stats.getStats().getMemory().getWorkingSetBytes().getValue() > 0);
+    // kubelet's ListContainerStats answers from the last sample (each figure stamped with its time; the first
+    // call measures a container that has none); ContainerStats measures now.
+    long listed = listedCpuTimestamp(id);
+    assertTrue(listed > 0);
+    assertEquals(listed, listedCpuTimestamp(id), "the second list gives the same sample");
+    assertTrue(client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build())
+        .getStats().getCpu().getTimestamp() > listed, "ContainerStats measures afresh");
     // cgroup v2 has pressure stall figures and swap per cgroup, which the CRI carries; v1 has neither.
     var figures = stats.getStats();
     assertEquals(NodeCgroups.unified(), figures.getCpu().hasPsi() && figures.getMemory().hasPsi()
@@ -218,6 +225,12 @@ class ContainerIT {
     client.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
     assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> status(id)).getStatus()
         .getCode());
+  }
+
+  private static long listedCpuTimestamp(String id) {
+    return client.runtime().listContainerStats(dev.jcri.cri.v1.ListContainerStatsRequest.newBuilder()
+        .setFilter(dev.jcri.cri.v1.ContainerStatsFilter.newBuilder().setId(id)).build())
+        .getStats(0).getCpu().getTimestamp();
   }
 
   @Test
