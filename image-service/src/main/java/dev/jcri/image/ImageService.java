@@ -131,7 +131,11 @@ public final class ImageService {
 
   /** Pulls {@code reference} and returns its record; concurrent pulls of the same reference share one. */
   public ImageRecord pull(String reference, Credentials creds) {
-    return puller.pull(reference, creds);
+    try {
+      return puller.pull(reference, creds);
+    } finally {
+      usage.changed();
+    }
   }
 
   // ---- reading ----
@@ -206,6 +210,7 @@ public final class ImageService {
         }
       }
       if (removedSnapshots + removedBlobs > 0) {
+        usage.changed();
         LOG.info("collected unused image content", "snapshots", removedSnapshots, "blobs", removedBlobs);
       }
     }

@@ -18,6 +18,7 @@ final class SnapshotUsage {
   private final Path dir;
   private volatile ImageService.Usage cached;
   private volatile long cachedAt;
+  private long generation;
   private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
   SnapshotUsage(Path dir) {
@@ -25,8 +26,8 @@ final class SnapshotUsage {
   }
 
   /**
-   * The usage: measured on the first call; after that the last figure (stamped with its time) at once, and
-   * when it is older than 5 s a new walk in the background for the next caller.
+   * The usage: measured on the first call and the first after a change; after that the last figure (stamped
+   * with its time) at once, and when it is older than 5 s a new walk in the background for the next caller.
    */
   ImageService.Usage get() {
     ImageService.Usage u = cached;
@@ -45,10 +46,26 @@ final class SnapshotUsage {
     return u;
   }
 
+  /** The snapshots changed (a pull, a collection): the next call measures again before it answers. */
+  void changed() {
+    synchronized (this) {
+      generation++;
+      cached = null;
+    }
+  }
+
   private ImageService.Usage refresh() {
+    long g;
+    synchronized (this) {
+      g = generation;
+    }
     ImageService.Usage u = measure();
-    cached = u;
-    cachedAt = System.nanoTime();
+    synchronized (this) {
+      if (g == generation) { // a walk that began before a change does not stand for after it
+        cached = u;
+        cachedAt = System.nanoTime();
+      }
+    }
     return u;
   }
 

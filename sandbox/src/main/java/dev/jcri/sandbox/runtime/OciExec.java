@@ -17,11 +17,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -216,14 +219,37 @@ final class OciExec {
   }
 
   /**
+   * The process section of each bundle's spec, kept while its config.json is unchanged: a probe's ExecSync every
+   * few seconds otherwise parses the whole spec (its seccomp profile alone is tens of KiB) each time.
+   */
+  private record ProcessTemplate(long modified, long size, ObjectNode process) {}
+
+  private static final Map<Path, ProcessTemplate> TEMPLATES = new ConcurrentHashMap<>();
+  private static final int MAX_TEMPLATES = 1024;
+
+  private static ObjectNode processTemplate(Path bundle) throws IOException {
+    Path config = bundle.resolve("config.json");
+    var attrs = Files.readAttributes(config, BasicFileAttributes.class);
+    long modified = attrs.lastModifiedTime().toMillis();
+    ProcessTemplate t = TEMPLATES.get(bundle);
+    if (t == null || t.modified() != modified || t.size() != attrs.size()) {
+      JsonNode spec = JSON.readTree(config.toFile());
+      t = new ProcessTemplate(modified, attrs.size(), (ObjectNode) spec.path("process"));
+      if (TEMPLATES.size() >= MAX_TEMPLATES) {
+        TEMPLATES.clear(); // bundles of removed containers; the live ones come back at their next exec
+      }
+      TEMPLATES.put(bundle, t);
+    }
+    return t.process().deepCopy();
+  }
+
+  /**
    * The container's own process (user, groups, env, cwd, capabilities, no_new_privs) with other args, as
    * exec'd processes get it in containerd, written to a file for {@code exec --process}.
    */
   private static Path processFor(Path bundle, List<String> command, TerminalSize terminal) {
     try {
-      JsonNode config = JSON.readTree(bundle.resolve("config.json").toFile());
-      ObjectNode process = (ObjectNode)
-          config.path("process").deepCopy();
+      ObjectNode process = processTemplate(bundle);
       process.set("args", JSON.valueToTree(command));
       process.put("terminal", terminal != null);
       if (terminal != null && terminal.valid()) {
