@@ -258,6 +258,8 @@ public final class Bench {
       }
     } finally {
       registry.close();
+      Thread.sleep(2000);
+      BenchedRuntime.removeEmptyCgroups("jcri");
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String md = Report.markdown(lines, notes);

@@ -154,8 +154,9 @@ final class BenchedRuntime implements AutoCloseable {
         process.destroyForcibly().waitFor();
       }
       run(List.of("ip", "link", "del", bridge));
-      // Each leaves the (empty) parent of its pods' cgroups in every hierarchy when it stops.
-      removeEmptyCgroups(name.equals("containerd") ? "k8s.io" : "jcri");
+      if (name.equals("containerd")) {
+        removeEmptyCgroups("k8s.io");
+      }
     } catch (IOException e) {
       System.out.println("could not remove bridge " + bridge + ": " + e.getMessage());
     } catch (InterruptedException e) {
@@ -163,8 +164,12 @@ final class BenchedRuntime implements AutoCloseable {
     }
   }
 
-  /** A runtime leaves its pods' (empty) parent cgroup in every hierarchy when it stops: the bench removes it. */
-  private static void removeEmptyCgroups(String name) throws IOException {
+  /**
+   * A runtime leaves its pods' (empty) parent cgroup in every hierarchy when it stops: containerd's is removed
+   * as it stops, jcri's once the bench is over (jcri is started again on the same state in between, and the
+   * last pods' processes may still be dying when it stops).
+   */
+  static void removeEmptyCgroups(String name) throws IOException {
     List<Path> roots = new java.util.ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
     try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
       roots.addAll(hierarchies.filter(Files::isDirectory).toList());

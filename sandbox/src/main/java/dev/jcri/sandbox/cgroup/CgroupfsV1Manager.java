@@ -44,8 +44,13 @@ final class CgroupfsV1Manager implements CgroupManager {
     return memory != null && Files.exists(memory.resolve("memory.memsw.limit_in_bytes"));
   }
 
+  /**
+   * Pods started side by side share their parent cgroup: made once (with its cpuset copied from its own parent
+   * before any child is made), never taken by another pod's undo or removal while a child goes in. One lock
+   * for making and removing: each is a few system calls.
+   */
   @Override
-  public List<String> create(String path) {
+  public synchronized List<String> create(String path) {
     String rel = CgroupFiles.clean(path);
     List<String> created = new ArrayList<>();
     String[] parts = rel.split("/");
@@ -120,7 +125,7 @@ final class CgroupfsV1Manager implements CgroupManager {
   }
 
   @Override
-  public void remove(List<String> created) {
+  public synchronized void remove(List<String> created) {
     CgroupFiles.removeCreated(created, rel -> hierarchies.stream().map(h -> h.resolve(rel)).toList());
   }
 

@@ -24,8 +24,9 @@ final class CgroupfsV2Manager implements CgroupManager {
     this.root = root;
   }
 
+  /** Made and removed under one lock: pods started side by side share their parent (see the v1 manager). */
   @Override
-  public List<String> create(String path) {
+  public synchronized List<String> create(String path) {
     String rel = CgroupFiles.clean(path);
     List<String> created = new ArrayList<>();
     Path at = root;
@@ -113,7 +114,7 @@ final class CgroupfsV2Manager implements CgroupManager {
   }
 
   @Override
-  public void remove(List<String> created) {
+  public synchronized void remove(List<String> created) {
     CgroupFiles.removeCreated(created, rel -> List.of(root.resolve(rel)));
   }
 

@@ -44,6 +44,55 @@ class CgroupManagerTest {
     assertFalse(m.exists(p));
   }
 
+  /**
+   * Pods started side by side under a parent that does not exist yet (the default parent after a node's boot):
+   * each gets its cgroup, none fails on another's making of the parent, and the parent is there for all.
+   */
+  @Test
+  void podsStartedTogether_underANewParent_allGetTheirCgroups() throws Exception {
+    CgroupManager m = CgroupManager.forHost(CgroupLayout.ofHost());
+    for (int round = 0; round < 25; round++) {
+      startTogether(m);
+    }
+  }
+
+  private static void startTogether(CgroupManager m) throws Exception {
+    String parent = "/jcri-test-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+    List<java.util.concurrent.Future<List<String>>> made = new java.util.ArrayList<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    try {
+      for (int i = 0; i < 8; i++) {
+        String pod = parent + "/pod-" + i;
+        made.add(pool.submit(() -> {
+          go.await();
+          return m.create(pod);
+        }));
+      }
+      go.countDown();
+      int parents = 0;
+      for (int i = 0; i < 8; i++) {
+        List<String> created = made.get(i).get();
+        parents += created.contains(parent) ? 1 : 0;
+        assertTrue(m.exists(parent + "/pod-" + i));
+      }
+      assertEquals(1, parents, "one pod made the parent, and only it records it");
+    } finally {
+      pool.shutdown();
+      for (var f : made) {
+        try {
+          List<String> created = new java.util.ArrayList<>(f.get());
+          created.remove(parent);
+          m.remove(created);
+        } catch (java.util.concurrent.ExecutionException e) {
+          // failed to make: nothing to remove
+        }
+      }
+      m.remove(List.of(parent));
+    }
+    assertFalse(m.exists(parent));
+  }
+
   @Test
   void v2_onTheRealCgroup2Mount_createAndRemove() {
     CgroupLayout layout = CgroupLayout.ofHost();
