@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** Bytes and inodes under the snapshot directory, for ImageFsInfo; measured at most every few seconds. */
 final class SnapshotUsage {
@@ -18,55 +20,76 @@ final class SnapshotUsage {
   private final Path dir;
   private volatile ImageService.Usage cached;
   private volatile long cachedAt;
+  /** Guarded by this: bumped by every change, so a walk begun before one never stands for after it. */
   private long generation;
-  private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Guarded by this: the walk running now, if any. */
+  private CompletableFuture<ImageService.Usage> pending;
 
   SnapshotUsage(Path dir) {
     this.dir = dir;
   }
 
   /**
-   * The usage: measured on the first call and the first after a change; after that the last figure (stamped
-   * with its time) at once, and when it is older than 5 s a new walk in the background for the next caller.
+   * The usage: the last figure (stamped with its time) at once, with a new walk in the background once it is 5 s
+   * old; with no figure (the first call, or after a change) the walk's result, which a change starts at once, so
+   * kubelet's next call seldom waits.
    */
   ImageService.Usage get() {
     ImageService.Usage u = cached;
-    if (u == null) {
-      return refresh();
+    if (u != null) {
+      if (System.nanoTime() - cachedAt >= CACHE_NANOS) {
+        walk();
+      }
+      return u;
     }
-    if (System.nanoTime() - cachedAt >= CACHE_NANOS && refreshing.compareAndSet(false, true)) {
-      Thread.ofVirtual().name("snapshot-usage").start(() -> {
-        try {
-          refresh();
-        } finally {
-          refreshing.set(false);
-        }
-      });
+    try {
+      return walk().join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
-    return u;
   }
 
-  /** The snapshots changed (a pull, a collection): the next call measures again before it answers. */
+  /** The snapshots changed (a pull, a collection): the figure is dropped and measured again now. */
   void changed() {
     synchronized (this) {
       generation++;
       cached = null;
+      pending = null;
     }
+    walk();
   }
 
-  private ImageService.Usage refresh() {
-    long g;
-    synchronized (this) {
-      g = generation;
+  /** The walk running now, or a new one. */
+  private synchronized CompletableFuture<ImageService.Usage> walk() {
+    if (pending != null) {
+      return pending;
     }
-    ImageService.Usage u = measure();
-    synchronized (this) {
-      if (g == generation) { // a walk that began before a change does not stand for after it
-        cached = u;
-        cachedAt = System.nanoTime();
+    long g = generation;
+    CompletableFuture<ImageService.Usage> f = new CompletableFuture<>();
+    pending = f;
+    Thread.ofVirtual().name("snapshot-usage").start(() -> {
+      try {
+        ImageService.Usage u = measure();
+        synchronized (this) {
+          if (g == generation) {
+            cached = u;
+            cachedAt = System.nanoTime();
+          }
+          if (pending == f) {
+            pending = null;
+          }
+        }
+        f.complete(u);
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          if (pending == f) {
+            pending = null;
+          }
+        }
+        f.completeExceptionally(e);
       }
-    }
-    return u;
+    });
+    return f;
   }
 
   private ImageService.Usage measure() {
