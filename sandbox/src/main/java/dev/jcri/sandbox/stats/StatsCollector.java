@@ -1,7 +1,6 @@
 package dev.jcri.sandbox.stats;
 
 import dev.jcri.common.Log;
-import dev.jcri.common.NotFoundException;
 import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.container.ContainerManager;
 import dev.jcri.sandbox.container.ContainerRecord;
@@ -79,7 +78,8 @@ public final class StatsCollector implements AutoCloseable {
         }
         try {
           byContainer.put(r.id(), measure(r));
-        } catch (NotFoundException | java.io.UncheckedIOException gone) {
+        } catch (RuntimeException gone) {
+          // removed or stopped meanwhile (or its cgroup unreadable): a call measures it, or says why
           byContainer.remove(r.id());
         }
       }
@@ -95,7 +95,7 @@ public final class StatsCollector implements AutoCloseable {
         }
         try {
           byPod.put(p.id(), new PodFigures(pods.stats(p.id()), System.nanoTime()));
-        } catch (NotFoundException | java.io.UncheckedIOException gone) {
+        } catch (RuntimeException gone) {
           byPod.remove(p.id());
         }
       }
