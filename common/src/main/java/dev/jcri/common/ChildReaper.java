@@ -122,25 +122,13 @@ public final class ChildReaper implements AutoCloseable {
   }
 
   private static boolean isChild(int pid) {
-    String stat = stat(pid);
-    if (stat == null) {
-      return false;
-    }
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Integer.parseInt(f[1]) == ProcessHandle.current().pid();
+    ProcStat stat = ProcStat.of(pid);
+    return stat != null && stat.parent() == ProcessHandle.current().pid();
   }
 
   private static boolean isZombie(int pid) {
-    String stat = stat(pid);
-    return stat != null && stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-  }
-
-  private static String stat(int pid) {
-    try {
-      return Files.readString(Path.of("/proc/" + pid + "/stat"));
-    } catch (IOException e) {
-      return null;
-    }
+    ProcStat stat = ProcStat.of(pid);
+    return stat != null && stat.state() == 'Z';
   }
 
   @Override

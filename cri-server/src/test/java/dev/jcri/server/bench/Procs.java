@@ -51,26 +51,14 @@ final class Procs {
    * gone.
    */
   static double cpuSeconds(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // After the comm: state is field 0, utime 11, stime 12, cutime 13, cstime 14 (clock ticks, 100 a second).
-      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-      return ticks / 100.0;
-    } catch (IOException | RuntimeException gone) {
-      return 0;
-    }
+    dev.jcri.common.ProcStat stat = dev.jcri.common.ProcStat.of(pid);
+    return stat == null ? 0 : stat.cpuSeconds() + stat.childrenCpuSeconds();
   }
 
   /** CPU seconds of the children a process reaped (cutime + cstime): helpers it ran and waited for. */
   static double childrenCpuSeconds(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
-    } catch (IOException | RuntimeException gone) {
-      return 0;
-    }
+    dev.jcri.common.ProcStat stat = dev.jcri.common.ProcStat.of(pid);
+    return stat == null ? 0 : stat.childrenCpuSeconds();
   }
 
   /** Sum of VmRSS (MiB) and count of the processes {@code which} accepts. */

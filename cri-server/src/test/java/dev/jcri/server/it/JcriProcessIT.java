@@ -82,9 +82,7 @@ class JcriProcessIT {
               .setPodSandboxId(id).setVerbose(true).build()).getInfoOrThrow("info");
           int pid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(info).path("pid").asInt();
           assertTrue(pid > 0, info);
-          String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-          assertTrue(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]
-              .equals(Long.toString(jcri.process().pid())), "catatonit's parent is jcri: " + stat);
+          assertEquals(jcri.process().pid(), dev.jcri.common.ProcStat.of(pid).parent(), "catatonit's parent is jcri");
           client.runtime().stopPodSandbox(dev.jcri.cri.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(id)
               .build());
           assertFalse(Files.exists(Path.of("/proc/" + pid)), "reaped by the time StopPodSandbox returns");

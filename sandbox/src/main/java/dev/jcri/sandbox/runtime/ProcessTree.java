@@ -2,8 +2,8 @@ package dev.jcri.sandbox.runtime;
 
 import com.sun.jna.LastErrorException;
 import dev.jcri.common.Libc;
+import dev.jcri.common.ProcStat;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,12 +123,9 @@ final class ProcessTree {
     Map<Integer, Integer> out = new HashMap<>();
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path p : procs) {
-        try {
-          String stat = new String(Files.readAllBytes(p.resolve("stat")), StandardCharsets.ISO_8859_1);
-          String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          out.put(Integer.parseInt(p.getFileName().toString()), Integer.parseInt(rest[1]));
-        } catch (IOException | RuntimeException gone) {
-          // exited while listed
+        ProcStat stat = ProcStat.of(p.getFileName().toString());
+        if (stat != null) { // else exited while listed
+          out.put(Integer.parseInt(p.getFileName().toString()), (int) stat.parent());
         }
       }
     } catch (IOException e) {
