@@ -163,7 +163,13 @@ public final class JcriDaemon implements AutoCloseable {
       guard.restrictSocket();
       stats.start();
       // The first ImageFsInfo walks the snapshots; kubelet's first call then finds the figure made.
-      Thread.ofVirtual().name("image-usage").start(images::usage);
+      Thread.ofVirtual().name("image-usage").start(() -> {
+        try {
+          images.usage();
+        } catch (RuntimeException e) {
+          LOG.warn("measuring the image store failed; ImageFsInfo will say why", "error", e.getMessage());
+        }
+      });
       return new JcriDaemon(guard, server, streams, containers, runtimes, metrics, stats, systemd);
     } catch (IOException | RuntimeException e) {
       if (runtimes != null) {

@@ -31,6 +31,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,7 +61,8 @@ public final class TrainCommand {
         failed += call(out, "ListImages", () -> images.listImages(ListImagesRequest.getDefaultInstance()));
         for (NamespaceMode network : new NamespaceMode[] {NamespaceMode.POD, NamespaceMode.NODE}) {
           for (NamespaceMode pid : new NamespaceMode[] {NamespaceMode.CONTAINER, NamespaceMode.POD}) {
-            String name = "aot-train-" + round + "-" + network.name().toLowerCase() + "-" + pid.name().toLowerCase();
+            String name = "aot-train-" + round + "-" + network.name().toLowerCase(Locale.ROOT) + "-"
+                + pid.name().toLowerCase(Locale.ROOT);
             PodSandboxConfig config = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("jcri-aot-train")
                     .setUid("uid-" + name))
