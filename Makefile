@@ -25,7 +25,7 @@ TEST_DEBS := docker-registry busybox-static apache2-utils openssl
 # What `make bench` compares against and draws with.
 BENCH_DEBS := containerd gnuplot-nox
 
-.PHONY: build run test fuzz bench install clean deps test-deps docs node-vm test-systemd test-cgroup2 dist test-dist
+.PHONY: build run test fuzz bench install clean deps test-deps docs node-vm test-systemd test-cgroup2 critest-node dist test-dist
 
 build: deps $(JAR) $(AOT)
 
@@ -113,6 +113,20 @@ test-systemd: deps test-deps node-vm
 test-cgroup2: deps test-deps node-vm
 	$(MVN) -q -DskipTests install
 	bash .ci/node-vm/test.sh $(NODE_VM) cgroup2 'PodSandboxIT,ContainerIT'
+
+# critest (cri-tools' CRI validation suite) against jcri on the test node, once per cgroup driver (systemd, then
+# cgroupfs, both on cgroup v2). CRITEST and CRICTL name cri-tools binaries (built from kubernetes-sigs/cri-tools,
+# which vendors its modules: see CONFORMANCE's README); CONFORMANCE is the kit that builds stand-ins of every image
+# critest pulls and pushes them to a registry whose data the node serves. CRITEST_FOCUS narrows the specs.
+CONFORMANCE ?= ../shared/conformance
+CRITEST ?= $(shell command -v critest)
+CRICTL ?= $(shell command -v crictl)
+CRITEST_FOCUS ?=
+critest-node: deps node-vm
+	@[ -x "$(CRITEST)" ] && [ -x "$(CRICTL)" ] || { echo "set CRITEST and CRICTL to cri-tools binaries" >&2; exit 1; }
+	$(MVN) -q -DskipTests install
+	bash $(CONFORMANCE)/images.sh && bash $(CONFORMANCE)/registry.sh start && bash $(CONFORMANCE)/registry.sh stop
+	bash .ci/node-vm/critest.sh $(NODE_VM) $(CRITEST) $(CRICTL) /var/lib/harness/registry/data '$(CRITEST_FOCUS)'
 
 install: deps build
 	install -d $(LIBDIR)/lib $(BINDIR) /etc/jcri/jcri.d

@@ -452,7 +452,7 @@ class ContainerIT {
 
   /** crun's own view of a container: "created", "running", "stopped". */
   private static String crunStatus(String id) throws Exception {
-    Process p = new ProcessBuilder("crun", "--root=/run/jcri/crun", "state", id).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("crun", "--root=" + paths.state().resolve("crun"), "state", id).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out).path("status").asText(out);
@@ -479,11 +479,12 @@ class ContainerIT {
         }
       }).filter(c -> c.startsWith("/usr/bin/conmon ") && c.contains(" -c " + id + " ")).findFirst().orElse("");
     }
-    // conmon runs the bundle's runtime wrapper (which keeps the node's /dev/null from the container), and the wrapper
-    // runs crun from the mount.
-    Path wrapper = paths.state().resolve("containers").resolve(id).resolve("runtime");
+    // conmon runs the handler's runtime wrapper (which keeps the node's /dev/null from the container) from a
+    // read-only mount of its own, executable on the noexec state directory; the wrapper runs crun from its mount.
+    Path wrapper = paths.state().resolve("runtimes").resolve("crun.conmon-runtime");
     assertTrue(conmon.contains(" -r " + wrapper + " "), "conmon runs the wrapper: " + conmon);
     assertTrue(Files.readString(wrapper).contains("exec '" + mountPoint + "' \"$@\""), Files.readString(wrapper));
+    assertTrue(MountTable.under(paths.state()).contains(wrapper.toString()), "the wrapper runs from its mount");
     assertEquals("created", crunStatus(id));
 
     client.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());

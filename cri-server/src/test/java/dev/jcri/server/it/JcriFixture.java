@@ -9,7 +9,10 @@ import dev.jcri.image.testing.RegistryPusher;
 import dev.jcri.image.testing.TestImage;
 import dev.jcri.server.JcriDaemon;
 import dev.jcri.server.config.ConfigLoader;
+import dev.jcri.common.Libc;
 import io.opentelemetry.api.OpenTelemetry;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,10 +67,29 @@ final class JcriFixture {
     String image = registry.host() + "/it/busybox:1";
     TestPaths paths = new TestPaths(dir.resolve("jcri"));
     PodNetworkFixture net = new PodNetworkFixture(paths.cniConfDir(), dir, "");
-    JcriDaemon daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(extraToml), "test"), OpenTelemetry.noop());
+    mountLikeRun(paths.state());
+    JcriDaemon daemon;
+    try {
+      daemon = JcriDaemon.start(ConfigLoader.fromToml(paths.toml(extraToml), "test"), OpenTelemetry.noop());
+    } catch (Exception | Error e) {
+      Libc.INSTANCE.umount2(paths.state().toString(), Libc.MNT_DETACH);
+      net.close();
+      registry.close();
+      throw e;
+    }
     CriSocket client = new CriSocket(paths.socket());
     client.images().pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(image)).build());
     return new JcriFixture(dir, registry, paths, net, daemon, client, image, extraToml);
+  }
+
+  /**
+   * jcri's state on a tmpfs mounted as systemd mounts /run, where the state is on real nodes: noexec, nosuid,
+   * nodev. Nothing jcri writes there may need to be executed from there. The sweep at close unmounts it.
+   */
+  static void mountLikeRun(Path state) throws IOException {
+    Files.createDirectories(state);
+    Libc.INSTANCE.mount("tmpfs", state.toString(), "tmpfs", Libc.MS_NOEXEC | Libc.MS_NOSUID | Libc.MS_NODEV,
+        "mode=0755");
   }
 
   /** What a test does while jcri is down. */

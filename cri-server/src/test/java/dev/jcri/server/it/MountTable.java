@@ -21,8 +21,14 @@ final class MountTable {
     return mountPoint.matches(".*/runtimes/[^/]+");
   }
 
-  /** The mounts under {@code dir} that a pod or container left: all but a running jcri's runtime binaries. */
+  /**
+   * The mounts under {@code dir} that a pod or container left: all but a running jcri's runtime binaries and the
+   * tmpfs JcriFixture keeps its state on (as /run is on a node).
+   */
   static List<String> leftUnder(Path dir) throws IOException {
-    return under(dir).stream().filter(m -> !isRuntimeBinary(m)).toList();
+    return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
+        .filter(f -> f[1].startsWith(dir.toString()))
+        .filter(f -> !isRuntimeBinary(f[1]) && !(f[2].equals("tmpfs") && f[1].endsWith("/jcri/run")))
+        .map(f -> f[1]).toList();
   }
 }

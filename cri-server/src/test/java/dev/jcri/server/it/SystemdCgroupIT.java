@@ -173,7 +173,8 @@ class SystemdCgroupIT {
       kubelet.startSlice(slice, List.of(new UnitProperty("Description", "kubelet's pod slice, as a test makes it")));
       try {
         var pc = w.podConfig(NamespaceMode.POD);
-        pc.setLinux(pc.getLinux().toBuilder().setCgroupParent(slice));
+        // as kubelet sends it with cgroupDriver: systemd: the slice's cgroup path (CgroupName.ToSystemd)
+        pc.setLinux(pc.getLinux().toBuilder().setCgroupParent(SystemdNames.slicePath(slice)));
         String pod = w.runPod(pc, "");
         String id = w.run(pod, pc, w.ctr("in-kubelets-slice", "/bin/sleep", "3600"));
         assertEquals(slice, property("jcri-ctr-" + id + ".scope", "Slice"));
@@ -182,6 +183,7 @@ class SystemdCgroupIT {
         assertEquals("active", systemctl("is-active", slice), "kubelet's slice stays kubelet's");
       } finally {
         kubelet.stop(slice);
+        kubelet.stop("jcritest.slice");
       }
     }
   }
@@ -206,5 +208,36 @@ class SystemdCgroupIT {
     fixture.restart(() -> { });
     assertEquals("active", systemctl("is-active", "jcri-ctr-" + id + ".scope"));
     assertEquals("ok", w.exec(id, "echo", "ok").getStdout().toStringUtf8().strip());
+  }
+
+  /**
+   * The bus going away under a running jcri (dbus killed; its socket starts it again at the next connection)
+   * and systemd re-executing itself: jcri connects again and pods and containers go on starting and stopping
+   * in their units, without a restart of jcri.
+   */
+  @Test
+  void busRestartAndSystemdReexec_jcriConnectsAgainWithoutARestart() throws Exception {
+    var pc = w.podConfig(NamespaceMode.CONTAINER);
+    String before = w.runPod(pc, "");
+    String survivor = w.run(before, pc, w.ctr("survivor", "/bin/sleep", "3600"));
+
+    assertEquals("", systemctl("kill", "-s", "KILL", "dbus.service"));
+    // Nothing restarts the bus but dbus.socket, at the next connection: jcri's own, connecting again.
+    var pc2 = w.podConfig(NamespaceMode.CONTAINER);
+    String afterBus = w.runPod(pc2, "");
+    String id = w.run(afterBus, pc2, w.ctr("after-bus", "/bin/sleep", "3600"));
+    assertEquals("active", systemctl("is-active", "jcri-pod" + afterBus + ".slice"));
+    assertEquals("active", systemctl("is-active", "jcri-ctr-" + id + ".scope"));
+
+    assertEquals("", systemctl("daemon-reexec"));
+    var pc3 = w.podConfig(NamespaceMode.CONTAINER);
+    String afterReexec = w.runPod(pc3, "");
+    String id2 = w.run(afterReexec, pc3, w.ctr("after-reexec", "/bin/sleep", "3600"));
+    assertEquals("active", systemctl("is-active", "jcri-ctr-" + id2 + ".scope"));
+
+    // what was made before either is still stopped and removed through systemd
+    fixture.client.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(before).build());
+    assertFalse(systemctl("is-active", "jcri-ctr-" + survivor + ".scope").equals("active"));
+    assertFalse(systemctl("is-active", "jcri-pod" + before + ".slice").equals("active"));
   }
 }

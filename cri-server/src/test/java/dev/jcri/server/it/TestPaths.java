@@ -47,6 +47,9 @@ public record TestPaths(Path dir) {
         + "cdi_spec_dirs = [\"" + cdiDir() + "\"]\n"
         + (extra.contains("[registry]\n") ? extra.replace("[registry]\n", "[registry]\n" + registryLine())
             : extra + "\n[registry]\n" + registryLine()) + "\n"
-        + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\ndefault_network = false\n";
+        + "[cni]\nconf_dir = \"" + cniConfDir() + "\"\ndefault_network = false\n"
+        // the runtimes' own state too: a jcri the node runs keeps its containers in /run/jcri/{crun,runc}
+        + (extra.contains("[runtimes.") ? "" : "[runtimes.crun]\nroot = \"" + state().resolve("crun") + "\"\n"
+            + "[runtimes.runc]\nroot = \"" + state().resolve("runc") + "\"\n");
   }
 }

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -23,12 +24,15 @@ final class NoDevNull {
   private NoDevNull() {}
 
   /**
-   * The runtime for conmon to run: a wrapper in the bundle that replaces a /dev/null stdin by an empty pipe (end of
-   * file at once, as /dev/null gives) and runs {@code runtime} with the same arguments.
+   * The runtime for conmon to run: a wrapper that replaces a /dev/null stdin by an empty pipe (end of file at once,
+   * as /dev/null gives) and runs {@code runtime} with the same arguments. One per handler, written beside the
+   * runtime's own mount in {@code dir} and executed through a read-only bind mount of itself: jcri's state is
+   * under /run, which systemd mounts noexec, where a script could not run (conmon refuses a runtime it cannot
+   * execute); a bind mount has flags of its own.
    */
-  static Path runtimeFor(Path bundle, String runtime) {
-    Path wrapper = bundle.resolve("runtime");
-    String script = "#!/bin/sh\n"
+  static ReadOnlyBinary wrapper(Path dir, String handler, String runtime) {
+    Path script = dir.resolve(handler + ".conmon-runtime.sh");
+    String text = "#!/bin/sh\n"
         + "# Written by jcri: the container gets an empty pipe where conmon would give it the node's /dev/null.\n"
         + "if [ \"$(readlink /proc/self/fd/0)\" = /dev/null ]; then\n"
         + "  : | " + quote(runtime) + " \"$@\"\n"
@@ -36,12 +40,15 @@ final class NoDevNull {
         + "fi\n"
         + "exec " + quote(runtime) + " \"$@\"\n";
     try {
-      Files.writeString(wrapper, script);
-      Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwx------"));
+      Files.createDirectories(dir);
+      Path tmp = dir.resolve(script.getFileName() + ".new");
+      Files.writeString(tmp, text);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+      Files.move(tmp, script, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("writing " + wrapper, e);
+      throw new UncheckedIOException("writing " + script, e);
     }
-    return wrapper;
+    return ReadOnlyBinary.bind(script, dir.resolve(handler + ".conmon-runtime"));
   }
 
   private static String quote(String s) {

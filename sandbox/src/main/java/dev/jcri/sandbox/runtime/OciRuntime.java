@@ -50,6 +50,9 @@ public final class OciRuntime implements ContainerRuntime {
   private final OciExec exec;
   /** Whether the runtime is crun (started through its exec FIFO); learnt at the first start. */
   private volatile Boolean crun;
+  /** Guarded by this: what conmon runs (NoDevNull's wrapper), and the runtime path it was written for. */
+  private ReadOnlyBinary conmonRuntime;
+  private String conmonRuntimeFor;
 
   public OciRuntime(String handler, ReadOnlyBinary binary, RuntimeOptions options, Path conmon) {
     this.handler = handler;
@@ -59,10 +62,27 @@ public final class OciRuntime implements ContainerRuntime {
     this.exec = new OciExec(handler, binary, options);
   }
 
-  /** Removes the runtime's read-only mount. */
+  /** Removes the runtime's read-only mount and its wrapper's. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (conmonRuntime != null) {
+      conmonRuntime.close();
+      conmonRuntime = null;
+    }
     binary.close();
+  }
+
+  /** The wrapper conmon runs the runtime through, written again when the runtime's path to run changed. */
+  private synchronized String conmonRuntime() {
+    String runtime = binary();
+    if (conmonRuntime == null || !runtime.equals(conmonRuntimeFor)) {
+      if (conmonRuntime != null) {
+        conmonRuntime.close();
+      }
+      conmonRuntime = NoDevNull.wrapper(binary.mountPoint().getParent(), handler, runtime);
+      conmonRuntimeFor = runtime;
+    }
+    return conmonRuntime.path().toString();
   }
 
   /** The runtime executable to run now (its read-only mount when there is one). */
@@ -91,7 +111,7 @@ public final class OciRuntime implements ContainerRuntime {
       throw new FailedPreconditionException("making the conmon sync pipe " + fifo + ": " + e.getMessage(), e);
     }
     List<String> cmd = new ArrayList<>(List.of(conmon.toString(),
-        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", NoDevNull.runtimeFor(r.bundle(), binary()).toString(), "-b", r.bundle().toString(),
+        "--api-version", "1", "-c", r.id(), "-u", r.id(), "-r", conmonRuntime(), "-b", r.bundle().toString(),
         "-p", r.bundle().resolve("pidfile").toString(), "-n", r.name(),
         "--exit-dir", r.exitDir().toString(), "-l", "k8s-file:" + r.logPath(), "--log-level", "error",
         "--socket-dir-path", r.attachDir().toString(), "-P", r.bundle().resolve("conmon.pid").toString(),

@@ -61,6 +61,11 @@ public final class ReadOnlyBinary implements AutoCloseable {
     return bound == null ? binary : mountPoint;
   }
 
+  /** Where the read-only mount is (or would be). */
+  public Path mountPoint() {
+    return mountPoint;
+  }
+
   /** Whether the binary is executed from the read-only mount. */
   public synchronized boolean isBound() {
     return bound != null;

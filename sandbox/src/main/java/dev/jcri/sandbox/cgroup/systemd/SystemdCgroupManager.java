@@ -27,7 +27,7 @@ public final class SystemdCgroupManager implements CgroupManager {
 
   @Override
   public String podCgroup(String parent, String podId) {
-    return parent.isEmpty() ? OWN_SLICE_PREFIX + podId + ".slice" : SystemdNames.checkSlice(parent);
+    return parent.isEmpty() ? OWN_SLICE_PREFIX + podId + ".slice" : SystemdNames.podSlice(parent);
   }
 
   @Override

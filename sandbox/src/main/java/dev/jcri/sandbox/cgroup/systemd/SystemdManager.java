@@ -29,6 +29,14 @@ public interface SystemdManager extends DBusInterface {
   @DBusMemberName("ResetFailedUnit")
   void resetFailedUnit(String name);
 
+  /** GetJob(in u id, out o job): fails with org.freedesktop.systemd1.NoSuchJob once the job has ended. */
+  @DBusMemberName("GetJob")
+  DBusPath getJob(UInt32 id);
+
+  /** GetUnit(in s name, out o unit): fails with org.freedesktop.systemd1.NoSuchUnit for a unit not loaded. */
+  @DBusMemberName("GetUnit")
+  DBusPath getUnit(String name);
+
   /** Asks systemd to send its signals (JobRemoved among them) to this client. */
   @DBusMemberName("Subscribe")
   void subscribe();

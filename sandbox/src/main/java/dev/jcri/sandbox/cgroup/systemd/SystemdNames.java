@@ -34,11 +34,38 @@ public final class SystemdNames {
     return name;
   }
 
+  /**
+   * The slice a pod's cgroup parent names: the slice's name, or the path of its cgroup as kubelet sends it with
+   * cgroupDriver: systemd ({@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid>.slice},
+   * kubelet's CgroupName.ToSystemd) and critest ({@code /test.slice}). A path is taken only where the slice it
+   * ends in lives, so a pod never lands somewhere other than the path says.
+   */
+  public static String podSlice(String parent) {
+    if (!parent.startsWith("/")) {
+      return checkSlice(parent);
+    }
+    String slice = parent.substring(parent.lastIndexOf('/') + 1);
+    try {
+      checkSlice(slice);
+    } catch (InvalidArgumentException e) {
+      throw invalidSlice(parent);
+    }
+    if (!slicePath(slice).equals(parent)) {
+      String shown = parent.length() > 120 ? parent.substring(0, 120) + "..." : parent;
+      throw new InvalidArgumentException("cgroup parent \"" + shown.replaceAll("\\p{Cntrl}", "?") + "\" ends in"
+          + " the slice " + slice + ", whose cgroup systemd keeps at " + slicePath(slice) + ", not there: send the"
+          + " slice's name or that path");
+    }
+    return slice;
+  }
+
   private static InvalidArgumentException invalidSlice(String name) {
     String shown = name.length() > 80 ? name.substring(0, 80) + "..." : name;
     return new InvalidArgumentException("cgroup parent \"" + shown.replaceAll("\\p{Cntrl}", "?") + "\" is not a"
         + " systemd slice name: with the systemd cgroup driver it must be one, such as"
-        + " kubepods-burstable-pod<uid>.slice (kubelet sends such names with cgroupDriver: systemd)");
+        + " kubepods-burstable-pod<uid>.slice or its cgroup's path"
+        + " /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid>.slice (what kubelet sends with"
+        + " cgroupDriver: systemd)");
   }
 
   /** Where a slice's cgroup is, from the hierarchy's root: a-b-c.slice is /a.slice/a-b.slice/a-b-c.slice. */

@@ -39,4 +39,26 @@ class SystemdNamesTest {
     }
     assertThrows(InvalidArgumentException.class, () -> SystemdNames.unitOf("a.slice:jcri"));
   }
+
+  @Test
+  void podSlice_takesTheNameOrThePathKubeletSends() {
+    assertEquals("kubepods-burstable-pod1a2b.slice", SystemdNames.podSlice("kubepods-burstable-pod1a2b.slice"));
+    assertEquals("kubepods-burstable-pod1a2b.slice",
+        SystemdNames.podSlice("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1a2b.slice"),
+        "kubelet's CgroupName.ToSystemd, as it sends it");
+    assertEquals("test.slice", SystemdNames.podSlice("/test.slice"), "critest's");
+  }
+
+  @Test
+  void podSlice_refusesAPathWhereTheSliceIsNot() {
+    for (String bad : List.of("/a.slice/kubepods-pod1.slice", "/kubepods.slice/kubepods-burstable-pod1.slice",
+        "/kubepods.slice/../kubepods-pod1.slice", "//test.slice", "/test.slice/", "/kubepods/burstable/pod1")) {
+      InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> SystemdNames.podSlice(bad),
+          bad);
+      assertTrue(e.getMessage().contains("cgroup parent"), e.getMessage());
+    }
+    assertTrue(assertThrows(InvalidArgumentException.class,
+        () -> SystemdNames.podSlice("/kubepods.slice/kubepods-pod1.slice/x.slice")).getMessage()
+        .contains("systemd keeps at /x.slice"));
+  }
 }
