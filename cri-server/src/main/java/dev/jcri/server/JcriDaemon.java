@@ -2,6 +2,7 @@ package dev.jcri.server;
 
 import dev.jcri.common.FailedPreconditionException;
 import dev.jcri.common.Log;
+import dev.jcri.common.OwnerOnly;
 import dev.jcri.image.ImageService;
 import dev.jcri.image.registry.AuthFile;
 import dev.jcri.image.registry.HostsDirectory;
@@ -186,6 +187,9 @@ public final class JcriDaemon implements AutoCloseable {
   private static RuntimeHandlers runtimeHandlers(JcriConfig config, boolean systemdCgroup) {
     Map<String, ContainerRuntime> byName = new LinkedHashMap<>();
     try {
+      // A runtime's root holds each container's state (runc's has its whole spec, environment included): only
+      // jcri's, whether it lies in jcri's state directory or elsewhere, and tightened after an older install.
+      config.runtimes().values().forEach(h -> OwnerOnly.dir(Path.of(h.root())));
       config.runtimes().forEach((name, h) -> byName.put(name, new OciRuntime(name,
           ReadOnlyBinary.bind(Path.of(h.path()), config.statePath().resolve("runtimes").resolve(name)),
           new RuntimeOptions(Path.of(h.root()), systemdCgroup), Path.of(config.conmon()))));
