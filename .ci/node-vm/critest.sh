@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs critest against jcri on the test node (image.sh's Debian 12 VM: systemd as init, cgroup v2 with every
-# controller), once per cgroup driver: systemd, then cgroupfs. jcri runs from this tree as built here (the
-# launcher, the jar and its libraries under cri-server/target) on the host's JDK shared into the node; the images
-# critest pulls come from a registry in the node serving REGISTRY_DATA (a docker-registry data directory holding
-# them, e.g. what the conformance kit's registry.sh pushed), which jcri reaches as a mirror of every upstream host.
+# controller), once per cgroup driver: systemd, then cgroupfs (JCRI_CRITEST_DRIVERS chooses). jcri runs from a
+# copy of this tree's build (the launcher, the jar and its libraries) on the host's JDK shared into the node, its
+# state under /run as the default /run/jcri is (systemd mounts /run noexec). The images critest pulls come from a
+# registry in the node serving REGISTRY_DATA (a docker-registry data directory holding them, e.g. what the
+# conformance kit's registry.sh pushed), which jcri reaches as a mirror of every upstream host.
 # Usage: critest.sh DIR CRITEST CRICTL REGISTRY_DATA [FOCUS]   FOCUS: critest's -ginkgo.focus (default: all)
-# Output: DIR/critest-node.log; per driver DIR/critest-<driver>/ (junit.xml, report.json, critest.log, jcri.log)
+# Output: DIR/critest-node.log; per driver DIR/critest-results/<driver>/ (junit.xml, report.json, critest.log,
+# jcri.log)
 set -euo pipefail
 dir=$(realpath "$1"); critest=$(realpath "$2"); crictl=$(realpath "$3"); data=$(realpath "$4"); focus=${5:-}
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,11 +16,14 @@ java_home=${JAVA_HOME:?JAVA_HOME must name the JDK jcri runs on in the node}
 out="$dir/critest-results"
 rm -rf "$out"; mkdir -p "$out"
 tools="$dir/critest-tools"
-rm -rf "$tools"; mkdir -p "$tools"
+rm -rf "$tools"; mkdir -p "$tools/jcri"
 cp "$critest" "$tools/critest"; cp "$crictl" "$tools/crictl"
+# jcri runs from a copy of the build: a rebuild here while the node runs does not change its classes under it.
+cp -a "$here/cri-server/target/jcri.jar" "$here/cri-server/target/lib" "$here/cri-server/src/dist/jcri" "$tools/jcri/"
+drivers=${JCRI_CRITEST_DRIVERS:-systemd cgroupfs}
 job="$dir/critest-node.sh"
 {
-  printf 'here=%q java=%q tools=%q data=%q out=%q focus=%q\n' "$here" "$java_home/bin/java" "$tools" "$data" "$out" "$focus"
+  printf 'java=%q tools=%q data=%q out=%q focus=%q drivers=%q\n' "$java_home/bin/java" "$tools" "$data" "$out" "$focus" "$drivers"
   cat <<'JOB'
 echo "node: $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers), init: $(ps -p 1 -o comm=)"
 work=/var/lib/critest-node
@@ -34,7 +39,7 @@ docker-registry serve $work/registry.yml > "$out/registry.log" 2>&1 &
 registry=$!
 for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && break; sleep 0.2; done
 status=0
-for driver in systemd cgroupfs; do
+for driver in $drivers; do
   d="$out/$driver"; mkdir -p "$d" $work/$driver
   {
     echo "cgroup_driver = \"$driver\""
@@ -45,7 +50,7 @@ for driver in systemd cgroupfs; do
       printf '[registry.mirrors."%s"]\nendpoints = ["http://127.0.0.1:5000"]\n' "$h"
     done
   } > $work/$driver/jcri.toml
-  JCRI_HOME="$here/cri-server/target" JCRI_JAVA="$java" "$here/cri-server/src/dist/jcri" serve \
+  JCRI_HOME="$tools/jcri" JCRI_JAVA="$java" "$tools/jcri/jcri" serve \
     --config $work/$driver/jcri.toml --config-dir /nonexistent > "$d/jcri.log" 2>&1 &
   jcri=$!
   sock=/run/critest-node/$driver.sock
@@ -71,7 +76,7 @@ export JCRI_VM_MACHINE=${JCRI_VM_MACHINE:-q35} JCRI_VM_ACCEL=${JCRI_VM_ACCEL:-tc
 export JCRI_VM_CPU=${JCRI_VM_CPU:-qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt}
 export JCRI_VM_TIMEOUT=${JCRI_VM_TIMEOUT:-18000}
 status=0
-bash "$here/.ci/node-vm/run.sh" "$dir" "$job" "$java_home:ro" "$here:ro" "$tools:ro" "$data:ro" "$out" || status=$?
+bash "$here/.ci/node-vm/run.sh" "$dir" "$job" "$java_home:ro" "$tools:ro" "$data:ro" "$out" || status=$?
 grep -E "^node:|^jcri|^critest|FAIL|^left" "$dir/critest-node.log" || true
 echo "log: $dir/critest-node.log; results: $out"
 exit $status
