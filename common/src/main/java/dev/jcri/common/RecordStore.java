@@ -87,12 +87,23 @@ public class RecordStore<T> {
     }
   }
 
+  /** Whether {@code s} is lower-case hexadecimal (every lookup asks, so no regular expression is compiled). */
+  static boolean isHex(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return !s.isEmpty();
+  }
+
   /** Finds a record by id or unique id prefix; ids are hexadecimal, anything else is refused. */
   public synchronized Optional<T> find(String idOrPrefix) {
     if (idOrPrefix.isEmpty()) {
       throw new InvalidArgumentException("a " + kind + " id is needed");
     }
-    if (!idOrPrefix.matches("[a-f0-9]+")) {
+    if (!isHex(idOrPrefix)) {
       throw new InvalidArgumentException(kind + " id \"" + abbreviate(idOrPrefix) + "\" is not hexadecimal");
     }
     T exact = records.get(idOrPrefix);
@@ -113,7 +124,7 @@ public class RecordStore<T> {
    * that creates or reads something is refused a malformed one).
    */
   public Optional<T> findToEnd(String idOrPrefix) {
-    if (idOrPrefix.isEmpty() || !idOrPrefix.matches("[a-f0-9]+")) {
+    if (idOrPrefix.isEmpty() || !isHex(idOrPrefix)) {
       return Optional.empty();
     }
     return find(idOrPrefix);

@@ -76,6 +76,13 @@ class RpcInstrumentationInterceptorTest {
       }
 
       @Override
+      public void execSync(dev.jcri.cri.v1.ExecSyncRequest request,
+          StreamObserver<dev.jcri.cri.v1.ExecSyncResponse> observer) {
+        observer.onNext(dev.jcri.cri.v1.ExecSyncResponse.getDefaultInstance());
+        observer.onCompleted();
+      }
+
+      @Override
       public void podSandboxStatus(PodSandboxStatusRequest request,
           StreamObserver<PodSandboxStatusResponse> observer) {
         observer.onNext(PodSandboxStatusResponse.getDefaultInstance());
@@ -129,6 +136,13 @@ class RpcInstrumentationInterceptorTest {
     assertEquals("abc123", fields.get("pod_sandbox_id"));
     assertEquals("OK", fields.get("status"));
     assertTrue(fields.containsKey("duration_ms"));
+  }
+
+  @Test
+  void execProbe_logsAtDebug() {
+    RuntimeServiceGrpc.newBlockingStub(channel).execSync(dev.jcri.cri.v1.ExecSyncRequest.newBuilder()
+        .setContainerId("c1").addCmd("true").build());
+    assertEquals(Level.FINE, records.getFirst().getLevel(), "kubelet's exec probes do not flood the log");
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.jcri.common.UnavailableException;
 import dev.jcri.sandbox.io.UnixSockets;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -220,44 +221,55 @@ final class OciExec {
 
   /**
    * The process section of each bundle's spec, kept while its config.json is unchanged: a probe's ExecSync every
-   * few seconds otherwise parses the whole spec (its seccomp profile alone is tens of KiB) each time.
+   * few seconds otherwise parses the whole spec (its seccomp profile alone is tens of KiB) each time. Kept as
+   * JSON text up to where an exec's own fields go (args, terminal, consoleSize), without its closing brace, so
+   * an exec writes it out with those appended instead of copying and serialising a tree.
    */
-  private record ProcessTemplate(long modified, long size, ObjectNode process) {}
+  private record ProcessTemplate(long modified, long size, byte[] head) {}
 
   private static final Map<Path, ProcessTemplate> TEMPLATES = new ConcurrentHashMap<>();
   private static final int MAX_TEMPLATES = 1024;
 
-  private static ObjectNode processTemplate(Path bundle) throws IOException {
+  private static byte[] processHead(Path bundle) throws IOException {
     Path config = bundle.resolve("config.json");
     var attrs = Files.readAttributes(config, BasicFileAttributes.class);
     long modified = attrs.lastModifiedTime().toMillis();
     ProcessTemplate t = TEMPLATES.get(bundle);
     if (t == null || t.modified() != modified || t.size() != attrs.size()) {
       JsonNode spec = JSON.readTree(config.toFile());
-      t = new ProcessTemplate(modified, attrs.size(), (ObjectNode) spec.path("process"));
+      ObjectNode process = spec.path("process") instanceof ObjectNode o ? o.deepCopy() : JSON.createObjectNode();
+      // what an exec sets itself, and the container's OOM score, which its execs do not take
+      process.remove(List.of("args", "terminal", "consoleSize", "oomScoreAdj"));
+      byte[] whole = JSON.writeValueAsBytes(process);
+      t = new ProcessTemplate(modified, attrs.size(), java.util.Arrays.copyOf(whole, whole.length - 1));
       if (TEMPLATES.size() >= MAX_TEMPLATES) {
         TEMPLATES.clear(); // bundles of removed containers; the live ones come back at their next exec
       }
       TEMPLATES.put(bundle, t);
     }
-    return t.process().deepCopy();
+    return t.head();
   }
 
   /**
    * The container's own process (user, groups, env, cwd, capabilities, no_new_privs) with other args, as
    * exec'd processes get it in containerd, written to a file for {@code exec --process}.
    */
-  private static Path processFor(Path bundle, List<String> command, TerminalSize terminal) {
+  static Path processFor(Path bundle, List<String> command, TerminalSize terminal) {
     try {
-      ObjectNode process = processTemplate(bundle);
-      process.set("args", JSON.valueToTree(command));
-      process.put("terminal", terminal != null);
+      byte[] head = processHead(bundle);
+      StringBuilder tail = new StringBuilder(head.length > 1 ? "," : "");
+      tail.append("\"args\":").append(JSON.writeValueAsString(command)).append(",\"terminal\":")
+          .append(terminal != null);
       if (terminal != null && terminal.valid()) {
-        process.putObject("consoleSize").put("height", terminal.rows()).put("width", terminal.columns());
+        tail.append(",\"consoleSize\":{\"height\":").append(terminal.rows()).append(",\"width\":")
+            .append(terminal.columns()).append('}');
       }
-      process.remove("oomScoreAdj");
+      tail.append('}');
+      byte[] end = tail.toString().getBytes(StandardCharsets.UTF_8);
+      byte[] json = java.util.Arrays.copyOf(head, head.length + end.length);
+      System.arraycopy(end, 0, json, head.length, end.length);
       Path file = Files.createTempFile(bundle, "exec-", ".json");
-      Files.write(file, JSON.writeValueAsBytes(process));
+      Files.write(file, json);
       return file;
     } catch (IOException e) {
       throw new FailedPreconditionException("preparing the exec process of " + bundle + ": " + e.getMessage(), e);
