@@ -17,7 +17,13 @@ import java.util.function.Consumer;
 /** Runs one exec or attach session between a client's streams and a container. */
 final class CommandSession {
 
-  private static final long INITIAL_SIZE_WAIT_MS = 250;
+  /**
+   * How long a terminal exec waits for the client's first size before it starts without one. Clients send it as
+   * soon as the session is up, so the wait is usually a few milliseconds; the bound only matters when the size
+   * is slow to come through (a cold JVM's first terminal session took over 250 ms, and the command then saw a
+   * 0x0 terminal) or never comes.
+   */
+  private static final long INITIAL_SIZE_WAIT_MS = 1000;
 
   private static final Log LOG = Log.of(CommandSession.class);
 

@@ -80,7 +80,7 @@ final class ResizeMessages {
 
   /**
    * The size a message names. Its fields are read directly (a message is a few dozen bytes and already bounded):
-   * no JSON machinery to set up on the first resize, which must land within the session's first 250 ms.
+   * no JSON machinery to set up on the first resize, which must land before the command starts.
    */
   private static TerminalSize size(byte[] message, int length) throws Abuse {
     String text = new String(message, 0, length, StandardCharsets.UTF_8);
