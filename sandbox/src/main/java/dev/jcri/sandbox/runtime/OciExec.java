@@ -241,7 +241,7 @@ final class OciExec {
       // what an exec sets itself, and the container's OOM score, which its execs do not take
       process.remove(List.of("args", "terminal", "consoleSize", "oomScoreAdj"));
       byte[] whole = JSON.writeValueAsBytes(process);
-      t = new ProcessTemplate(modified, attrs.size(), java.util.Arrays.copyOf(whole, whole.length - 1));
+      t = new ProcessTemplate(modified, attrs.size(), Arrays.copyOf(whole, whole.length - 1));
       if (TEMPLATES.size() >= MAX_TEMPLATES) {
         TEMPLATES.clear(); // bundles of removed containers; the live ones come back at their next exec
       }
@@ -266,7 +266,7 @@ final class OciExec {
       }
       tail.append('}');
       byte[] end = tail.toString().getBytes(StandardCharsets.UTF_8);
-      byte[] json = java.util.Arrays.copyOf(head, head.length + end.length);
+      byte[] json = Arrays.copyOf(head, head.length + end.length);
       System.arraycopy(end, 0, json, head.length, end.length);
       Path file = Files.createTempFile(bundle, "exec-", ".json");
       Files.write(file, json);

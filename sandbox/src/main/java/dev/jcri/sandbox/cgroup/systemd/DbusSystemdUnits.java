@@ -98,9 +98,7 @@ public final class DbusSystemdUnits implements SystemdUnits {
       return session;
     }
     if (session != null) {
-      LOG.warning("the connection to the system bus was lost; connecting to systemd again");
-      session.close();
-      session = null;
+      lost(session);
     }
     try {
       session = connector.open(this::jobRemoved);
