@@ -129,10 +129,11 @@ critest-node: deps node-vm
 	bash .ci/node-vm/critest.sh $(NODE_VM) $(CRITEST) $(CRICTL) /var/lib/harness/registry/data '$(CRITEST_FOCUS)'
 
 install: deps build
-	install -d $(LIBDIR)/lib $(BINDIR) /etc/jcri/jcri.d
-	rm -f $(LIBDIR)/lib/*.jar
+	install -d $(LIBDIR)/lib/native $(BINDIR) /etc/jcri/jcri.d
+	rm -f $(LIBDIR)/lib/*.jar $(LIBDIR)/lib/native/*.so
 	install -m 0644 $(JAR) $(LIBDIR)/jcri.jar
 	install -m 0644 $(TARGET)/lib/*.jar $(LIBDIR)/lib/
+	install -m 0644 $(TARGET)/lib/native/*.so $(LIBDIR)/lib/native/
 	install -m 0755 $(LAUNCHER) $(BINDIR)/jcri
 	@$(call train_aot,$(LIBDIR),$(LIBDIR)/jcri.aot)
 	@if [ ! -f /etc/jcri/jcri.toml ]; then $(BINDIR)/jcri config --config-dir /nonexistent > /etc/jcri/jcri.toml; \

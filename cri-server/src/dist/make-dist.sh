@@ -15,6 +15,8 @@ rm -rf "$stage"; mkdir -p "$stage/usr/lib/jcri/lib" "$stage/usr/bin" "$stage/lib
 
 install -m 0644 "$target/jcri.jar" "$stage/usr/lib/jcri/jcri.jar"
 install -m 0644 "$target"/lib/*.jar "$stage/usr/lib/jcri/lib/"
+install -d "$stage/usr/lib/jcri/lib/native"
+install -m 0644 "$target"/lib/native/*.so "$stage/usr/lib/jcri/lib/native/"
 # The modules jcri and its libraries use (jdeps), plus those reached only by reflection or service loading.
 modules=$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
   -cp "$target/lib/*" "$target/jcri.jar")

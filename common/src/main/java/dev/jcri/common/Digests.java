@@ -43,6 +43,7 @@ public final class Digests {
 
   private static Crypto load() {
     try {
+      NativeSearchPath.prepare();
       Crypto c = Native.load("crypto", Crypto.class);
       c.EVP_sha256();
       return c;

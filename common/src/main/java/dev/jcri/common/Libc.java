@@ -12,7 +12,12 @@ import java.util.Arrays;
  */
 public interface Libc extends Library {
 
-  Libc INSTANCE = Native.load("c", Libc.class);
+  Libc INSTANCE = load();
+
+  private static Libc load() {
+    NativeSearchPath.prepare();
+    return Native.load("c", Libc.class);
+  }
 
   int MS_RDONLY = 1;
   int MS_NOSUID = 2;

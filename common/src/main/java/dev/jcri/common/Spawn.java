@@ -264,6 +264,7 @@ public final class Spawn {
 
   private static boolean hasFunction(String name) {
     try {
+      NativeSearchPath.prepare();
       com.sun.jna.NativeLibrary.getInstance("c").getFunction(name);
       return true;
     } catch (UnsatisfiedLinkError e) {
@@ -278,7 +279,12 @@ public final class Spawn {
   }
 
   interface C extends Library {
-    C INSTANCE = Native.load("c", C.class);
+    C INSTANCE = load();
+
+    private static C load() {
+      NativeSearchPath.prepare();
+      return Native.load("c", C.class);
+    }
 
     int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, String[] argv, String[] envp);
 

@@ -1,24 +1,37 @@
 package dev.jcri.server;
 
 /**
- * Work of the start-up that does not depend on the configuration, begun on a second thread while the main one
- * reads the configuration: the JSON mapper jcri's records and OCI specs go through, the C library's binding
- * (JNA's native part) and Netty's epoll transport, each ~20-40 ms of class loading and set-up on a cold JVM.
- * Whatever the thread has not finished, the main thread does itself when it gets there (class initialisation
- * is once and thread-safe), so the start is never slower than without it.
+ * Work of the start-up that does not depend on the configuration, begun on two threads while the main one reads
+ * the configuration: the C library's binding (JNA) and Netty's epoll transport on one; on the other the JSON
+ * mapper jcri's records and OCI specs go through, and its readers of the records a start reads back (snapshots,
+ * images, pods, containers: building a reader is ~30-60 ms of introspection on a cold JVM, each). Whatever a
+ * thread has not finished, the main thread does itself when it gets there (class initialisation is once and
+ * thread-safe, and the mapper caches what either built), so the start is never slower than without it.
  */
 final class StartWarmup {
 
   private StartWarmup() {}
 
   static void begin() {
-    Thread.ofPlatform().name("start-warmup").daemon().start(() -> {
+    start("start-warmup-native", () -> {
+      // In the order the main thread needs them: the state lock and subreaper (JNA), then the sockets.
+      dev.jcri.common.Libc.INSTANCE.getClass();
+      io.netty.channel.epoll.Epoll.isAvailable();
+    });
+    start("start-warmup-json", () -> {
+      dev.jcri.common.Json.PLAIN.getTypeFactory();
+      for (Class<?> record : new Class<?>[] {dev.jcri.image.snapshot.Snapshot.class,
+          dev.jcri.image.store.ImageRecord.class, dev.jcri.sandbox.pod.PodSandbox.class,
+          dev.jcri.sandbox.container.ContainerRecord.class}) {
+        dev.jcri.common.Json.RECORDS.readerFor(record);
+      }
+    });
+  }
+
+  private static void start(String name, Runnable work) {
+    Thread.ofPlatform().name(name).daemon().start(() -> {
       try {
-        // In the order the main thread needs them: the state lock (JNA), the records, the socket.
-        dev.jcri.common.Libc.INSTANCE.getClass();
-        dev.jcri.common.Json.PLAIN.getTypeFactory();
-        dev.jcri.common.Json.RECORDS.getTypeFactory();
-        io.netty.channel.epoll.Epoll.isAvailable();
+        work.run();
       } catch (Throwable t) {
         // only a head start: the main thread meets the same error where it matters
       }

@@ -72,7 +72,10 @@ public final class CriServer {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
-        .executor(executor)
+        // Calls start on the event loop that read them; CallExecutors moves all but the quick reads to a
+        // virtual thread before any interceptor or handler runs.
+        .directExecutor()
+        .callExecutor(new CallExecutors(executor))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     for (BindableService service : services) {
       builder.addService(ServerInterceptors.intercept(service, interceptors));

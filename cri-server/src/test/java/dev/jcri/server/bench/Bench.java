@@ -125,6 +125,10 @@ public final class Bench {
               continue;
             }
             (jFirst ? ready.jcri() : ready.ctd()).add(rt.readyMs);
+            if (jFirst) {
+              notes.put("jcri's start, cold start " + cycle + " (ms since its process started, as it logs them)",
+                  rt.startPhases());
+            }
             s.podRuns(1, jFirst ? firstPod.jcri() : firstPod.ctd());
             s.burst(20, 4, new Samples("cold each", "ms"), jFirst ? coldBurst.jcri() : coldBurst.ctd());
             s.removeAllPods();
@@ -132,129 +136,9 @@ public final class Bench {
         }
       }
 
-      try (BenchedRuntime j = BenchedRuntime.jcri(launcher, home, jDir);
-          BenchedRuntime c = BenchedRuntime.containerd(cDir, registry.host(), pause)) {
-        Scenarios sj = new Scenarios(j, image, work.resolve("logs-jcri"));
-        Scenarios sc = new Scenarios(c, image, work.resolve("logs-ctd"));
-        // The same warm-up for both (JIT, caches, the first CNI runs) before anything else is timed: a node's
-        // runtime runs for days, so steady state is what the rest of the table compares.
-        for (Scenarios s : List.of(sj, sc)) {
-          s.podRuns(20, new Samples("warm", "ms"));
-          s.podRuns(10, true, new Samples("warm", "ms"));
-          s.createStarts(20, new Samples("warm", "ms"));
-          s.createStarts(10, true, new Samples("warm", "ms"));
-          s.execSyncs(50, new Samples("warm", "ms"));
-        }
-
-        Thread.sleep(2000);
-        double idleJ = j.rssMib();
-        double idleC = c.rssMib();
-
-        Line podRun = line(lines, "RunPodSandbox (sequential x" + ROUNDS + ")", 0.7);
-        Line createStart = line(lines, "CreateContainer + StartContainer (x" + ROUNDS + ")", 0.7);
-        Line podRunShared = line(lines, "RunPodSandbox, PID namespace shared by the pod (x" + ROUNDS + ")", 0.7);
-        Line createStartShared = line(lines, "CreateContainer + StartContainer, PID namespace shared (x" + ROUNDS
-            + ")", 0.7);
-        Line exec = line(lines, "ExecSync `true` (x50)", Judge.P90_RATIO, 1.0);
-        for (int half = 0; half < 2; half++) {
-          // Alternate which runtime goes first, in halves.
-          for (Scenarios s : half == 0 ? List.of(sj, sc) : List.of(sc, sj)) {
-            boolean isJ = s == sj;
-            s.podRuns(ROUNDS / 2, isJ ? podRun.jcri() : podRun.ctd());
-            s.createStarts(ROUNDS / 2, isJ ? createStart.jcri() : createStart.ctd());
-            s.podRuns(ROUNDS / 2, true, isJ ? podRunShared.jcri() : podRunShared.ctd());
-            s.createStarts(ROUNDS / 2, true, isJ ? createStartShared.jcri() : createStartShared.ctd());
-            s.execSyncs(25, isJ ? exec.jcri() : exec.ctd());
-          }
-        }
-        Line burstEach = line(lines, "burst: 20 pods + containers, 4 at a time: each", 0.6);
-        Line burstWall = line(lines, "burst: 20 pods + containers, 4 at a time: wall", 0.6);
-        Line nodeOverhead = line(lines, "node overhead with 20 pods (runtime + helpers RSS, MiB)", 0.5);
-        Line runtimeRss = line(lines, "runtime RSS with 20 pods (MiB)", Double.NaN);
-        Line helperRss = line(lines, "per-pod/container helpers RSS with 20 pods (MiB)", Double.NaN);
-        Line stopRemove = line(lines, "stop + remove 20 pods with their containers (wall)", Double.NaN);
-        for (Scenarios s : List.of(sj, sc)) {
-          boolean isJ = s == sj;
-          BenchedRuntime rt = isJ ? j : c;
-          s.burst(20, 4, isJ ? burstEach.jcri() : burstEach.ctd(), isJ ? burstWall.jcri() : burstWall.ctd());
-          Thread.sleep(2000);
-          double[] helpers = rt.helpersRss();
-          double self = rt.rssMib();
-          (isJ ? nodeOverhead.jcri() : nodeOverhead.ctd()).add(self + helpers[0]);
-          (isJ ? runtimeRss.jcri() : runtimeRss.ctd()).add(self);
-          (isJ ? helperRss.jcri() : helperRss.ctd()).add(helpers[0]);
-          notes.put(rt.name + " helpers with 20 pods", (int) helpers[1] + " processes");
-          (isJ ? stopRemove.jcri() : stopRemove.ctd()).time(() -> {
-            s.removeAllPods();
-            return null;
-          });
-        }
-        Line pull = line(lines, "pull + unpack, 3 layers / ~33 MB, 2 000 small files (" + PULLS + " images)", 1.0);
-        for (int v = 1; v <= PULLS; v++) {
-          String multi = registry.host() + "/bench/multi:" + v;
-          if (v % 2 == 1) {
-            sj.pull(multi, pull.jcri());
-            sc.pull(multi, pull.ctd());
-          } else {
-            sc.pull(multi, pull.ctd());
-            sj.pull(multi, pull.jcri());
-          }
-        }
-        lines.add(new Line("pull + unpack: spread", Judge.JCRI_SPREAD, 1.2, pull.jcri(), pull.ctd()));
-        Line idle = line(lines, "runtime RSS idle, after warm-up (MiB)", Double.NaN);
-        idle.jcri().add(idleJ);
-        idle.ctd().add(idleC);
-
-        // The floor, and jcri's pod + container against it.
-        Floor floor = new Floor(Files.createDirectories(work.resolve("floor")), busybox.layers().getFirst().blob());
-        Samples floorS = new Samples("floor", "ms");
-        Samples podAndCtrJ = new Samples("pod + container", "ms");
-        Samples podAndCtrC = new Samples("pod + container", "ms");
-        try {
-          for (int i = 0; i < 10; i++) {
-            floorS.add(floor.once(i));
-            for (Scenarios s : List.of(sj, sc)) {
-              (s == sj ? podAndCtrJ : podAndCtrC).time(() -> {
-                var cfg = s.pod();
-                return s.createAndStart(s.runPod(cfg), cfg);
-              });
-              s.removeAllPods();
-            }
-          }
-        } finally {
-          floor.close();
-        }
-        lines.add(new Line("pod + container ready (RunPodSandbox + Create + Start)", 0.7, podAndCtrJ, podAndCtrC));
-        lines.add(new Line("pod + container ready against the floor (right: the floor, no runtime)", 1.2,
-            podAndCtrJ, floorS));
-        notes.put("floor: netns + CNI ADD of the same chain (bridge, portmap) + crun run -d, no runtime",
-            String.format("median %.0f ms, p90 %.0f ms", floorS.median(), floorS.p90()));
-
-        // A full node under kubelet's polling, one runtime at a time.
-        int pods = Integer.getInteger("jcri.bench.steadyPods", 110);
-        int seconds = Integer.getInteger("jcri.bench.steadySeconds", 300);
-        String steady = pods + " pods, " + seconds / 60.0 + " min of kubelet's polling: ";
-        Steady.Result rj = new Steady(j, sj, pods, seconds).run();
-        Steady.Result rc = new Steady(c, sc, pods, seconds).run();
-        lines.add(value(steady + "runtime + helpers CPU (s)", Judge.MEDIAN_RATIO, 0.5,
-            rj.runtimeCpu() + rj.helpersCpu(), rc.runtimeCpu() + rc.helpersCpu()));
-        lines.add(value(steady + "runtime CPU (s)", Judge.MEDIAN_RATIO, Double.NaN, rj.runtimeCpu(),
-            rc.runtimeCpu()));
-        lines.add(value(steady + "runtime + helpers RSS at the end (MiB)", Judge.MEDIAN_RATIO, 0.3, rj.rssEnd(),
-            rc.rssEnd()));
-        lines.add(value(steady + "RSS growth, minute 1 to the end (%)", Judge.JCRI_MEDIAN, 5,
-            100 * (rj.rssEnd() - rj.rssMinute1()) / rj.rssMinute1(),
-            100 * (rc.rssEnd() - rc.rssMinute1()) / rc.rssMinute1()));
-        for (String rpc : rj.rpcs().keySet()) {
-          boolean listOrStatus = !rpc.equals("ExecSync");
-          lines.add(new Line(steady + rpc, listOrStatus ? Judge.JCRI_P99 : Judge.P90_RATIO,
-              listOrStatus ? 10 : Double.NaN, rj.rpcs().get(rpc), rc.rpcs().get(rpc)));
-        }
-        notes.put("steady state helpers", rj.helpers() + " (jcri) and " + rc.helpers() + " (containerd) processes");
-        notes.put("steady state CPU of the runtimes' reaped children (helpers they ran and waited for: OCI runtime"
-            + " execs, CNI plugins), included above", String.format(java.util.Locale.ROOT,
-            "jcri %.1f s, containerd %.1f s; per-pod helpers: jcri %.1f s, containerd %.1f s", rj.runtimeChildrenCpu(),
-            rc.runtimeChildrenCpu(), rj.helpersCpu(), rc.helpersCpu()));
+      // -Djcri.bench.coldOnly=true stops here: a change to the start-up, measured in a few minutes.
+      if (!Boolean.getBoolean("jcri.bench.coldOnly")) {
+        warm(launcher, home, jDir, cDir, registry, image, pause, busybox, work, lines, notes);
       }
     } finally {
       registry.close();
@@ -263,12 +147,146 @@ public final class Bench {
     }
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String md = Report.markdown(lines, notes);
-    Files.writeString(results.resolve("bench-" + stamp + ".md"), md, StandardCharsets.UTF_8);
-    Files.writeString(results.resolve("latest.md"), md, StandardCharsets.UTF_8);
-    Report.chart(lines, results.resolve("bench-" + stamp + ".png"), work);
+    // A cold-only run is a partial table: kept apart from the full runs, and not the latest.
+    String name = (Boolean.getBoolean("jcri.bench.coldOnly") ? "cold-" : "bench-") + stamp;
+    Files.writeString(results.resolve(name + ".md"), md, StandardCharsets.UTF_8);
+    if (!Boolean.getBoolean("jcri.bench.coldOnly")) {
+      Files.writeString(results.resolve("latest.md"), md, StandardCharsets.UTF_8);
+    }
+    Report.chart(lines, results.resolve(name + ".png"), work);
     System.out.println(md);
     System.out.println("written to " + results);
     new ProcessBuilder("rm", "-rf", work.toString()).start().waitFor(60, TimeUnit.SECONDS);
+  }
+
+  /** Everything after the cold lines: warm sequential and burst figures, pulls, the floor, the full node. */
+  private static void warm(Path launcher, Path home, Path jDir, Path cDir, LocalRegistry registry, String image,
+      String pause, TestImage.Built busybox, Path work, List<Line> lines, Map<String, String> notes)
+      throws Exception {
+    try (BenchedRuntime j = BenchedRuntime.jcri(launcher, home, jDir);
+        BenchedRuntime c = BenchedRuntime.containerd(cDir, registry.host(), pause)) {
+      Scenarios sj = new Scenarios(j, image, work.resolve("logs-jcri"));
+      Scenarios sc = new Scenarios(c, image, work.resolve("logs-ctd"));
+      // The same warm-up for both (JIT, caches, the first CNI runs) before anything else is timed: a node's
+      // runtime runs for days, so steady state is what the rest of the table compares.
+      for (Scenarios s : List.of(sj, sc)) {
+        s.podRuns(20, new Samples("warm", "ms"));
+        s.podRuns(10, true, new Samples("warm", "ms"));
+        s.createStarts(20, new Samples("warm", "ms"));
+        s.createStarts(10, true, new Samples("warm", "ms"));
+        s.execSyncs(50, new Samples("warm", "ms"));
+      }
+
+      Thread.sleep(2000);
+      double idleJ = j.rssMib();
+      double idleC = c.rssMib();
+
+      Line podRun = line(lines, "RunPodSandbox (sequential x" + ROUNDS + ")", 0.7);
+      Line createStart = line(lines, "CreateContainer + StartContainer (x" + ROUNDS + ")", 0.7);
+      Line podRunShared = line(lines, "RunPodSandbox, PID namespace shared by the pod (x" + ROUNDS + ")", 0.7);
+      Line createStartShared = line(lines, "CreateContainer + StartContainer, PID namespace shared (x" + ROUNDS
+          + ")", 0.7);
+      Line exec = line(lines, "ExecSync `true` (x50)", Judge.P90_RATIO, 1.0);
+      for (int half = 0; half < 2; half++) {
+        // Alternate which runtime goes first, in halves.
+        for (Scenarios s : half == 0 ? List.of(sj, sc) : List.of(sc, sj)) {
+          boolean isJ = s == sj;
+          s.podRuns(ROUNDS / 2, isJ ? podRun.jcri() : podRun.ctd());
+          s.createStarts(ROUNDS / 2, isJ ? createStart.jcri() : createStart.ctd());
+          s.podRuns(ROUNDS / 2, true, isJ ? podRunShared.jcri() : podRunShared.ctd());
+          s.createStarts(ROUNDS / 2, true, isJ ? createStartShared.jcri() : createStartShared.ctd());
+          s.execSyncs(25, isJ ? exec.jcri() : exec.ctd());
+        }
+      }
+      Line burstEach = line(lines, "burst: 20 pods + containers, 4 at a time: each", 0.6);
+      Line burstWall = line(lines, "burst: 20 pods + containers, 4 at a time: wall", 0.6);
+      Line nodeOverhead = line(lines, "node overhead with 20 pods (runtime + helpers RSS, MiB)", 0.5);
+      Line runtimeRss = line(lines, "runtime RSS with 20 pods (MiB)", Double.NaN);
+      Line helperRss = line(lines, "per-pod/container helpers RSS with 20 pods (MiB)", Double.NaN);
+      Line stopRemove = line(lines, "stop + remove 20 pods with their containers (wall)", Double.NaN);
+      for (Scenarios s : List.of(sj, sc)) {
+        boolean isJ = s == sj;
+        BenchedRuntime rt = isJ ? j : c;
+        s.burst(20, 4, isJ ? burstEach.jcri() : burstEach.ctd(), isJ ? burstWall.jcri() : burstWall.ctd());
+        Thread.sleep(2000);
+        double[] helpers = rt.helpersRss();
+        double self = rt.rssMib();
+        (isJ ? nodeOverhead.jcri() : nodeOverhead.ctd()).add(self + helpers[0]);
+        (isJ ? runtimeRss.jcri() : runtimeRss.ctd()).add(self);
+        (isJ ? helperRss.jcri() : helperRss.ctd()).add(helpers[0]);
+        notes.put(rt.name + " helpers with 20 pods", (int) helpers[1] + " processes");
+        (isJ ? stopRemove.jcri() : stopRemove.ctd()).time(() -> {
+          s.removeAllPods();
+          return null;
+        });
+      }
+      Line pull = line(lines, "pull + unpack, 3 layers / ~33 MB, 2 000 small files (" + PULLS + " images)", 1.0);
+      for (int v = 1; v <= PULLS; v++) {
+        String multi = registry.host() + "/bench/multi:" + v;
+        if (v % 2 == 1) {
+          sj.pull(multi, pull.jcri());
+          sc.pull(multi, pull.ctd());
+        } else {
+          sc.pull(multi, pull.ctd());
+          sj.pull(multi, pull.jcri());
+        }
+      }
+      lines.add(new Line("pull + unpack: spread", Judge.JCRI_SPREAD, 1.2, pull.jcri(), pull.ctd()));
+      Line idle = line(lines, "runtime RSS idle, after warm-up (MiB)", Double.NaN);
+      idle.jcri().add(idleJ);
+      idle.ctd().add(idleC);
+
+      // The floor, and jcri's pod + container against it.
+      Floor floor = new Floor(Files.createDirectories(work.resolve("floor")), busybox.layers().getFirst().blob());
+      Samples floorS = new Samples("floor", "ms");
+      Samples podAndCtrJ = new Samples("pod + container", "ms");
+      Samples podAndCtrC = new Samples("pod + container", "ms");
+      try {
+        for (int i = 0; i < 10; i++) {
+          floorS.add(floor.once(i));
+          for (Scenarios s : List.of(sj, sc)) {
+            (s == sj ? podAndCtrJ : podAndCtrC).time(() -> {
+              var cfg = s.pod();
+              return s.createAndStart(s.runPod(cfg), cfg);
+            });
+            s.removeAllPods();
+          }
+        }
+      } finally {
+        floor.close();
+      }
+      lines.add(new Line("pod + container ready (RunPodSandbox + Create + Start)", 0.7, podAndCtrJ, podAndCtrC));
+      lines.add(new Line("pod + container ready against the floor (right: the floor, no runtime)", 1.2,
+          podAndCtrJ, floorS));
+      notes.put("floor: netns + CNI ADD of the same chain (bridge, portmap) + crun run -d, no runtime",
+          String.format("median %.0f ms, p90 %.0f ms", floorS.median(), floorS.p90()));
+
+      // A full node under kubelet's polling, one runtime at a time.
+      int pods = Integer.getInteger("jcri.bench.steadyPods", 110);
+      int seconds = Integer.getInteger("jcri.bench.steadySeconds", 300);
+      String steady = pods + " pods, " + seconds / 60.0 + " min of kubelet's polling: ";
+      Steady.Result rj = new Steady(j, sj, pods, seconds).run();
+      Steady.Result rc = new Steady(c, sc, pods, seconds).run();
+      lines.add(value(steady + "runtime + helpers CPU (s)", Judge.MEDIAN_RATIO, 0.5,
+          rj.runtimeCpu() + rj.helpersCpu(), rc.runtimeCpu() + rc.helpersCpu()));
+      lines.add(value(steady + "runtime CPU (s)", Judge.MEDIAN_RATIO, Double.NaN, rj.runtimeCpu(),
+          rc.runtimeCpu()));
+      lines.add(value(steady + "runtime + helpers RSS at the end (MiB)", Judge.MEDIAN_RATIO, 0.3, rj.rssEnd(),
+          rc.rssEnd()));
+      lines.add(value(steady + "RSS growth, minute 1 to the end (%)", Judge.JCRI_MEDIAN, 5,
+          100 * (rj.rssEnd() - rj.rssMinute1()) / rj.rssMinute1(),
+          100 * (rc.rssEnd() - rc.rssMinute1()) / rc.rssMinute1()));
+      for (String rpc : rj.rpcs().keySet()) {
+        boolean listOrStatus = !rpc.equals("ExecSync");
+        lines.add(new Line(steady + rpc, listOrStatus ? Judge.JCRI_P99 : Judge.P90_RATIO,
+            listOrStatus ? 10 : Double.NaN, rj.rpcs().get(rpc), rc.rpcs().get(rpc)));
+      }
+      notes.put("steady state helpers", rj.helpers() + " (jcri) and " + rc.helpers() + " (containerd) processes");
+      notes.put("steady state CPU of the runtimes' reaped children (helpers they ran and waited for: OCI runtime"
+          + " execs, CNI plugins), included above", String.format(java.util.Locale.ROOT,
+          "jcri %.1f s, containerd %.1f s; per-pod helpers: jcri %.1f s, containerd %.1f s", rj.runtimeChildrenCpu(),
+          rc.runtimeChildrenCpu(), rj.helpersCpu(), rc.helpersCpu()));
+    }
   }
 
   /** The commit the bench ran on ({@code <hash> <subject>}), and whether the tree had uncommitted changes. */

@@ -22,12 +22,15 @@ final class BenchedRuntime implements AutoCloseable {
   /** The per-pod and per-container helper processes this runtime leaves running. */
   final Predicate<Procs.Proc> helpers;
   final String sandboxImage;
+  /** Where its output goes. */
+  final Path log;
   /** The bridge its CNI network makes, removed when the runtime is stopped (the bridge plugin leaves it). */
   private final String bridge;
 
   private BenchedRuntime(String name, Path socket, Process process, double readyMs, Predicate<Procs.Proc> helpers,
-      String sandboxImage, String bridge) {
+      String sandboxImage, String bridge, Path log) {
     this.name = name;
+    this.log = log;
     this.socket = socket;
     this.process = process;
     this.readyMs = readyMs;
@@ -35,6 +38,20 @@ final class BenchedRuntime implements AutoCloseable {
     this.helpers = helpers;
     this.sandboxImage = sandboxImage;
     this.bridge = bridge;
+  }
+
+  /** Where jcri's start went, as it logs when serving (its start_phases_ms), or "" for another runtime. */
+  String startPhases() throws IOException, InterruptedException {
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+        "ready_ms_since_process_start=(\\d+) start_phases_ms=\"([^\"]*)\"");
+    for (int i = 0; i < 100; i++) { // the line comes just after the socket serves
+      java.util.regex.Matcher m = line.matcher(Files.readString(log));
+      if (m.find()) {
+        return "ready " + m.group(1) + ": " + m.group(2);
+      }
+      Thread.sleep(20);
+    }
+    return "";
   }
 
   static String bridgeConf(String net, String bridge, String subnet) {
@@ -65,7 +82,7 @@ final class BenchedRuntime implements AutoCloseable {
     pb.environment().put("JCRI_HOME", home.toString());
     String state = dir.resolve("run").toString();
     return start("jcri", pb, socket, p -> p.comm().equals("conmon") && String.join(" ", p.args()).contains(state),
-        "", "jbench0");
+        "", "jbench0", dir.resolve("jcri.log"));
   }
 
   static BenchedRuntime containerd(Path dir, String registryHost, String sandboxImage) throws Exception {
@@ -99,11 +116,11 @@ final class BenchedRuntime implements AutoCloseable {
         .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile());
     String address = socket.toString();
     return start("containerd", pb, socket, p -> p.comm().startsWith("containerd-shim")
-        && String.join(" ", p.args()).contains(address), sandboxImage, "cbench0");
+        && String.join(" ", p.args()).contains(address), sandboxImage, "cbench0", dir.resolve("containerd.log"));
   }
 
   private static BenchedRuntime start(String name, ProcessBuilder pb, Path socket, Predicate<Procs.Proc> helpers,
-      String sandboxImage, String bridge) throws Exception {
+      String sandboxImage, String bridge, Path log) throws Exception {
     Files.deleteIfExists(socket);
     long t0 = System.nanoTime();
     Process p = pb.start();
@@ -126,7 +143,7 @@ final class BenchedRuntime implements AutoCloseable {
       }
     }
     double ready = (System.nanoTime() - t0) / 1e6;
-    BenchedRuntime r = new BenchedRuntime(name, socket, p, ready, helpers, sandboxImage, bridge);
+    BenchedRuntime r = new BenchedRuntime(name, socket, p, ready, helpers, sandboxImage, bridge, log);
     while (true) {
       try {
         r.client.runtime().version(dev.jcri.cri.v1.VersionRequest.getDefaultInstance());

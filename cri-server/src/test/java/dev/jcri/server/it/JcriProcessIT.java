@@ -115,6 +115,27 @@ class JcriProcessIT {
   }
 
   @Test
+  void launcher_loadsTheJniLibrariesFromLibNative_noneUnpackedToATemporaryFile() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("native"));
+    Path nativeDir = JcriProcess.JAR.getParent().resolve("lib/native");
+    try (JcriProcess jcri = JcriProcess.launch(dir, serve(config(paths, "")))) {
+      jcri.awaitSocket(paths.socket(), START);
+      try (CriSocket client = new CriSocket(paths.socket())) {
+        client.runtime().version(VersionRequest.getDefaultInstance());
+      }
+      String maps = Files.readString(Path.of("/proc", Long.toString(jcri.process().pid()), "maps"));
+      for (String lib : java.util.List.of("libjnidispatch.so", "libnetty_transport_native_epoll_x86_64.so")) {
+        assertTrue(maps.contains(nativeDir.resolve(lib).toString()), lib + " mapped from " + nativeDir + ":\n" + maps);
+      }
+      // What JNA and Netty unpack otherwise (~/.cache/JNA/temp/jna*.tmp, /tmp/libnetty*.so, deleted once loaded).
+      java.util.List<String> elsewhere = maps.lines().filter(l -> l.contains("jna") || l.contains("netty"))
+          .filter(l -> !l.contains(nativeDir.toString())).toList();
+      assertEquals(java.util.List.of(), elsewhere, "JNI libraries unpacked to temporary files");
+      assertEquals(0, jcri.terminate(), jcri.output());
+    }
+  }
+
+  @Test
   @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
   void systemdNotify_readyWhenServing_stoppingOnSigterm() throws Exception {
     TestPaths paths = new TestPaths(dir.resolve("notify"));
