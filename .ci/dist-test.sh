@@ -49,7 +49,8 @@ cmp -s <(grep -v '^#' "$work/config.out") <(grep -v '^#' "$root/etc/jcri/jcri.to
 set +e; in_root jcri check > "$work/check.out" 2>&1; check=$?; set -e
 cat "$work/check.out"
 [ $check -eq 0 ] && grep -q 'crun' "$work/check.out" || fail "jcri check exited $check"
-for f in /usr/bin/jcri /usr/lib/jcri/runtime/bin/java /lib/systemd/system/jcri.service /etc/jcri/jcri.toml; do
+for f in /usr/bin/jcri /usr/lib/jcri/runtime/bin/java /lib/systemd/system/jcri.service /etc/jcri/jcri.toml \
+  /usr/lib/jcri/lib/native/libjnidispatch.so /usr/lib/jcri/lib/native/libnetty_transport_native_epoll_x86_64.so; do
   [ -e "$root$f" ] || fail "$f is not installed"
 done
 [ ! -e "$root/usr/lib/jvm" ] || fail "installing jcri brought a JDK"
