@@ -159,7 +159,7 @@ public final class JcriDaemon implements AutoCloseable {
       RpcInstrumentationInterceptor instrumentation = new RpcInstrumentationInterceptor(openTelemetry,
           metrics == null ? JcriMetrics.RpcObserver.NONE : metrics.rpcObserver());
       CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
-          List.of(new ErrorMappingInterceptor(), instrumentation), loops);
+          List.of(new ErrorMappingInterceptor(), instrumentation), loops, images::usageCurrent);
       StartPhases.mark("grpc-server");
       guard.restrictSocket();
       stats.start();

@@ -225,4 +225,17 @@ public final class ImageService {
   public Usage usage() {
     return usage.get();
   }
+
+  /**
+   * As {@link #usage()} for a caller that may not wait (an event loop): after a change, the figure from before
+   * it while the new walk runs; waits only when there has never been a figure.
+   */
+  public Usage usageWithoutWaiting() {
+    return usage.get(false);
+  }
+
+  /** Whether {@link #usage()} answers now, from a figure measured since the last change. */
+  public boolean usageCurrent() {
+    return usage.current();
+  }
 }

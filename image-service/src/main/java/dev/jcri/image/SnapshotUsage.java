@@ -20,13 +20,26 @@ final class SnapshotUsage {
   private final Path dir;
   private volatile ImageService.Usage cached;
   private volatile long cachedAt;
+  /** The latest figure, kept across changes (cached is dropped by one until the next walk ends). */
+  private volatile ImageService.Usage last;
+  /** Guarded by this: the generation the walk that measured {@code last} began in. */
+  private long lastGeneration;
   /** Guarded by this: bumped by every change, so a walk begun before one never stands for after it. */
   private long generation;
   /** Guarded by this: the walk running now, if any. */
   private CompletableFuture<ImageService.Usage> pending;
 
+  /** What a walk measures: the tree under the directory; tests give another. */
+  private final java.util.function.Supplier<ImageService.Usage> measurer;
+
   SnapshotUsage(Path dir) {
     this.dir = dir;
+    this.measurer = this::measure;
+  }
+
+  SnapshotUsage(Path dir, java.util.function.Supplier<ImageService.Usage> measurer) {
+    this.dir = dir;
+    this.measurer = measurer;
   }
 
   /**
@@ -35,6 +48,14 @@ final class SnapshotUsage {
    * kubelet's next call seldom waits.
    */
   ImageService.Usage get() {
+    return get(true);
+  }
+
+  /**
+   * As {@link #get()}; a caller that may not wait (an event loop) gets, after a change, the figure from before it
+   * (stamped with its time) while the walk the change started runs, if there is one.
+   */
+  ImageService.Usage get(boolean mayWait) {
     ImageService.Usage u = cached;
     if (u != null) {
       if (System.nanoTime() - cachedAt >= CACHE_NANOS) {
@@ -42,11 +63,20 @@ final class SnapshotUsage {
       }
       return u;
     }
+    ImageService.Usage before = last;
+    if (!mayWait && before != null) {
+      return before;
+    }
     try {
       return walk().join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
+  }
+
+  /** Whether a figure measured since the last change is at hand (get answers at once). */
+  boolean current() {
+    return cached != null;
   }
 
   /** The snapshots changed (a pull, a collection): the figure is dropped and measured again now. */
@@ -69,11 +99,15 @@ final class SnapshotUsage {
     pending = f;
     Thread.ofVirtual().name("snapshot-usage").start(() -> {
       try {
-        ImageService.Usage u = measure();
+        ImageService.Usage u = measurer.get();
         synchronized (this) {
           if (g == generation) {
             cached = u;
             cachedAt = System.nanoTime();
+          }
+          if (g >= lastGeneration) { // a walk begun before a later one's never replaces its figure
+            last = u;
+            lastGeneration = g;
           }
           if (pending == f) {
             pending = null;

@@ -1,11 +1,13 @@
 package dev.jcri.server.grpc;
 
+import dev.jcri.cri.v1.ImageServiceGrpc;
 import dev.jcri.cri.v1.RuntimeServiceGrpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * Where each call runs. The reads kubelet repeats all day (PLEG's relist every second, each pod's statuses,
@@ -17,8 +19,9 @@ import java.util.concurrent.Executor;
  *
  * <p>A read qualifies only if it does not wait: no lock a slow call holds, no process, no network namespace, no
  * walk; at most, when it is the first to see a container's exit, the record's write (ContainerExits), which the
- * exit watcher otherwise does. ImageFsInfo (waits for a walk after a change) and the stats calls (may measure a
- * pod's interfaces) do not qualify.
+ * exit watcher otherwise does. ImageFsInfo qualifies while the snapshots' figure is current (after a change it
+ * waits for the walk the change started, on a virtual thread); the stats calls (may measure a pod's interfaces)
+ * do not.
  */
 public final class CallExecutors implements ServerCallExecutorSupplier {
 
@@ -32,16 +35,27 @@ public final class CallExecutors implements ServerCallExecutorSupplier {
       RuntimeServiceGrpc.getListContainersMethod().getFullMethodName(),
       RuntimeServiceGrpc.getContainerStatusMethod().getFullMethodName());
 
-  private final Executor blocking;
+  static final String IMAGE_FS_INFO = ImageServiceGrpc.getImageFsInfoMethod().getFullMethodName();
 
-  /** @param blocking where every other call runs */
-  public CallExecutors(Executor blocking) {
+  private final Executor blocking;
+  private final BooleanSupplier imageUsageCurrent;
+
+  /**
+   * @param blocking where every other call runs
+   * @param imageUsageCurrent whether ImageFsInfo answers without waiting now
+   */
+  public CallExecutors(Executor blocking, BooleanSupplier imageUsageCurrent) {
     this.blocking = blocking;
+    this.imageUsageCurrent = imageUsageCurrent;
   }
 
   /** Null keeps the call on the server's default executor: the event loop (the server is built direct). */
   @Override
   public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-    return ON_EVENT_LOOP.contains(call.getMethodDescriptor().getFullMethodName()) ? null : blocking;
+    String method = call.getMethodDescriptor().getFullMethodName();
+    if (ON_EVENT_LOOP.contains(method) || method.equals(IMAGE_FS_INFO) && imageUsageCurrent.getAsBoolean()) {
+      return null;
+    }
+    return blocking;
   }
 }

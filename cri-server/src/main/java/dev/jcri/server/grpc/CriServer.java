@@ -51,7 +51,7 @@ public final class CriServer {
    */
   public static CriServer start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors)
       throws IOException {
-    return start(socket, services, interceptors, newEventLoops());
+    return start(socket, services, interceptors, newEventLoops(), () -> false);
   }
 
   /** The boss and worker event loops jcri's servers share; {@link #shutdown} releases them. */
@@ -62,9 +62,13 @@ public final class CriServer {
         new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory()));
   }
 
-  /** Like {@link #start(Path, List, List)}, on event loops shared with other servers. */
+  /**
+   * Like {@link #start(Path, List, List)}, on event loops shared with other servers.
+   *
+   * @param imageUsageCurrent whether ImageFsInfo answers without waiting now (then it runs on the event loop)
+   */
   public static CriServer start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors,
-      EventLoops loops) throws IOException {
+      EventLoops loops, java.util.function.BooleanSupplier imageUsageCurrent) throws IOException {
     EventLoopGroup boss = loops.boss();
     EventLoopGroup workers = loops.workers();
     ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
@@ -75,7 +79,7 @@ public final class CriServer {
         // Calls start on the event loop that read them; CallExecutors moves all but the quick reads to a
         // virtual thread before any interceptor or handler runs.
         .directExecutor()
-        .callExecutor(new CallExecutors(executor))
+        .callExecutor(new CallExecutors(executor, imageUsageCurrent))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
     for (BindableService service : services) {
       builder.addService(ServerInterceptors.intercept(service, interceptors));

@@ -21,7 +21,9 @@ public final class ImageFsInfoRpc implements UnaryRpc<ImageFsInfoRequest, ImageF
 
   @Override
   public ImageFsInfoResponse call(ImageFsInfoRequest request) {
-    ImageService.Usage u = images.usage();
+    // On an event loop (CallExecutors sends it there while the figure is current) it never waits for a walk: a
+    // change that came between that choice and here leaves it the figure from before the change.
+    ImageService.Usage u = Thread.currentThread().isVirtual() ? images.usage() : images.usageWithoutWaiting();
     FilesystemUsage usage = FilesystemUsage.newBuilder()
         .setTimestamp(u.at().getEpochSecond() * 1_000_000_000L + u.at().getNano())
         .setFsId(FilesystemIdentifier.newBuilder().setMountpoint(u.mountpoint().toString()))

@@ -40,7 +40,7 @@ class CallExecutorsTest {
 
   @Test
   void readsKubeletRepeats_stayOnTheEventLoop_everythingElseGoesToTheBlockingExecutor() {
-    CallExecutors executors = new CallExecutors(BLOCKING);
+    CallExecutors executors = new CallExecutors(BLOCKING, () -> false);
     for (var m : List.of(RuntimeServiceGrpc.getListPodSandboxMethod(), RuntimeServiceGrpc.getListContainersMethod(),
         RuntimeServiceGrpc.getPodSandboxStatusMethod(), RuntimeServiceGrpc.getContainerStatusMethod(),
         RuntimeServiceGrpc.getVersionMethod(), RuntimeServiceGrpc.getStatusMethod())) {
@@ -53,6 +53,15 @@ class CallExecutorsTest {
         ImageServiceGrpc.getImageFsInfoMethod(), ImageServiceGrpc.getPullImageMethod())) {
       assertSame(BLOCKING, executors.getExecutor(call(m), new io.grpc.Metadata()), m.getFullMethodName());
     }
+  }
+
+  @Test
+  void imageFsInfo_onTheEventLoopOnlyWhileTheFigureIsCurrent() {
+    boolean[] current = {true};
+    CallExecutors executors = new CallExecutors(BLOCKING, () -> current[0]);
+    assertNull(executors.getExecutor(call(ImageServiceGrpc.getImageFsInfoMethod()), new io.grpc.Metadata()));
+    current[0] = false; // a pull or a new container: the next call waits for the walk, on a virtual thread
+    assertSame(BLOCKING, executors.getExecutor(call(ImageServiceGrpc.getImageFsInfoMethod()), new io.grpc.Metadata()));
   }
 
   /** A call of {@code method}: all a supplier looks at. */
