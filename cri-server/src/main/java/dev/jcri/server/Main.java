@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The {@code jcri} command: {@code serve} (the default), {@code config}, {@code version}, {@code check}.
@@ -99,21 +100,25 @@ public final class Main {
     LogSetup.configure(config.logLevel(), config.logFormat());
     StartPhases.mark("logging");
     Log log = Log.of(Main.class);
-    JcriDaemon daemon;
-    // Orphans of jcri's helpers (a pod's infra, daemonised conmons) come to jcri and are reaped here, not left
-    // to the node's init. Only in jcri's own process: a JVM that embeds jcri keeps its children to itself.
-    new ChildReaper(CHILD_SWEEP).start();
-    try {
-      daemon = JcriDaemon.start(config, Telemetry.create(config.tracing(), System.getenv()));
-    } catch (IOException | JcriException e) {
-      err.println("jcri: " + e.getMessage());
-      return 1;
-    }
+    // The hook is in place before the start: a SIGTERM while jcri starts (systemd stopping a jcri that is
+    // starting) waits for the start to end and then undoes it, instead of leaving its mounts behind.
+    Starting starting = new Starting();
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("jcri-shutdown").unstarted(() -> {
+      JcriDaemon started;
+      try {
+        started = starting.await(START_WAIT);
+      } catch (TimeoutException e) {
+        log.warn("stopped while still starting after " + START_WAIT.toSeconds() + " s; the next start cleans up");
+        Runtime.getRuntime().halt(1);
+        return;
+      }
+      if (started == null) {
+        return; // the start failed and said why; the exit code is its own
+      }
       log.info("stopping: no new calls; containers keep running");
       SystemdNotify.stopping();
       try {
-        daemon.close();
+        started.close();
       } catch (IOException e) {
         log.warn("shutdown: " + e.getMessage());
       }
@@ -121,6 +126,18 @@ public final class Main {
       // SIGTERM is the normal way to stop jcri, so it exits 0 rather than the JVM's 143.
       Runtime.getRuntime().halt(0);
     }));
+    // Orphans of jcri's helpers (a pod's infra, daemonised conmons) come to jcri and are reaped here, not left
+    // to the node's init. Only in jcri's own process: a JVM that embeds jcri keeps its children to itself.
+    new ChildReaper(CHILD_SWEEP).start();
+    JcriDaemon daemon = null;
+    try {
+      daemon = JcriDaemon.start(config, Telemetry.create(config.tracing(), System.getenv()));
+    } catch (IOException | JcriException e) {
+      err.println("jcri: " + e.getMessage());
+      return 1;
+    } finally {
+      starting.done(daemon);
+    }
     long sinceStart = ProcessClock.millisSinceStart();
     log.info("jcri " + JcriVersion.version() + " serving the CRI", "socket", daemon.socket(),
         "ready_ms_since_process_start", sinceStart, "start_phases_ms", StartPhases.summary());
@@ -131,6 +148,33 @@ public final class Main {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** How long a SIGTERM during the start waits for the start to end before giving up on a clean stop. */
+  static final java.time.Duration START_WAIT = java.time.Duration.ofSeconds(60);
+
+  /** The daemon being started: its end (the daemon, or null when the start failed), awaited by the stop hook. */
+  static final class Starting {
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+    private volatile JcriDaemon daemon;
+
+    void done(JcriDaemon started) {
+      daemon = started;
+      ended.countDown();
+    }
+
+    /** The started daemon, or null if the start failed; waits for the start to end. */
+    JcriDaemon await(java.time.Duration limit) throws TimeoutException {
+      try {
+        if (!ended.await(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          throw new TimeoutException();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TimeoutException();
+      }
+      return daemon;
+    }
   }
 
   /** Command-line words. */

@@ -114,6 +114,30 @@ class JcriProcessIT {
     }
   }
 
+  /**
+   * systemd may stop jcri while it starts. A SIGTERM at any moment of the start ends it cleanly: after the JVM is
+   * up, the stop waits for the start and undoes it (exit 0); before, the JVM's own exit (143). Never the runtime
+   * binaries' mounts left behind, never a stack trace.
+   */
+  @Test
+  void sigtermDuringTheStart_atAnyMoment_leavesNoMountAndNoStackTrace() throws Exception {
+    TestPaths paths = new TestPaths(dir.resolve("early"));
+    Path config = config(paths, "");
+    java.util.Set<Integer> codes = new java.util.TreeSet<>();
+    for (int delayMs = 100; delayMs <= 1500; delayMs += 100) {
+      try (JcriProcess jcri = JcriProcess.launch(dir, serve(config))) {
+        Thread.sleep(delayMs);
+        int code = jcri.terminate();
+        codes.add(code);
+        String out = jcri.output();
+        assertTrue(code == 0 || code == 143, "SIGTERM after " + delayMs + " ms: exit " + code + "\n" + out);
+        assertFalse(out.contains("Exception in thread"), "SIGTERM after " + delayMs + " ms:\n" + out);
+        assertEquals(java.util.List.of(), MountTable.under(paths.state()), "SIGTERM after " + delayMs + " ms:\n" + out);
+      }
+    }
+    assertTrue(codes.contains(0), "no SIGTERM landed after the JVM was up: " + codes);
+  }
+
   @Test
   void launcher_loadsTheJniLibrariesFromLibNative_noneUnpackedToATemporaryFile() throws Exception {
     TestPaths paths = new TestPaths(dir.resolve("native"));
