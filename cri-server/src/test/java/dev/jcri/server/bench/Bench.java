@@ -105,52 +105,71 @@ public final class Bench {
       String image = registry.host() + "/bench/busybox:1";
       String pause = registry.host() + "/bench/pause:1";
 
-      // Cold: each runtime started afresh on its state (images there, as after a node's reboot), then the
-      // first RunPodSandbox, then 20 pods with their containers 4 at a time, as kubelet restarts a node's pods.
-      Line ready = line(lines, "socket ready after start (ms)", Judge.JCRI_MEDIAN, 350);
-      Line firstPod = line(lines, "first RunPodSandbox after start (cold)", 1.0);
-      Line coldBurst = line(lines, "cold start: 20 pods + containers, 4 at a time, right after start: wall", 0.7);
-      Path jDir = Files.createDirectories(work.resolve("jcri"));
-      Path cDir = Files.createDirectories(work.resolve("ctd"));
-      for (int cycle = 0; cycle <= COLD_CYCLES; cycle++) {
-        for (boolean jFirst : cycle % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
-          try (BenchedRuntime rt = jFirst ? BenchedRuntime.jcri(launcher, home, jDir)
-              : BenchedRuntime.containerd(cDir, registry.host(), pause)) {
-            Scenarios s = new Scenarios(rt, image, work.resolve("logs-" + rt.name));
-            if (cycle == 0) { // fills the image stores, untimed
-              s.pull(image);
-              if (!jFirst) {
-                s.pull(pause);
-              }
-              continue;
-            }
-            (jFirst ? ready.jcri() : ready.ctd()).add(rt.readyMs);
-            if (jFirst) {
-              notes.put("jcri's start, cold start " + cycle + " (ms since its process started, as it logs them)",
-                  rt.startPhases());
-            }
-            s.podRuns(1, jFirst ? firstPod.jcri() : firstPod.ctd());
-            s.burst(20, 4, new Samples("cold each", "ms"), jFirst ? coldBurst.jcri() : coldBurst.ctd());
-            s.removeAllPods();
-          }
-        }
-      }
-
-      // -Djcri.bench.coldOnly=true stops here: a change to the start-up, measured in a few minutes.
-      if (!Boolean.getBoolean("jcri.bench.coldOnly")) {
-        warm(launcher, home, jDir, cDir, registry, image, pause, busybox, work, lines, notes);
+      String steadyOnly = System.getProperty("jcri.bench.steadyOnly", "");
+      if (!steadyOnly.isEmpty()) {
+        steadyOnly(launcher, home, work, registry, image, pause, steadyOnly.equals("both"), lines, notes);
+      } else {
+        coldAndWarm(launcher, home, work, registry, image, pause, busybox, lines, notes);
       }
     } finally {
       registry.close();
       Thread.sleep(2000);
       BenchedRuntime.removeEmptyCgroups("jcri");
     }
+    report(results, work, lines, notes);
+  }
+
+  /** The whole table: the cold lines, then {@link #warm}. */
+  private static void coldAndWarm(Path launcher, Path home, Path work, LocalRegistry registry, String image,
+      String pause, TestImage.Built busybox, List<Line> lines, Map<String, String> notes) throws Exception {
+    // Cold: each runtime started afresh on its state (images there, as after a node's reboot), then the
+    // first RunPodSandbox, then 20 pods with their containers 4 at a time, as kubelet restarts a node's pods.
+    Line ready = line(lines, "socket ready after start (ms)", Judge.JCRI_MEDIAN, 350);
+    Line firstPod = line(lines, "first RunPodSandbox after start (cold)", 1.0);
+    Line coldBurst = line(lines, "cold start: 20 pods + containers, 4 at a time, right after start: wall", 0.7);
+    Path jDir = Files.createDirectories(work.resolve("jcri"));
+    Path cDir = Files.createDirectories(work.resolve("ctd"));
+    for (int cycle = 0; cycle <= COLD_CYCLES; cycle++) {
+      for (boolean jFirst : cycle % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
+        try (BenchedRuntime rt = jFirst ? BenchedRuntime.jcri(launcher, home, jDir)
+            : BenchedRuntime.containerd(cDir, registry.host(), pause)) {
+          Scenarios s = new Scenarios(rt, image, work.resolve("logs-" + rt.name));
+          if (cycle == 0) { // fills the image stores, untimed
+            s.pull(image);
+            if (!jFirst) {
+              s.pull(pause);
+            }
+            continue;
+          }
+          (jFirst ? ready.jcri() : ready.ctd()).add(rt.readyMs);
+          if (jFirst) {
+            notes.put("jcri's start, cold start " + cycle + " (ms since its process started, as it logs them)",
+                rt.startPhases());
+          }
+          s.podRuns(1, jFirst ? firstPod.jcri() : firstPod.ctd());
+          s.burst(20, 4, new Samples("cold each", "ms"), jFirst ? coldBurst.jcri() : coldBurst.ctd());
+          s.removeAllPods();
+        }
+      }
+    }
+
+    // -Djcri.bench.coldOnly=true stops here: a change to the start-up, measured in a few minutes.
+    if (!Boolean.getBoolean("jcri.bench.coldOnly")) {
+      warm(launcher, home, jDir, cDir, registry, image, pause, busybox, work, lines, notes);
+    }
+  }
+
+  /** Writes the table and the chart to {@code results}, and removes the work directory. */
+  private static void report(Path results, Path work, List<Line> lines, Map<String, String> notes)
+      throws Exception {
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String md = Report.markdown(lines, notes);
     // A cold-only run is a partial table: kept apart from the full runs, and not the latest.
-    String name = (Boolean.getBoolean("jcri.bench.coldOnly") ? "cold-" : "bench-") + stamp;
+    boolean partial = Boolean.getBoolean("jcri.bench.coldOnly") || System.getProperty("jcri.bench.steadyOnly") != null;
+    String name = (Boolean.getBoolean("jcri.bench.coldOnly") ? "cold-"
+        : System.getProperty("jcri.bench.steadyOnly") != null ? "steady-" : "bench-") + stamp;
     Files.writeString(results.resolve(name + ".md"), md, StandardCharsets.UTF_8);
-    if (!Boolean.getBoolean("jcri.bench.coldOnly")) {
+    if (!partial) {
       Files.writeString(results.resolve("latest.md"), md, StandardCharsets.UTF_8);
     }
     Report.chart(lines, results.resolve(name + ".png"), work);
@@ -261,31 +280,63 @@ public final class Bench {
       notes.put("floor: netns + CNI ADD of the same chain (bridge, portmap) + crun run -d, no runtime",
           String.format("median %.0f ms, p90 %.0f ms", floorS.median(), floorS.p90()));
 
-      // A full node under kubelet's polling, one runtime at a time.
-      int pods = Integer.getInteger("jcri.bench.steadyPods", 110);
-      int seconds = Integer.getInteger("jcri.bench.steadySeconds", 300);
-      String steady = pods + " pods, " + seconds / 60.0 + " min of kubelet's polling: ";
-      Steady.Result rj = new Steady(j, sj, pods, seconds).run();
-      Steady.Result rc = new Steady(c, sc, pods, seconds).run();
-      lines.add(value(steady + "runtime + helpers CPU (s)", Judge.MEDIAN_RATIO, 0.5,
-          rj.runtimeCpu() + rj.helpersCpu(), rc.runtimeCpu() + rc.helpersCpu()));
-      lines.add(value(steady + "runtime CPU (s)", Judge.MEDIAN_RATIO, Double.NaN, rj.runtimeCpu(),
-          rc.runtimeCpu()));
-      lines.add(value(steady + "runtime + helpers RSS at the end (MiB)", Judge.MEDIAN_RATIO, 0.3, rj.rssEnd(),
-          rc.rssEnd()));
-      lines.add(value(steady + "RSS growth, minute 1 to the end (%)", Judge.JCRI_MEDIAN, 5,
-          100 * (rj.rssEnd() - rj.rssMinute1()) / rj.rssMinute1(),
-          100 * (rc.rssEnd() - rc.rssMinute1()) / rc.rssMinute1()));
-      for (String rpc : rj.rpcs().keySet()) {
-        boolean listOrStatus = !rpc.equals("ExecSync");
-        lines.add(new Line(steady + rpc, listOrStatus ? Judge.JCRI_P99 : Judge.P90_RATIO,
-            listOrStatus ? 10 : Double.NaN, rj.rpcs().get(rpc), rc.rpcs().get(rpc)));
+      steady(j, c, sj, sc, lines, notes);
+    }
+  }
+
+  /** A full node under kubelet's polling, one runtime at a time ({@code c} null: jcri alone). */
+  private static void steady(BenchedRuntime j, BenchedRuntime c, Scenarios sj, Scenarios sc, List<Line> lines,
+      Map<String, String> notes) throws Exception {
+    int pods = Integer.getInteger("jcri.bench.steadyPods", 110);
+    int seconds = Integer.getInteger("jcri.bench.steadySeconds", 300);
+    String steady = pods + " pods, " + seconds / 60.0 + " min of kubelet's polling: ";
+    Steady.Result rj = new Steady(j, sj, pods, seconds).run();
+    Steady.Result rc = c == null ? Steady.Result.none() : new Steady(c, sc, pods, seconds).run();
+    lines.add(value(steady + "runtime + helpers CPU (s)", Judge.MEDIAN_RATIO, 0.5,
+        rj.runtimeCpu() + rj.helpersCpu(), rc.runtimeCpu() + rc.helpersCpu()));
+    lines.add(value(steady + "runtime CPU (s)", Judge.MEDIAN_RATIO, Double.NaN, rj.runtimeCpu(),
+        rc.runtimeCpu()));
+    lines.add(value(steady + "runtime + helpers RSS at the end (MiB)", Judge.MEDIAN_RATIO, 0.3, rj.rssEnd(),
+        rc.rssEnd()));
+    lines.add(value(steady + "RSS growth, minute 1 to the end (%)", Judge.JCRI_MEDIAN, 5,
+        100 * (rj.rssEnd() - rj.rssMinute1()) / rj.rssMinute1(),
+        100 * (rc.rssEnd() - rc.rssMinute1()) / rc.rssMinute1()));
+    for (String rpc : rj.rpcs().keySet()) {
+      boolean listOrStatus = !rpc.equals("ExecSync");
+      lines.add(new Line(steady + rpc, listOrStatus ? Judge.JCRI_P99 : Judge.P90_RATIO,
+          listOrStatus ? 10 : Double.NaN, rj.rpcs().get(rpc), rc.rpcs().get(rpc)));
+    }
+    notes.put("steady state helpers", rj.helpers() + " (jcri) and " + rc.helpers() + " (containerd) processes");
+    notes.put("steady state CPU of the runtimes' reaped children (helpers they ran and waited for: OCI runtime"
+        + " execs, CNI plugins), included above", String.format(java.util.Locale.ROOT,
+        "jcri %.1f s, containerd %.1f s; per-pod helpers: jcri %.1f s, containerd %.1f s", rj.runtimeChildrenCpu(),
+        rc.runtimeChildrenCpu(), rj.helpersCpu(), rc.helpersCpu()));
+  }
+
+  /**
+   * {@code -Djcri.bench.steadyOnly=jcri|both}: the full node's lines alone (after the same pull and a short
+   * warm-up), to measure a change to the steady state in minutes; containerd only with {@code both}.
+   */
+  private static void steadyOnly(Path launcher, Path home, Path work, LocalRegistry registry, String image,
+      String pause, boolean both, List<Line> lines, Map<String, String> notes) throws Exception {
+    notes.put("steady state only", both ? "jcri and containerd" : "jcri alone");
+    try (BenchedRuntime j = BenchedRuntime.jcri(launcher, home, Files.createDirectories(work.resolve("jcri")));
+        BenchedRuntime c = both ? BenchedRuntime.containerd(Files.createDirectories(work.resolve("ctd")),
+            registry.host(), pause) : null) {
+      Scenarios sj = new Scenarios(j, image, work.resolve("logs-jcri"));
+      Scenarios sc = c == null ? null : new Scenarios(c, image, work.resolve("logs-ctd"));
+      sj.pull(image);
+      if (sc != null) {
+        sc.pull(image);
+        sc.pull(pause);
       }
-      notes.put("steady state helpers", rj.helpers() + " (jcri) and " + rc.helpers() + " (containerd) processes");
-      notes.put("steady state CPU of the runtimes' reaped children (helpers they ran and waited for: OCI runtime"
-          + " execs, CNI plugins), included above", String.format(java.util.Locale.ROOT,
-          "jcri %.1f s, containerd %.1f s; per-pod helpers: jcri %.1f s, containerd %.1f s", rj.runtimeChildrenCpu(),
-          rc.runtimeChildrenCpu(), rj.helpersCpu(), rc.helpersCpu()));
+      for (Scenarios s : sc == null ? List.of(sj) : List.of(sj, sc)) {
+        s.podRuns(20, new Samples("warm", "ms"));
+        s.createStarts(20, new Samples("warm", "ms"));
+        s.execSyncs(50, new Samples("warm", "ms"));
+        s.removeAllPods();
+      }
+      steady(j, c, sj, sc, lines, notes);
     }
   }
 

@@ -32,7 +32,25 @@ final class Steady {
 
   /** What one run measured. */
   record Result(Map<String, Samples> rpcs, double runtimeCpu, double runtimeChildrenCpu, double helpersCpu,
-      double rssMinute1, double rssEnd, int helpers) {}
+      double rssMinute1, double rssEnd, int helpers) {
+
+    /** No run: the other side of a line when only jcri ran. */
+    static Result none() {
+      return new Result(samples(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+    }
+  }
+
+  /** The RPCs timed, in the table's order. */
+  static final List<String> RPCS = List.of("ListPodSandbox", "ListContainers", "PodSandboxStatus",
+      "ContainerStatus", "ExecSync", "ListContainerStats", "ListPodSandboxStats", "ImageFsInfo", "Status");
+
+  private static Map<String, Samples> samples() {
+    Map<String, Samples> rpcs = new LinkedHashMap<>();
+    for (String name : RPCS) {
+      rpcs.put(name, new Samples(name, "ms"));
+    }
+    return rpcs;
+  }
 
   private final BenchedRuntime rt;
   private final Scenarios scenarios;
@@ -48,11 +66,7 @@ final class Steady {
 
   Result run() throws Exception {
     List<String[]> running = startPods();
-    Map<String, Samples> rpcs = new LinkedHashMap<>();
-    for (String name : List.of("ListPodSandbox", "ListContainers", "PodSandboxStatus", "ContainerStatus",
-        "ExecSync", "ListContainerStats", "ListPodSandboxStats", "ImageFsInfo", "Status")) {
-      rpcs.put(name, new Samples(name, "ms"));
-    }
+    Map<String, Samples> rpcs = samples();
     ScheduledExecutorService kubelet = Executors.newScheduledThreadPool(8);
     List<java.util.concurrent.ScheduledFuture<?>> tasks = new ArrayList<>();
     try {

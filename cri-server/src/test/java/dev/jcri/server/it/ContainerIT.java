@@ -173,6 +173,24 @@ class ContainerIT {
     assertEquals("hi", exec(id, "sh", "-c", "echo $GREETING").getStdout().toStringUtf8().strip());
     assertEquals("/tmp", exec(id, "pwd").getStdout().toStringUtf8().strip());
     assertEquals(7, exec(id, "sh", "-c", "echo e >&2; exit 7").getExitCode());
+    // The runtime reads the exec's process spec from a memory file on its descriptor 3; the command does not
+    // inherit it, and the container's directory keeps no file of any exec.
+    String fds = exec(id, "sh", "-c", "ls -l /proc/$$/fd; true").getStdout().toStringUtf8(); // the shell's own
+    assertFalse(fds.contains("memfd") || fds.matches("(?s).* 3 -> .*"), fds);
+    Path bundle = fixture.paths.state().resolve("containers").resolve(id);
+    var running = java.util.concurrent.CompletableFuture.supplyAsync(() -> exec(id, "sleep", "1"));
+    java.util.Set<String> seen = new java.util.TreeSet<>();
+    while (!running.isDone()) {
+      try (var files = Files.list(bundle)) {
+        files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("exec-")).forEach(seen::add);
+      }
+    }
+    assertEquals(0, running.get().getExitCode());
+    assertTrue(seen.stream().allMatch(f -> f.endsWith(".pid")), "only the runtime's pid file is on disk: " + seen);
+    try (var files = Files.list(bundle)) {
+      assertEquals(List.of(), files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("exec-"))
+          .toList(), "exec files left in the bundle");
+    }
     assertEquals("e", exec(id, "sh", "-c", "echo e >&2; exit 7").getStderr().toStringUtf8().strip());
     StatusRuntimeException timeout = assertThrows(StatusRuntimeException.class, () -> client.runtime().execSync(
         ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(List.of("sleep", "30")).setTimeout(1).build()));

@@ -139,7 +139,7 @@ class JcriProcessIT {
   }
 
   @Test
-  void launcher_loadsTheJniLibrariesFromLibNative_noneUnpackedToATemporaryFile() throws Exception {
+  void launcher_loadsTheJniLibrariesFromLibNative_noneUnpackedToATemporaryFile_keepsCompiledCode() throws Exception {
     TestPaths paths = new TestPaths(dir.resolve("native"));
     Path nativeDir = JcriProcess.JAR.getParent().resolve("lib/native");
     try (JcriProcess jcri = JcriProcess.launch(dir, serve(config(paths, "")))) {
@@ -155,6 +155,13 @@ class JcriProcessIT {
       java.util.List<String> elsewhere = maps.lines().filter(l -> l.contains("jna") || l.contains("netty"))
           .filter(l -> !l.contains(nativeDir.toString())).toList();
       assertEquals(java.util.List.of(), elsewhere, "JNI libraries unpacked to temporary files");
+      // The JVM the launcher started keeps its compiled code (flushing set off a full collection about once
+      // a minute under kubelet's polling).
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          Long.toString(jcri.process().pid()), "VM.flags").redirectErrorStream(true).start();
+      String flags = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertEquals(0, jcmd.waitFor());
+      assertTrue(flags.contains("-XX:-UseCodeCacheFlushing"), flags);
       assertEquals(0, jcri.terminate(), jcri.output());
     }
   }

@@ -47,13 +47,40 @@ final class CgroupFiles {
 
   /** A key's value in a flat-keyed file such as memory.stat. */
   static long statValue(Path file, String key) {
-    for (String line : read(file).split("\n")) {
-      String[] f = line.split(" ");
-      if (f.length == 2 && f[0].equals(key)) {
-        return Long.parseLong(f[1]);
+    return statValues(file, key)[0];
+  }
+
+  /**
+   * The values of {@code keys} in a flat-keyed file, read once (0 for a key it lacks): the stats sampler takes
+   * two figures from each memory.stat of every container and pod.
+   */
+  static long[] statValues(Path file, String... keys) {
+    long[] values = new long[keys.length];
+    boolean[] done = new boolean[keys.length];
+    String text = read(file);
+    int found = 0;
+    for (int start = 0; start < text.length() && found < keys.length; ) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
       }
+      int space = text.indexOf(' ', start);
+      if (space > start && space < end) {
+        for (int k = 0; k < keys.length; k++) {
+          if (!done[k] && keys[k].length() == space - start && text.startsWith(keys[k], start)) {
+            try {
+              values[k] = Long.parseLong(text, space + 1, end, 10);
+              done[k] = true;
+              found++;
+            } catch (NumberFormatException notOneNumber) {
+              // not "key value": left at 0, as a missing key
+            }
+          }
+        }
+      }
+      start = end + 1;
     }
-    return 0;
+    return values;
   }
 
   /**

@@ -139,9 +139,9 @@ final class CgroupfsV1Manager implements CgroupManager {
     if (memory != null) {
       Path dir = memory.resolve(rel);
       usage = CgroupFiles.readLong(dir.resolve("memory.usage_in_bytes"));
-      long inactive = CgroupFiles.statValue(dir.resolve("memory.stat"), "total_inactive_file");
-      workingSet = Math.max(0, usage - inactive);
-      rss = CgroupFiles.statValue(dir.resolve("memory.stat"), "total_rss");
+      long[] stat = CgroupFiles.statValues(dir.resolve("memory.stat"), "total_inactive_file", "total_rss");
+      workingSet = Math.max(0, usage - stat[0]);
+      rss = stat[1];
     }
     long tasks = pids == null ? 0 : CgroupFiles.readLong(pids.resolve(rel).resolve("pids.current"));
     return new CgroupStats(cpuNanos, usage, workingSet, rss, tasks, System.currentTimeMillis() * 1_000_000L);

@@ -123,8 +123,9 @@ final class CgroupfsV2Manager implements CgroupManager {
     Path dir = root.resolve(CgroupFiles.clean(path));
     long cpuNanos = CgroupFiles.statValue(dir.resolve("cpu.stat"), "usage_usec") * 1000;
     long usage = CgroupFiles.readLong(dir.resolve("memory.current"));
-    long inactive = CgroupFiles.statValue(dir.resolve("memory.stat"), "inactive_file");
-    long anon = CgroupFiles.statValue(dir.resolve("memory.stat"), "anon");
+    long[] stat = CgroupFiles.statValues(dir.resolve("memory.stat"), "inactive_file", "anon");
+    long inactive = stat[0];
+    long anon = stat[1];
     long tasks = CgroupFiles.readLong(dir.resolve("pids.current"));
     long swap = Files.exists(dir.resolve("memory.swap.current")) ? CgroupFiles.readLong(dir.resolve("memory.swap.current"))
         : -1;

@@ -10,6 +10,7 @@ import dev.jcri.common.HelperProcess;
 import dev.jcri.common.Ids;
 import dev.jcri.common.Json;
 import dev.jcri.common.Log;
+import dev.jcri.common.MemFile;
 import dev.jcri.common.Spawn;
 import dev.jcri.common.UnavailableException;
 import dev.jcri.sandbox.io.UnixSockets;
@@ -51,12 +52,33 @@ final class OciExec {
     this.options = options;
   }
 
-  /** The runtime's command line up to its {@code exec} command's options. */
-  private List<String> execCommand(Path pidFile, Path process) {
+  /** The descriptor the runtime gets its exec's process spec on, as {@code --process /proc/self/fd/3}. */
+  static final int PROCESS_FD = 3;
+
+  /**
+   * The runtime's command line up to its {@code exec} command's options; the process spec comes in memory on
+   * {@link #PROCESS_FD} (a probe's exec every few seconds wrote, closed and deleted a file on disk each time).
+   */
+  private List<String> execCommand(Path pidFile) {
     List<String> cmd = new ArrayList<>(List.of(binary.path().toString()));
     cmd.addAll(options.args());
-    cmd.addAll(List.of("exec", "--pid-file", pidFile.toString(), "--process", process.toString()));
+    cmd.addAll(List.of("exec", "--pid-file", pidFile.toString(), "--process", MemFile.pathAs(PROCESS_FD)));
     return cmd;
+  }
+
+  /** The spec in a memory file; what goes wrong making it is the exec's failure to prepare. */
+  private static MemFile processFile(Path bundle, List<String> command, TerminalSize terminal) {
+    byte[] json = processJson(bundle, command, terminal);
+    try {
+      return MemFile.of("jcri-exec-process", json);
+    } catch (IOException e) {
+      throw new FailedPreconditionException("preparing the exec process of " + bundle + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A pid file of its own for each exec, in the bundle (the container's directory). */
+  private static Path pidFile(Path bundle) {
+    return bundle.resolve("exec-" + Ids.newId().substring(0, 16) + ".pid");
   }
 
   /**
@@ -65,16 +87,14 @@ final class OciExec {
    */
   ExecResult execSync(String id, Path bundle, List<String> command, long timeoutSeconds, int maxBytes,
       ExecOutputBudget budget) {
-    Path process = processFor(bundle, command, null);
-    Path pidFile = bundle.resolve(process.getFileName() + ".pid");
-    List<String> cmd = execCommand(pidFile, process);
+    Path pidFile = pidFile(bundle);
+    List<String> cmd = execCommand(pidFile);
     cmd.add(id);
     HelperProcess p;
-    try {
-      p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrPipe().start();
+    try (MemFile process = processFile(bundle, command, null)) {
+      p = Spawn.of(cmd).fd(PROCESS_FD, process.fd()).stdinPipe().stdoutPipe().stderrPipe().start();
       NoDevNull.endInput(p);
     } catch (IOException e) {
-      deleteQuietly(process);
       throw new HelperFailedException("running " + binary + " exec: " + e.getMessage(), e);
     }
     // A command may leave a background process holding its output open: once it exits, what was written
@@ -120,7 +140,6 @@ final class OciExec {
     } finally {
       stdoutPipe.close();
       stderrPipe.close();
-      deleteQuietly(process);
       deleteQuietly(pidFile);
     }
   }
@@ -154,22 +173,14 @@ final class OciExec {
    */
   InteractiveExec execInteractive(String id, Path bundle, Path socketDir, List<String> command, boolean tty,
       TerminalSize size, boolean stdin, boolean stdout, boolean stderr) {
-    Path process = processFor(bundle, command, tty ? (size == null ? new TerminalSize(0, 0) : size) : null);
-    Path pidFile = bundle.resolve(process.getFileName() + ".pid");
-    List<String> cmd = execCommand(pidFile, process);
+    Path pidFile = pidFile(bundle);
+    List<String> cmd = execCommand(pidFile);
     Runnable killer = () -> killFromPidFile(pidFile);
-    Runnable cleanup = () -> {
-      try {
-        Files.deleteIfExists(process);
-        Files.deleteIfExists(pidFile);
-      } catch (IOException ignored) {
-        // the bundle goes with the container
-      }
-    };
+    Runnable cleanup = () -> deleteQuietly(pidFile);
     if (!tty) {
       cmd.add(id);
-      try {
-        HelperProcess p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrPipe().start();
+      try (MemFile process = processFile(bundle, command, null)) {
+        HelperProcess p = Spawn.of(cmd).fd(PROCESS_FD, process.fd()).stdinPipe().stdoutPipe().stderrPipe().start();
         if (!stdin) {
           NoDevNull.endInput(p);
         }
@@ -186,11 +197,12 @@ final class OciExec {
       }
     }
     Path socket = socketDir.resolve("console-" + Ids.newId().substring(0, 16) + ".sock");
-    try (UnixSockets.FdReceiver receiver = UnixSockets.FdReceiver.listen(
-        socket)) {
+    Path errors = bundle.resolve(pidFile.getFileName().toString().replace(".pid", ".err"));
+    try (UnixSockets.FdReceiver receiver = UnixSockets.FdReceiver.listen(socket);
+        MemFile process = processFile(bundle, command, size == null ? new TerminalSize(0, 0) : size)) {
       cmd.addAll(List.of("--tty", "--console-socket", socket.toString(), id));
-      Path errors = bundle.resolve(process.getFileName() + ".err");
-      HelperProcess p = Spawn.of(cmd).stdinPipe().stdoutPipe().stderrTo(errors).start();
+      HelperProcess p = Spawn.of(cmd).fd(PROCESS_FD, process.fd()).stdinPipe().stdoutPipe().stderrTo(errors)
+          .start();
       NoDevNull.endInput(p);
       NoDevNull.discard(p.stdoutFd());
       Fd master;
@@ -252,9 +264,9 @@ final class OciExec {
 
   /**
    * The container's own process (user, groups, env, cwd, capabilities, no_new_privs) with other args, as
-   * exec'd processes get it in containerd, written to a file for {@code exec --process}.
+   * exec'd processes get it in containerd: the JSON for {@code exec --process}.
    */
-  static Path processFor(Path bundle, List<String> command, TerminalSize terminal) {
+  static byte[] processJson(Path bundle, List<String> command, TerminalSize terminal) {
     try {
       byte[] head = processHead(bundle);
       StringBuilder tail = new StringBuilder(head.length > 1 ? "," : "");
@@ -268,9 +280,7 @@ final class OciExec {
       byte[] end = tail.toString().getBytes(StandardCharsets.UTF_8);
       byte[] json = Arrays.copyOf(head, head.length + end.length);
       System.arraycopy(end, 0, json, head.length, end.length);
-      Path file = Files.createTempFile(bundle, "exec-", ".json");
-      Files.write(file, json);
-      return file;
+      return json;
     } catch (IOException e) {
       throw new FailedPreconditionException("preparing the exec process of " + bundle + ": " + e.getMessage(), e);
     }

@@ -21,12 +21,7 @@ class ExecProcessTest {
   private final ObjectMapper json = new ObjectMapper();
 
   private JsonNode process(List<String> args, TerminalSize terminal) throws IOException {
-    Path file = OciExec.processFor(bundle, args, terminal);
-    try {
-      return json.readTree(file.toFile());
-    } finally {
-      Files.delete(file);
-    }
+    return json.readTree(OciExec.processJson(bundle, args, terminal));
   }
 
   private void spec(String process) throws IOException {
