@@ -204,11 +204,7 @@ public final class Fd implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      Libc.INSTANCE.shutdown(fd, Libc.SHUT_RDWR);
-    } catch (LastErrorException ignored) {
-      // not a socket
-    }
+    Libc.Quiet.INSTANCE.shutdown(fd, Libc.SHUT_RDWR); // wakes a socket's blocked reader; -1 for a pipe
     if (busy == 0) {
       release();
     }

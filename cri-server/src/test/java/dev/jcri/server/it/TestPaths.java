@@ -5,6 +5,10 @@ import java.nio.file.Path;
 /** A jcri configuration confined to one temporary directory, so tests never touch /run/jcri. */
 public record TestPaths(Path dir) {
 
+  public TestPaths {
+    NodeCgroups.noteOthers(); // before this test's jcri makes a pod
+  }
+
   public Path socket() {
     return dir.resolve("run/jcri.sock");
   }
