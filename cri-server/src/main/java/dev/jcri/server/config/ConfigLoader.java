@@ -68,20 +68,42 @@ public final class ConfigLoader {
       merge(merged, tree);
     }
     String origin = files.stream().map(Path::toString).collect(Collectors.joining(", "));
-    JcriConfig config = bind(merged, origin);
+    JcriConfig config = bind(withRuntimeRoots(merged), origin);
     validate(config, origin);
     return config;
   }
 
   /** Reads one TOML text over the defaults; {@code origin} names it in errors. */
   public static JcriConfig fromToml(String toml, String origin) {
-    JcriConfig config = bind(merge(defaultsTree(), parse(toml, origin)), origin);
+    JcriConfig config = bind(withRuntimeRoots(merge(defaultsTree(), parse(toml, origin))), origin);
     validate(config, origin);
     return config;
   }
 
+  /** The defaults as a tree, the runtimes' roots left out: {@link #withRuntimeRoots} puts them under the state. */
   private static ObjectNode defaultsTree() {
-    return RecordTrees.toTree(JcriConfig.defaults());
+    ObjectNode tree = RecordTrees.toTree(JcriConfig.defaults());
+    if (tree.get("runtimes") instanceof ObjectNode runtimes) {
+      runtimes.properties().forEach(e -> ((ObjectNode) e.getValue()).remove("root"));
+    }
+    return tree;
+  }
+
+  /**
+   * A runtime handler without a {@code root} keeps its containers' state in {@code <state>/<handler>}
+   * ({@code /run/jcri/crun} by default): a second jcri on its own state directory (a test's, a bench's) never
+   * shares the node's runtime state with the one the node runs.
+   */
+  private static ObjectNode withRuntimeRoots(ObjectNode merged) {
+    String state = merged.path("state").asText("");
+    if (merged.get("runtimes") instanceof ObjectNode runtimes && !state.isEmpty()) {
+      runtimes.properties().forEach(e -> {
+        if (e.getValue() instanceof ObjectNode handler && handler.path("root").asText("").isEmpty()) {
+          handler.put("root", state.replaceAll("/+$", "") + "/" + e.getKey());
+        }
+      });
+    }
+    return merged;
   }
 
   private static ObjectNode parse(String toml, String origin) {

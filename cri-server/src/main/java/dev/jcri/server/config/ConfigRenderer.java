@@ -28,7 +28,7 @@ public final class ConfigRenderer {
       Map.entry("default_runtime", "The runtime handler for pods that name none; one of [runtimes.*]."),
       Map.entry("runtimes", "One table per OCI runtime handler (a RuntimeClass handler name)."),
       Map.entry("runtimes.*.path", "The OCI runtime binary."),
-      Map.entry("runtimes.*.root", "The runtime's state directory (its --root)."),
+      Map.entry("runtimes.*.root", "The runtime's state directory (its --root); default <state>/<handler>."),
       Map.entry("conmon", "The container monitor: holds stdio, writes the CRI log, records the exit code."),
       Map.entry("cdi_spec_dirs", "CDI device specs (JSON or YAML), lowest priority first: a later directory's"
           + " definition of a device wins."),

@@ -81,6 +81,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void runtimeRoots_underTheStateDirectory_unlessGiven() throws IOException {
+    write("jcri.toml", """
+        state = "/tmp/other-jcri/run/"
+        [runtimes.runc]
+        root = "/run/elsewhere"
+        [runtimes.youki]
+        path = "/usr/bin/youki"
+        """);
+    JcriConfig c = load();
+    assertEquals("/tmp/other-jcri/run/crun", c.runtimes().get("crun").root(),
+        "a second jcri on a state of its own does not share the node's /run/jcri/crun");
+    assertEquals("/run/elsewhere", c.runtimes().get("runc").root(), "a root given stays");
+    assertEquals("/tmp/other-jcri/run/youki", c.runtimes().get("youki").root());
+    assertEquals("/run/jcri/crun", ConfigLoader.fromToml("log_level = \"info\"\n", "t").runtimes().get("crun")
+        .root(), "the node's default");
+  }
+
+  @Test
   void load_unknownKey_namesFileAndKey() throws IOException {
     write("jcri.d/50-bad.toml", "[cni]\nconf_dri = \"/x\"\n");
     ConfigException e = assertThrows(ConfigException.class, this::load);
