@@ -37,6 +37,7 @@ import dev.jcri.server.grpc.CriServer;
 import dev.jcri.server.grpc.ErrorMappingInterceptor;
 import dev.jcri.server.grpc.RpcInstrumentationInterceptor;
 import dev.jcri.server.grpc.SocketGuard;
+import dev.jcri.server.grpc.StartGate;
 import dev.jcri.server.rpc.ImageServiceImpl;
 import dev.jcri.server.rpc.RuntimeConfigRpc;
 import dev.jcri.server.rpc.RuntimeServiceImpl;
@@ -45,6 +46,8 @@ import dev.jcri.server.rpc.UpdateRuntimeConfigRpc;
 import dev.jcri.server.rpc.VersionRpc;
 import dev.jcri.server.stream.StreamServer;
 import dev.jcri.server.telemetry.JcriMetrics;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
@@ -55,6 +58,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Wires the configuration into domain services and RPC classes, and runs the server until stopped. */
 public final class JcriDaemon implements AutoCloseable {
@@ -93,14 +97,46 @@ public final class JcriDaemon implements AutoCloseable {
   }
 
   public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry) throws IOException {
+    return start(config, openTelemetry, () -> {});
+  }
+
+  /**
+   * Starts jcri: the socket is served as soon as it is jcri's (calls wait for the rest of the start, see
+   * {@link StartGate}), then the state is read back and the services made.
+   *
+   * @param beforeChildren runs once the socket is bound, before the start runs any process (jcri's own
+   *     process makes itself its helpers' subreaper there)
+   */
+  public static JcriDaemon start(JcriConfig config, OpenTelemetry openTelemetry, Runnable beforeChildren)
+      throws IOException {
     CgroupDriver driver = cgroupDriver(config.cgroupDriver());
     Path root = config.rootPath();
     Path state = config.statePath();
     SocketGuard guard = SocketGuard.acquire(state, config.socketPath());
     StartPhases.mark("guard");
+    StartGate gate = new StartGate();
+    AtomicReference<ImageService> imagesMade = new AtomicReference<>();
+    CriServer.EventLoops loops = CriServer.newEventLoops();
+    CriServer server = null;
+    try {
+      server = CriServer.startGated(config.socketPath(), gate, loops,
+          () -> imagesMade.get() != null && imagesMade.get().usageCurrent());
+      guard.restrictSocket();
+    } catch (IOException | RuntimeException e) {
+      if (server != null) {
+        server.shutdown(Duration.ZERO);
+      } else {
+        loops.boss().shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        loops.workers().shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      }
+      guard.close();
+      throw e;
+    }
+    StartPhases.mark("socket");
     RuntimeHandlers runtimes = null;
     SystemdUnits systemd = null;
     try {
+      beforeChildren.run();
       new NodeDirs(root, state).secure();
       mountHugetlb();
       StartPhases.mark("dirs");
@@ -135,16 +171,7 @@ public final class JcriDaemon implements AutoCloseable {
       StartPhases.mark("recovery");
       containers.start();
       StartPhases.mark("exit-watch");
-      CriServer.EventLoops loops = CriServer.newEventLoops();
-      StartPhases.mark("event-loops");
-      StreamServer streams;
-      try {
-        streams = StreamServer.start(config.stream(), loops.workers(), containers, pods);
-      } catch (IOException | RuntimeException e) {
-        loops.boss().shutdownGracefully(0, 0, TimeUnit.SECONDS);
-        loops.workers().shutdownGracefully(0, 0, TimeUnit.SECONDS);
-        throw e;
-      }
+      StreamServer streams = StreamServer.start(config.stream(), loops.workers(), containers, pods);
       StatsCollector stats = new StatsCollector(containers, pods,
           Duration.ofSeconds(config.statsCollectionPeriodSeconds()));
       RuntimeServiceImpl runtime = new RuntimeServiceImpl(
@@ -158,10 +185,11 @@ public final class JcriDaemon implements AutoCloseable {
       }
       RpcInstrumentationInterceptor instrumentation = new RpcInstrumentationInterceptor(openTelemetry,
           metrics == null ? JcriMetrics.RpcObserver.NONE : metrics.rpcObserver());
-      CriServer server = CriServer.start(config.socketPath(), List.of(runtime, new ImageServiceImpl(images)),
-          List.of(new ErrorMappingInterceptor(), instrumentation), loops, images::usageCurrent);
-      StartPhases.mark("grpc-server");
-      guard.restrictSocket();
+      List<ServerInterceptor> interceptors = List.of(new ErrorMappingInterceptor(), instrumentation);
+      imagesMade.set(images);
+      gate.open(List.of(ServerInterceptors.intercept(runtime, interceptors),
+          ServerInterceptors.intercept(new ImageServiceImpl(images), interceptors)));
+      StartPhases.mark("gate");
       stats.start();
       // The first ImageFsInfo walks the snapshots; kubelet's first call then finds the figure made.
       Thread.ofVirtual().name("image-usage").start(() -> {
@@ -173,6 +201,8 @@ public final class JcriDaemon implements AutoCloseable {
       });
       return new JcriDaemon(guard, server, streams, containers, runtimes, metrics, stats, systemd);
     } catch (IOException | RuntimeException e) {
+      gate.fail(e);
+      server.shutdown(Duration.ofSeconds(1));
       if (runtimes != null) {
         runtimes.close();
       }

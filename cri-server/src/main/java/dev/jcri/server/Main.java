@@ -126,12 +126,13 @@ public final class Main {
       // SIGTERM is the normal way to stop jcri, so it exits 0 rather than the JVM's 143.
       Runtime.getRuntime().halt(0);
     }));
-    // Orphans of jcri's helpers (a pod's infra, daemonised conmons) come to jcri and are reaped here, not left
-    // to the node's init. Only in jcri's own process: a JVM that embeds jcri keeps its children to itself.
-    new ChildReaper(CHILD_SWEEP).start();
     JcriDaemon daemon = null;
     try {
-      daemon = JcriDaemon.start(config, Telemetry.create(config.tracing(), System.getenv()));
+      // Orphans of jcri's helpers (a pod's infra, daemonised conmons) come to jcri and are reaped here, not left
+      // to the node's init; set before the start runs any. Only in jcri's own process: a JVM that embeds jcri
+      // keeps its children to itself.
+      daemon = JcriDaemon.start(config, Telemetry.create(config.tracing(), System.getenv()),
+          () -> new ChildReaper(CHILD_SWEEP).start());
     } catch (IOException | JcriException e) {
       err.println("jcri: " + e.getMessage());
       return 1;

@@ -2,7 +2,8 @@ package dev.jcri.server;
 
 /**
  * Work of the start-up that does not depend on the configuration, begun on two threads while the main one reads
- * the configuration: the C library's binding (JNA) and Netty's epoll transport on one; on the other the JSON
+ * the configuration: Netty's epoll transport, the CRI's gRPC methods and the C library's binding (JNA) on one; on
+ * the other the JSON
  * mapper jcri's records and OCI specs go through, and its readers of the records a start reads back (snapshots,
  * images, pods, containers: building a reader is ~30-60 ms of introspection on a cold JVM, each). Whatever a
  * thread has not finished, the main thread does itself when it gets there (class initialisation is once and
@@ -14,9 +15,12 @@ final class StartWarmup {
 
   static void begin() {
     start("start-warmup-native", () -> {
-      // In the order the main thread needs them: the state lock and subreaper (JNA), then the sockets.
-      dev.jcri.common.Libc.INSTANCE.getClass();
+      // In the order the main thread needs them: the socket (Netty's epoll transport, the CRI's method
+      // descriptors and their messages' classes), then the subreaper and everything after (JNA).
       io.netty.channel.epoll.Epoll.isAvailable();
+      dev.jcri.cri.v1.RuntimeServiceGrpc.getServiceDescriptor();
+      dev.jcri.cri.v1.ImageServiceGrpc.getServiceDescriptor();
+      dev.jcri.common.Libc.INSTANCE.getClass();
     });
     start("start-warmup-json", () -> {
       dev.jcri.common.Json.PLAIN.getTypeFactory();

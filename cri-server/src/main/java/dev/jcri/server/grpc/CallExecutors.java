@@ -39,19 +39,26 @@ public final class CallExecutors implements ServerCallExecutorSupplier {
 
   private final Executor blocking;
   private final BooleanSupplier imageUsageCurrent;
+  private final BooleanSupplier started;
 
   /**
    * @param blocking where every other call runs
    * @param imageUsageCurrent whether ImageFsInfo answers without waiting now
+   * @param started whether jcri has started; until then every call waits for it ({@link StartGate}), on a
+   *     virtual thread
    */
-  public CallExecutors(Executor blocking, BooleanSupplier imageUsageCurrent) {
+  public CallExecutors(Executor blocking, BooleanSupplier imageUsageCurrent, BooleanSupplier started) {
     this.blocking = blocking;
     this.imageUsageCurrent = imageUsageCurrent;
+    this.started = started;
   }
 
   /** Null keeps the call on the server's default executor: the event loop (the server is built direct). */
   @Override
   public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+    if (!started.getAsBoolean()) {
+      return blocking;
+    }
     String method = call.getMethodDescriptor().getFullMethodName();
     if (ON_EVENT_LOOP.contains(method) || method.equals(IMAGE_FS_INFO) && imageUsageCurrent.getAsBoolean()) {
       return null;

@@ -1,10 +1,13 @@
 package dev.jcri.server.grpc;
 
 import dev.jcri.common.Log;
+import dev.jcri.cri.v1.ImageServiceGrpc;
+import dev.jcri.cri.v1.RuntimeServiceGrpc;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -69,6 +72,25 @@ public final class CriServer {
    */
   public static CriServer start(Path socket, List<BindableService> services, List<ServerInterceptor> interceptors,
       EventLoops loops, java.util.function.BooleanSupplier imageUsageCurrent) throws IOException {
+    return serve(socket, services.stream().map(s -> ServerInterceptors.intercept(s, interceptors)).toList(), loops,
+        imageUsageCurrent, () -> true);
+  }
+
+  /**
+   * Binds {@code socket} at once with {@code gate}'s stand-ins for the CRI's runtime and image services: calls
+   * are taken from now on and wait, each on a virtual thread, until the start opens the gate.
+   *
+   * @param imageUsageCurrent whether ImageFsInfo answers without waiting now (asked only once the gate is open)
+   */
+  public static CriServer startGated(Path socket, StartGate gate, EventLoops loops,
+      java.util.function.BooleanSupplier imageUsageCurrent) throws IOException {
+    return serve(socket, gate.standIns(List.of(RuntimeServiceGrpc.getServiceDescriptor(),
+        ImageServiceGrpc.getServiceDescriptor())), loops, imageUsageCurrent, gate::isOpen);
+  }
+
+  private static CriServer serve(Path socket, List<ServerServiceDefinition> services, EventLoops loops,
+      java.util.function.BooleanSupplier imageUsageCurrent, java.util.function.BooleanSupplier started)
+      throws IOException {
     EventLoopGroup boss = loops.boss();
     EventLoopGroup workers = loops.workers();
     ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rpc-", 0).factory());
@@ -79,11 +101,9 @@ public final class CriServer {
         // Calls start on the event loop that read them; CallExecutors moves all but the quick reads to a
         // virtual thread before any interceptor or handler runs.
         .directExecutor()
-        .callExecutor(new CallExecutors(executor, imageUsageCurrent))
+        .callExecutor(new CallExecutors(executor, imageUsageCurrent, started))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES);
-    for (BindableService service : services) {
-      builder.addService(ServerInterceptors.intercept(service, interceptors));
-    }
+    services.forEach(builder::addService);
     try {
       Server server = builder.build().start();
       return new CriServer(server, boss, workers, executor, socket);

@@ -40,7 +40,7 @@ class CallExecutorsTest {
 
   @Test
   void readsKubeletRepeats_stayOnTheEventLoop_everythingElseGoesToTheBlockingExecutor() {
-    CallExecutors executors = new CallExecutors(BLOCKING, () -> false);
+    CallExecutors executors = new CallExecutors(BLOCKING, () -> false, () -> true);
     for (var m : List.of(RuntimeServiceGrpc.getListPodSandboxMethod(), RuntimeServiceGrpc.getListContainersMethod(),
         RuntimeServiceGrpc.getPodSandboxStatusMethod(), RuntimeServiceGrpc.getContainerStatusMethod(),
         RuntimeServiceGrpc.getVersionMethod(), RuntimeServiceGrpc.getStatusMethod())) {
@@ -58,10 +58,22 @@ class CallExecutorsTest {
   @Test
   void imageFsInfo_onTheEventLoopOnlyWhileTheFigureIsCurrent() {
     boolean[] current = {true};
-    CallExecutors executors = new CallExecutors(BLOCKING, () -> current[0]);
+    CallExecutors executors = new CallExecutors(BLOCKING, () -> current[0], () -> true);
     assertNull(executors.getExecutor(call(ImageServiceGrpc.getImageFsInfoMethod()), new io.grpc.Metadata()));
     current[0] = false; // a pull or a new container: the next call waits for the walk, on a virtual thread
     assertSame(BLOCKING, executors.getExecutor(call(ImageServiceGrpc.getImageFsInfoMethod()), new io.grpc.Metadata()));
+  }
+
+  @Test
+  void untilStarted_everyCallGoesToTheBlockingExecutor_evenTheReads() {
+    boolean[] started = {false};
+    CallExecutors executors = new CallExecutors(BLOCKING, () -> true, () -> started[0]);
+    // A call waiting for the start (StartGate) must not hold an event loop.
+    assertSame(BLOCKING, executors.getExecutor(call(RuntimeServiceGrpc.getVersionMethod()), new io.grpc.Metadata()));
+    assertSame(BLOCKING,
+        executors.getExecutor(call(RuntimeServiceGrpc.getListPodSandboxMethod()), new io.grpc.Metadata()));
+    started[0] = true;
+    assertNull(executors.getExecutor(call(RuntimeServiceGrpc.getVersionMethod()), new io.grpc.Metadata()));
   }
 
   /** A call of {@code method}: all a supplier looks at. */
