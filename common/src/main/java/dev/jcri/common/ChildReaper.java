@@ -91,7 +91,7 @@ public final class ChildReaper implements AutoCloseable {
       if (Spawn.LIVE.contains(pid)) {
         return false;
       }
-      int r = Spawn.C.INSTANCE.waitpid(pid, new IntByReference(), WNOHANG);
+      int r = Posix.waitpid(pid, new IntByReference(), WNOHANG);
       return r == pid;
     } catch (LastErrorException e) {
       return e.getErrorCode() == ECHILD;

@@ -67,7 +67,7 @@ public final class Fd implements AutoCloseable {
       pollFd.setShort(6, (short) 0);
       int ready;
       try {
-        ready = Libc.INSTANCE.poll(pollFd, 1, POLL_SLICE_MS);
+        ready = Posix.poll(pollFd, 1, POLL_SLICE_MS);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == Libc.EINTR) {
           continue;
@@ -81,7 +81,7 @@ public final class Fd implements AutoCloseable {
         continue;
       }
       try {
-        long n = Libc.INSTANCE.read(fd, buf, len);
+        long n = Posix.read(fd, buf, len);
         return n == 0 ? -1 : (int) n;
       } catch (LastErrorException e) {
         if (e.getErrorCode() == Libc.EINTR || e.getErrorCode() == Libc.EAGAIN) {
@@ -117,7 +117,7 @@ public final class Fd implements AutoCloseable {
       }
       byte[] rest = done == 0 ? chunk : Arrays.copyOfRange(chunk, done, len);
       try {
-        done += (int) Libc.INSTANCE.write(fd, rest, rest.length);
+        done += (int) Posix.write(fd, rest, rest.length);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == Libc.EINTR || e.getErrorCode() == Libc.EAGAIN) {
           continue;
@@ -204,7 +204,7 @@ public final class Fd implements AutoCloseable {
       return;
     }
     closed = true;
-    Libc.Quiet.INSTANCE.shutdown(fd, Libc.SHUT_RDWR); // wakes a socket's blocked reader; -1 for a pipe
+    Posix.shutdown(fd, Libc.SHUT_RDWR); // wakes a socket's blocked reader; -1 for a pipe
     if (busy == 0) {
       release();
     }
@@ -216,7 +216,7 @@ public final class Fd implements AutoCloseable {
     }
     released = true;
     try {
-      Libc.INSTANCE.close(fd);
+      Posix.close(fd);
     } catch (LastErrorException ignored) {
       // nothing more to release
     }

@@ -154,7 +154,7 @@ public final class HelperProcess {
     Memory info = new Memory(SIGINFO_SIZE);
     while (true) {
       try {
-        Spawn.C.INSTANCE.waitid(P_PID, pid, info, WEXITED | WNOWAIT);
+        Posix.waitid(P_PID, pid, info, WEXITED | WNOWAIT);
         break;
       } catch (LastErrorException e) {
         if (e.getErrorCode() != Libc.EINTR) {
@@ -167,7 +167,7 @@ public final class HelperProcess {
     synchronized (this) {
       IntByReference st = new IntByReference();
       try {
-        Spawn.C.INSTANCE.waitpid(pid, st, 0);
+        Posix.waitpid(pid, st, 0);
       } catch (LastErrorException e) {
         exit.completeExceptionally(new IOException("waitpid " + pid + ": " + Libc.describe(e)));
         return;

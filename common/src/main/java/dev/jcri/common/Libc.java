@@ -122,22 +122,6 @@ public interface Libc extends Library {
 
   int shutdown(int fd, int how) throws LastErrorException;
 
-  /**
-   * Calls whose failure is an expected answer, returned as -1 instead of thrown: a {@link LastErrorException}
-   * fills in a stack trace, which closing every exec's pipes (shutdown: "not a socket") paid in CPU.
-   */
-  interface Quiet extends Library {
-    Quiet INSTANCE = load();
-
-    private static Quiet load() {
-      NativeSearchPath.prepare();
-      return Native.load("c", Quiet.class);
-    }
-
-    /** -1 for a descriptor that is not a socket. */
-    int shutdown(int fd, int how);
-  }
-
   long read(int fd, byte[] buf, long len) throws LastErrorException;
 
   long write(int fd, byte[] buf, long len) throws LastErrorException;

@@ -1,7 +1,6 @@
 package dev.jcri.common;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import java.io.IOException;
 
 /**
@@ -11,7 +10,6 @@ import java.io.IOException;
  */
 public final class MemFile implements AutoCloseable {
 
-  private static final long SYS_MEMFD_CREATE = 319;
   private static final int MFD_CLOEXEC = 1;
 
   private final int fd;
@@ -22,19 +20,18 @@ public final class MemFile implements AutoCloseable {
 
   /** A memory file named {@code name} (shown in /proc/PID/fd) holding {@code content}. */
   public static MemFile of(String name, byte[] content) throws IOException {
-    Libc c = Libc.INSTANCE;
     int fd;
     try {
-      fd = (int) c.syscall(SYS_MEMFD_CREATE, name, (long) MFD_CLOEXEC);
+      fd = Posix.memfd_create(name, MFD_CLOEXEC);
     } catch (LastErrorException e) {
       throw new IOException("memfd_create: " + Libc.describe(e), e);
     }
     MemFile file = new MemFile(fd);
-    try (Memory buf = new Memory(Math.max(1, content.length))) {
-      buf.write(0, content, 0, content.length);
-      long done = 0;
-      while (done < content.length) {
-        done += c.write(fd, buf.share(done), content.length - done);
+    try {
+      byte[] rest = content;
+      while (rest.length > 0) {
+        int n = (int) Posix.write(fd, rest, rest.length);
+        rest = java.util.Arrays.copyOfRange(rest, n, rest.length);
       }
     } catch (LastErrorException e) {
       file.close();
@@ -56,7 +53,7 @@ public final class MemFile implements AutoCloseable {
   @Override
   public void close() {
     try {
-      Libc.INSTANCE.close(fd);
+      Posix.close(fd);
     } catch (LastErrorException ignored) {
       // nothing left to release
     }

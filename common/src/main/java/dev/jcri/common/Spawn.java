@@ -5,6 +5,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -148,31 +149,30 @@ public final class Spawn {
 
   /** Starts the program; the returned child must be waited for (it is reaped then). */
   public HelperProcess start() throws IOException {
-    C c = C.INSTANCE;
     List<Integer> parentEnds = new ArrayList<>();
     List<Integer> childEnds = new ArrayList<>();
     Memory actions = new Memory(FILE_ACTIONS_SIZE);
     Memory attr = new Memory(SPAWNATTR_SIZE);
     Memory sigs = new Memory(SIGSET_SIZE);
     int[] parent = {-1, -1, -1};
-    check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+    check(Posix.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
     try {
-      check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
+      check(Posix.posix_spawnattr_init(attr), "posix_spawnattr_init");
       try {
-        c.sigemptyset(sigs);
-        check(c.posix_spawnattr_setsigmask(attr, sigs), "posix_spawnattr_setsigmask");
-        c.sigfillset(sigs);
-        check(c.posix_spawnattr_setsigdefault(attr, sigs), "posix_spawnattr_setsigdefault");
-        check(c.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
+        Posix.sigemptyset(sigs);
+        check(Posix.posix_spawnattr_setsigmask(attr, sigs), "posix_spawnattr_setsigmask");
+        Posix.sigfillset(sigs);
+        check(Posix.posix_spawnattr_setsigdefault(attr, sigs), "posix_spawnattr_setsigdefault");
+        check(Posix.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
             "posix_spawnattr_setflags");
         Io[] stdio = {stdin, stdout, stderr};
         for (int fd = 0; fd < 3; fd++) {
           switch (stdio[fd]) {
-            case Null n -> check(c.posix_spawn_file_actions_addopen(actions, fd, "/dev/null",
+            case Null n -> check(Posix.posix_spawn_file_actions_addopen(actions, fd, "/dev/null",
                 fd == 0 ? O_RDONLY : O_WRONLY, 0), "addopen /dev/null");
-            case ToFile f -> check(c.posix_spawn_file_actions_addopen(actions, fd, f.file().toString(),
+            case ToFile f -> check(Posix.posix_spawn_file_actions_addopen(actions, fd, f.file().toString(),
                 fd == 0 ? O_RDONLY | O_CREAT : O_WRONLY | O_CREAT | O_TRUNC, 0600), "addopen " + f.file());
-            case ToStdout s -> check(c.posix_spawn_file_actions_adddup2(actions, 1, fd), "adddup2");
+            case ToStdout s -> check(Posix.posix_spawn_file_actions_adddup2(actions, 1, fd), "adddup2");
             case Pipe p -> {
               int[] ends = new int[2];
               pipe(ends);
@@ -180,43 +180,44 @@ public final class Spawn {
               parent[fd] = fd == 0 ? ends[1] : ends[0];
               parentEnds.add(parent[fd]);
               childEnds.add(childEnd);
-              check(c.posix_spawn_file_actions_adddup2(actions, childEnd, fd), "adddup2");
+              check(Posix.posix_spawn_file_actions_adddup2(actions, childEnd, fd), "adddup2");
             }
           }
         }
         int lowestFree = 3;
         for (var e : extraFds.entrySet()) {
-          check(c.posix_spawn_file_actions_adddup2(actions, e.getValue(), e.getKey()), "adddup2");
+          check(Posix.posix_spawn_file_actions_adddup2(actions, e.getValue(), e.getKey()), "adddup2");
           lowestFree = Math.max(lowestFree, e.getKey() + 1);
         }
         for (int fd = 3; fd < lowestFree; fd++) {
           if (!extraFds.containsKey(fd)) {
-            check(c.posix_spawn_file_actions_addclose(actions, fd), "addclose");
+            check(Posix.posix_spawn_file_actions_addclose(actions, fd), "addclose");
           }
         }
         if (dir != null) {
-          check(c.posix_spawn_file_actions_addchdir_np(actions, dir.toString()), "addchdir " + dir);
+          check(C.INSTANCE.posix_spawn_file_actions_addchdir_np(actions, dir.toString()), "addchdir " + dir);
         }
         if (HAS_CLOSEFROM) {
-          check(c.posix_spawn_file_actions_addclosefrom_np(actions, lowestFree), "addclosefrom");
+          check(C.INSTANCE.posix_spawn_file_actions_addclosefrom_np(actions, lowestFree), "addclosefrom");
         } else {
           // glibc before 2.34: close what is open now (a descriptor opened meanwhile by another thread may slip
           // through; most of jcri's are close-on-exec anyway).
           for (int fd : openDescriptors()) {
             if (fd >= lowestFree) {
-              check(c.posix_spawn_file_actions_addclose(actions, fd), "addclose");
+              check(Posix.posix_spawn_file_actions_addclose(actions, fd), "addclose");
             }
           }
         }
-        String[] envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        StringArray envp = Environments.of(env);
+        StringArray args = new StringArray(argv.toArray(String[]::new));
         IntByReference pid = new IntByReference();
         String program = argv.getFirst();
         int err;
         SPAWNING.readLock().lock();
         try {
           err = program.contains("/")
-              ? c.posix_spawn(pid, program, actions, attr, argv.toArray(String[]::new), envp)
-              : c.posix_spawnp(pid, program, actions, attr, argv.toArray(String[]::new), envp);
+              ? Posix.posix_spawn(pid, program, actions, attr, args, envp)
+              : Posix.posix_spawnp(pid, program, actions, attr, args, envp);
           if (err == 0) {
             LIVE.add(pid.getValue());
           }
@@ -231,10 +232,10 @@ public final class Spawn {
         REAPERS.execute(child::reap);
         return child;
       } finally {
-        c.posix_spawnattr_destroy(attr);
+        Posix.posix_spawnattr_destroy(attr);
       }
     } finally {
-      c.posix_spawn_file_actions_destroy(actions);
+      Posix.posix_spawn_file_actions_destroy(actions);
       childEnds.forEach(Spawn::closeQuietly);
       parentEnds.forEach(Spawn::closeQuietly);
     }
@@ -242,7 +243,7 @@ public final class Spawn {
 
   private static void pipe(int[] ends) throws IOException {
     try {
-      C.INSTANCE.pipe2(ends, O_CLOEXEC);
+      Posix.pipe2(ends, O_CLOEXEC);
     } catch (LastErrorException e) {
       throw new IOException("pipe2: " + Libc.describe(e), e);
     }
@@ -256,7 +257,7 @@ public final class Spawn {
 
   static void closeQuietly(int fd) {
     try {
-      Libc.INSTANCE.close(fd);
+      Posix.close(fd);
     } catch (LastErrorException ignored) {
       // already closed
     }
@@ -278,6 +279,10 @@ public final class Spawn {
     }
   }
 
+  /**
+   * The spawn calls glibc has had only since 2.29 and 2.34, looked up on first use (the direct binding,
+   * {@link Posix}, would fail as a whole on an older one).
+   */
   interface C extends Library {
     C INSTANCE = load();
 
@@ -286,42 +291,30 @@ public final class Spawn {
       return Native.load("c", C.class);
     }
 
-    int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr, String[] argv, String[] envp);
-
-    int posix_spawnp(IntByReference pid, String file, Pointer actions, Pointer attr, String[] argv, String[] envp);
-
-    int posix_spawn_file_actions_init(Pointer actions);
-
-    int posix_spawn_file_actions_destroy(Pointer actions);
-
-    int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int flags, int mode);
-
-    int posix_spawn_file_actions_addclose(Pointer actions, int fd);
-
-    int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newFd);
-
     int posix_spawn_file_actions_addchdir_np(Pointer actions, String path);
 
     int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
+  }
 
-    int posix_spawnattr_init(Pointer attr);
+  /**
+   * The environment as a C array, kept for the next spawn with the same environment (nearly all of jcri's
+   * helpers run with jcri's own): building it is a copy of every variable.
+   */
+  private static final class Environments {
+    private static volatile Map<String, String> lastEnv;
+    private static volatile StringArray last;
 
-    int posix_spawnattr_destroy(Pointer attr);
-
-    int posix_spawnattr_setflags(Pointer attr, short flags);
-
-    int posix_spawnattr_setsigmask(Pointer attr, Pointer mask);
-
-    int posix_spawnattr_setsigdefault(Pointer attr, Pointer set);
-
-    int sigemptyset(Pointer set);
-
-    int sigfillset(Pointer set);
-
-    int pipe2(int[] fds, int flags) throws LastErrorException;
-
-    int waitid(int idType, int id, Pointer info, int options) throws LastErrorException;
-
-    int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+    static StringArray of(Map<String, String> env) {
+      Map<String, String> e = lastEnv;
+      StringArray a = last;
+      if (e != null && a != null && e.equals(env)) {
+        return a;
+      }
+      StringArray made = new StringArray(env.entrySet().stream().map(v -> v.getKey() + "=" + v.getValue())
+          .toArray(String[]::new));
+      last = made;
+      lastEnv = Map.copyOf(env);
+      return made;
+    }
   }
 }
