@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The image service: pull, look up, list, remove images and report filesystem usage. Content lives in the
@@ -95,7 +96,8 @@ public final class ImageService {
     this.images = new ImageStore(settings.root().resolve("images"));
     this.puller = new ImagePuller(settings, content, snapshots, images, leases, pinnedNames(settings.pinnedImages()),
         tracer, pullObserver);
-    this.usage = new SnapshotUsage(snapshotsDir());
+    this.usage = new SnapshotUsage(snapshotsDir(), () -> snapshots.list().stream()
+        .filter(s -> s.kind() == Snapshot.Kind.COMMITTED).map(Snapshot::id).collect(Collectors.toSet()));
   }
 
   private static Set<String> pinnedNames(Set<String> references) {

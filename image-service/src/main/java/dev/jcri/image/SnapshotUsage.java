@@ -2,14 +2,19 @@ package dev.jcri.image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /** Bytes and inodes under the snapshot directory, for ImageFsInfo; measured at most every few seconds. */
 final class SnapshotUsage {
@@ -30,16 +35,32 @@ final class SnapshotUsage {
   private CompletableFuture<ImageService.Usage> pending;
 
   /** What a walk measures: the tree under the directory; tests give another. */
-  private final java.util.function.Supplier<ImageService.Usage> measurer;
+  private final Supplier<ImageService.Usage> measurer;
 
-  SnapshotUsage(Path dir) {
+  /** The ids of the committed snapshots now (read-only layers: measured once each, see {@link #measure}). */
+  private final Supplier<Set<Long>> committed;
+  /** Bytes and inodes of each committed snapshot's directory, by id. */
+  private final Map<Long, long[]> committedUsage = new ConcurrentHashMap<>();
+
+  /**
+   * @param committed the ids of the committed snapshots at the time of asking: their directories never change,
+   *     so each is walked once, not every few seconds with the writable layers
+   */
+  SnapshotUsage(Path dir, Supplier<Set<Long>> committed) {
     this.dir = dir;
+    this.committed = committed;
     this.measurer = this::measure;
   }
 
-  SnapshotUsage(Path dir, java.util.function.Supplier<ImageService.Usage> measurer) {
+  private SnapshotUsage(Path dir, Supplier<ImageService.Usage> measurer, Void unused) {
     this.dir = dir;
+    this.committed = Set::of;
     this.measurer = measurer;
+  }
+
+  /** A usage whose walks are {@code measurer}'s (tests). */
+  static SnapshotUsage measuredBy(Path dir, Supplier<ImageService.Usage> measurer) {
+    return new SnapshotUsage(dir, measurer, null);
   }
 
   /**
@@ -126,10 +147,42 @@ final class SnapshotUsage {
     return f;
   }
 
+  /**
+   * Walks the snapshot directory: the writable layers (active snapshots) and what else is there every time, a
+   * committed snapshot (an image layer, read-only once committed) only the first time (containerd's snapshotter
+   * likewise keeps a committed snapshot's size from its commit). A node's images can hold hundreds of thousands
+   * of files; kubelet asks every 10 s.
+   */
   private ImageService.Usage measure() {
+    Set<Long> done = committed.get();
+    committedUsage.keySet().retainAll(done);
+    long[] totals = {0, 1}; // the directory itself
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        Long id = snapshotId(entry.getFileName().toString());
+        long[] u = id != null && done.contains(id) ? committedUsage.computeIfAbsent(id, k -> walk(entry))
+            : walk(entry);
+        totals[0] += u[0];
+        totals[1] += u[1];
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("measuring " + dir, e);
+    }
+    return new ImageService.Usage(dir, totals[0], totals[1], Instant.now());
+  }
+
+  private static Long snapshotId(String name) {
+    if (name.isEmpty() || name.length() > 18 || !name.chars().allMatch(Character::isDigit)) {
+      return null;
+    }
+    return Long.parseLong(name);
+  }
+
+  /** Bytes of regular files and number of entries in the tree at {@code start} (what vanishes is skipped). */
+  private static long[] walk(Path start) {
     long[] totals = new long[2];
     try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      Files.walkFileTree(start, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
           totals[1]++;
@@ -149,8 +202,8 @@ final class SnapshotUsage {
         }
       });
     } catch (IOException e) {
-      throw new UncheckedIOException("measuring " + dir, e);
+      throw new UncheckedIOException("measuring " + start, e);
     }
-    return new ImageService.Usage(dir, totals[0], totals[1], Instant.now());
+    return totals;
   }
 }

@@ -222,6 +222,12 @@ class ContainerIT {
 
     var stats = client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build());
     assertTrue(stats.getStats().getMemory().getWorkingSetBytes().getValue() > 0);
+    // What the container writes lands in its writable layer, and the layer's figures count it.
+    exec(id, "sh", "-c", "mkdir -p /written && head -c 12345 /dev/zero > /written/f");
+    var layer = client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build())
+        .getStats().getWritableLayer();
+    assertTrue(layer.getUsedBytes().getValue() >= 12345, layer.toString());
+    assertTrue(layer.getInodesUsed().getValue() >= 3, "the upper directory, /written and its file: " + layer);
     // kubelet's ListContainerStats answers from the last sample (each figure stamped with its time; the first
     // call measures a container that has none); ContainerStats measures now.
     long listed = listedCpuTimestamp(id);

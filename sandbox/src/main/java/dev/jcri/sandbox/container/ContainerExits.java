@@ -5,6 +5,7 @@ import dev.jcri.common.NotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,10 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -78,6 +83,32 @@ final class ContainerExits implements AutoCloseable {
       return exited;
     } catch (IOException | NumberFormatException e) {
       return c;
+    }
+  }
+
+  /**
+   * {@link #refresh} for many records (a list): the exit directory is read once, and only the running
+   * containers with an exit file there are brought up to date, instead of one look-up per container (kubelet
+   * lists every second).
+   */
+  List<ContainerRecord> refreshAll(List<ContainerRecord> records) {
+    Set<String> exited = exitFiles();
+    List<ContainerRecord> out = new ArrayList<>(records.size());
+    for (ContainerRecord c : records) {
+      boolean mayHaveExited = c.state() != ContainerRecord.State.EXITED && (exited == null || exited.contains(c.id()));
+      out.add(mayHaveExited ? refresh(c.id()) : c);
+    }
+    return java.util.Collections.unmodifiableList(out);
+  }
+
+  /** The names in the exit directory, or null if it cannot be read (then each record is looked up alone). */
+  private Set<String> exitFiles() {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dirs.exits())) {
+      Set<String> names = new HashSet<>();
+      files.forEach(f -> names.add(f.getFileName().toString()));
+      return names;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
