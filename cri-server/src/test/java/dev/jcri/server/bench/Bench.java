@@ -306,6 +306,10 @@ public final class Bench {
       lines.add(new Line(steady + rpc, listOrStatus ? Judge.JCRI_P99 : Judge.P90_RATIO,
           listOrStatus ? 10 : Double.NaN, rj.rpcs().get(rpc), rc.rpcs().get(rpc)));
     }
+    // Where the tails lie in time: a slowest call at the start is the JVM meeting that code for the first time.
+    for (String rpc : rj.rpcs().keySet()) {
+      notes.put("steady state slowest " + rpc + " calls, ms (jcri)", rj.rpcs().get(rpc).slowest(3));
+    }
     notes.put("steady state helpers", rj.helpers() + " (jcri) and " + rc.helpers() + " (containerd) processes");
     notes.put("steady state CPU of the runtimes' reaped children (helpers they ran and waited for: OCI runtime"
         + " execs, CNI plugins), included above", String.format(java.util.Locale.ROOT,

@@ -50,6 +50,20 @@ final class Samples {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
   }
 
+  /** The {@code n} largest values, each with its place in the order they were taken: "78.7 (1st of 30)". */
+  synchronized String slowest(int n) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      order.add(i);
+    }
+    order.sort((a, b) -> Double.compare(values.get(b), values.get(a)));
+    List<String> out = new ArrayList<>();
+    for (int i : order.subList(0, Math.min(n, order.size()))) {
+      out.add(String.format(java.util.Locale.ROOT, "%.1f (call %d of %d)", values.get(i), i + 1, values.size()));
+    }
+    return String.join(", ", out);
+  }
+
   /** Times {@code work} in milliseconds and records it. */
   <T> T time(java.util.concurrent.Callable<T> work) throws Exception {
     long t0 = System.nanoTime();
