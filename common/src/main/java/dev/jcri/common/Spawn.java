@@ -147,6 +147,15 @@ public final class Spawn {
     return this;
   }
 
+  /** Binds the C calls a spawn makes (done once; the start-up does it ahead of the first pod). */
+  public static void warmUp() {
+    try {
+      Class.forName(Posix.class.getName(), true, Spawn.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Starts the program; the returned child must be waited for (it is reaped then). */
   public HelperProcess start() throws IOException {
     List<Integer> parentEnds = new ArrayList<>();

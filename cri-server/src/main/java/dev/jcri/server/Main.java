@@ -139,6 +139,7 @@ public final class Main {
     } finally {
       starting.done(daemon);
     }
+    StartWarmup.afterStart();
     long sinceStart = ProcessClock.millisSinceStart();
     log.info("jcri " + JcriVersion.version() + " serving the CRI", "socket", daemon.socket(),
         "ready_ms_since_process_start", sinceStart, "start_phases_ms", StartPhases.summary());
