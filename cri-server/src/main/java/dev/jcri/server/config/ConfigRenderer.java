@@ -24,7 +24,9 @@ public final class ConfigRenderer {
           + " systemd as init and the system bus. auto: systemd where systemd is init, else cgroupfs."),
       Map.entry("stats_collection_period_seconds", "How often the figures of running containers and ready pods"
           + " are sampled in the background, so ListContainerStats and ListPodSandboxStats answer from memory"
-          + " (each figure stamped with its time); 0 measures on every call (as CRI-O's stats_collection_period)."),
+          + " (each figure stamped with its time; one already handed out a second or more before is measured"
+          + " again, so crictl stats gets two figures a second apart); 0 measures on every call (as CRI-O's"
+          + " stats_collection_period)."),
       Map.entry("default_runtime", "The runtime handler for pods that name none; one of [runtimes.*]."),
       Map.entry("runtimes", "One table per OCI runtime handler (a RuntimeClass handler name)."),
       Map.entry("runtimes.*.path", "The OCI runtime binary."),

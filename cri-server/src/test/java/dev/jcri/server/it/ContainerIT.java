@@ -233,6 +233,12 @@ class ContainerIT {
     long listed = listedCpuTimestamp(id);
     assertTrue(listed > 0);
     assertEquals(listed, listedCpuTimestamp(id), "the second list gives the same sample");
+    // crictl stats lists twice a second apart and divides by the stamps' difference: asked again a second
+    // after, the figure is measured afresh.
+    Thread.sleep(1100);
+    long again = listedCpuTimestamp(id);
+    assertTrue(again > listed, "the same stamp a second later: crictl stats fails on it");
+    listed = again;
     assertTrue(client.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(id).build())
         .getStats().getCpu().getTimestamp() > listed, "ContainerStats measures afresh");
     // cgroup v2 has pressure stall figures and swap per cgroup, which the CRI carries; v1 has neither.
