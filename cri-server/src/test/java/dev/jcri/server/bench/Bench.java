@@ -251,6 +251,7 @@ public final class Bench {
         }
       }
       lines.add(new Line("pull + unpack: spread", Judge.JCRI_SPREAD, 1.2, pull.jcri(), pull.ctd()));
+      notes.put("slowest pulls, ms", "jcri " + pull.jcri().slowest(2) + "; containerd " + pull.ctd().slowest(2));
       Line idle = line(lines, "runtime RSS idle, after warm-up (MiB)", Double.NaN);
       idle.jcri().add(idleJ);
       idle.ctd().add(idleC);
