@@ -2,18 +2,56 @@ package dev.jcri.common;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Removing directory trees without following symlinks out of them. */
+/** Measuring and removing directory trees without following symlinks out of them. */
 public final class FileTrees {
 
   private FileTrees() {}
+
+  /**
+   * Bytes of the regular files and number of entries (directories included, {@code start} too) in the tree at
+   * {@code start}, with one stat per entry (the walk's own); what vanishes meanwhile, or cannot be read, is
+   * skipped. Symlinks are counted as entries, not followed.
+   */
+  public static long[] usage(Path start) {
+    long[] totals = new long[2];
+    try {
+      Files.walkFileTree(start, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+          totals[1]++;
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+          totals[1]++;
+          if (a.isRegularFile()) {
+            totals[0] += a.size();
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) {
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      // the visitor throws nothing; a walk that cannot go on counts what it saw
+    }
+    return totals;
+  }
 
   /**
    * Deletes {@code dir} and everything below it; a missing tree is fine. Symlinks are removed, not followed.

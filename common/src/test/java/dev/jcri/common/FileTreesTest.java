@@ -31,4 +31,19 @@ class FileTreesTest {
     }
     assertTrue(Files.exists(precious.resolve("data")));
   }
+
+  @Test
+  void usage_countsRegularFilesBytes_andEveryEntry_withoutFollowingSymlinks() throws Exception {
+    Path tree = Files.createDirectories(tmp.resolve("layer/etc"));
+    Files.writeString(tree.resolve("hosts"), "x".repeat(300));
+    Files.writeString(tmp.resolve("layer/big"), "y".repeat(5000));
+    Files.writeString(tmp.resolve("outside"), "z".repeat(100_000));
+    Files.createSymbolicLink(tmp.resolve("layer/link"), tmp.resolve("outside"));
+    long[] u = FileTrees.usage(tmp.resolve("layer"));
+    assertEquals(5300, u[0], "the symlink's target outside is not counted");
+    assertEquals(5, u[1], "layer, etc, hosts, big, link");
+    long[] none = FileTrees.usage(tmp.resolve("gone"));
+    assertEquals(0, none[0]);
+    assertEquals(0, none[1]);
+  }
 }

@@ -1,13 +1,11 @@
 package dev.jcri.image;
 
+import dev.jcri.common.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -160,8 +158,8 @@ final class SnapshotUsage {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {
         Long id = snapshotId(entry.getFileName().toString());
-        long[] u = id != null && done.contains(id) ? committedUsage.computeIfAbsent(id, k -> walk(entry))
-            : walk(entry);
+        long[] u = id != null && done.contains(id) ? committedUsage.computeIfAbsent(id, k -> FileTrees.usage(entry))
+            : FileTrees.usage(entry);
         totals[0] += u[0];
         totals[1] += u[1];
       }
@@ -176,34 +174,5 @@ final class SnapshotUsage {
       return null;
     }
     return Long.parseLong(name);
-  }
-
-  /** Bytes of regular files and number of entries in the tree at {@code start} (what vanishes is skipped). */
-  private static long[] walk(Path start) {
-    long[] totals = new long[2];
-    try {
-      Files.walkFileTree(start, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-          totals[1]++;
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-          totals[0] += a.size();
-          totals[1]++;
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFileFailed(Path f, IOException e) {
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException("measuring " + start, e);
-    }
-    return totals;
   }
 }

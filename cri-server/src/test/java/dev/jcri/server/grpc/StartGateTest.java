@@ -54,14 +54,12 @@ class StartGateTest {
       throws Exception {
     StartGate gate = new StartGate();
     Path socket = dir.resolve("cri.sock");
-    CriServer server = CriServer.startGated(socket, gate, CriServer.newEventLoops(), () -> true);
+    CriServer server = served(socket, gate);
     try (CriSocket client = new CriSocket(socket)) {
-      CompletableFuture<VersionResponse> early = CompletableFuture.supplyAsync(
-          () -> client.runtime().version(VersionRequest.getDefaultInstance()));
+      CompletableFuture<VersionResponse> early = versionAsked(client);
       assertThrows(TimeoutException.class, () -> early.get(300, TimeUnit.MILLISECONDS), "answered before the start");
       assertFalse(gate.isOpen());
-      gate.open(List.of(ServerInterceptors.intercept(runtime, new ErrorMappingInterceptor()),
-          ServerInterceptors.intercept(images, new ErrorMappingInterceptor())));
+      openWithTheServices(gate);
       assertEquals("jcri", early.get(10, TimeUnit.SECONDS).getRuntimeName());
       assertTrue(gate.isOpen());
       // After the start, calls go straight through; both services are served.
@@ -78,10 +76,9 @@ class StartGateTest {
   void aFailedStart_endsTheWaitingCallsUnavailable_withTheReason(@TempDir Path dir) throws Exception {
     StartGate gate = new StartGate();
     Path socket = dir.resolve("cri.sock");
-    CriServer server = CriServer.startGated(socket, gate, CriServer.newEventLoops(), () -> true);
+    CriServer server = served(socket, gate);
     try (CriSocket client = new CriSocket(socket)) {
-      CompletableFuture<VersionResponse> early = CompletableFuture.supplyAsync(
-          () -> client.runtime().version(VersionRequest.getDefaultInstance()));
+      CompletableFuture<VersionResponse> early = versionAsked(client);
       Thread.sleep(100);
       gate.fail(new IOException("cannot read /var/lib/jcri/pods: permission denied"));
       var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> early.get(10, TimeUnit.SECONDS));
@@ -103,17 +100,29 @@ class StartGateTest {
   void aCallWhoseCallerGaveUpWhileWaiting_isNotRun(@TempDir Path dir) throws Exception {
     StartGate gate = new StartGate();
     Path socket = dir.resolve("cri.sock");
-    CriServer server = CriServer.startGated(socket, gate, CriServer.newEventLoops(), () -> true);
+    CriServer server = served(socket, gate);
     try (CriSocket client = new CriSocket(socket)) {
       var e = assertThrows(StatusRuntimeException.class, () -> client.runtime()
           .withDeadlineAfter(200, TimeUnit.MILLISECONDS).version(VersionRequest.getDefaultInstance()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
-      gate.open(List.of(ServerInterceptors.intercept(runtime, new ErrorMappingInterceptor()),
-          ServerInterceptors.intercept(images, new ErrorMappingInterceptor())));
+      openWithTheServices(gate);
       assertEquals("jcri", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
     } finally {
       server.shutdown(Duration.ofSeconds(1));
     }
     assertEquals(1, versions.get(), "the abandoned call ran after the start");
+  }
+
+  private static CriServer served(Path socket, StartGate gate) throws IOException {
+    return CriServer.startGated(socket, gate, CriServer.newEventLoops(), () -> true);
+  }
+
+  private static CompletableFuture<VersionResponse> versionAsked(CriSocket client) {
+    return CompletableFuture.supplyAsync(() -> client.runtime().version(VersionRequest.getDefaultInstance()));
+  }
+
+  private void openWithTheServices(StartGate gate) {
+    gate.open(List.of(ServerInterceptors.intercept(runtime, new ErrorMappingInterceptor()),
+        ServerInterceptors.intercept(images, new ErrorMappingInterceptor())));
   }
 }

@@ -19,11 +19,8 @@ import dev.jcri.sandbox.trace.StepObserver;
 import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -217,38 +214,9 @@ public final class ContainerManager implements AutoCloseable {
     return pods.cgroups().stats(c.cgroupPath());
   }
 
-  /** Bytes and inodes of the container's writable layer. */
+  /** Bytes and inodes of the container's writable layer (the stats sampler measures every container's). */
   public long[] writableLayerUsage(String id) {
-    long[] t = new long[2];
-    rootfs.writableLayer(id).ifPresent(layer -> {
-      try {
-        // One stat per entry (the walk's own), not three: the stats sampler measures every container's layer.
-        Files.walkFileTree(layer, new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-            t[1]++;
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-            t[1]++;
-            if (a.isRegularFile()) {
-              t[0] += a.size();
-            }
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path f, IOException e) {
-            return FileVisitResult.CONTINUE; // vanished
-          }
-        });
-      } catch (IOException ignored) {
-        // vanished
-      }
-    });
-    return t;
+    return rootfs.writableLayer(id).map(FileTrees::usage).orElseGet(() -> new long[2]);
   }
 
   public void updateResources(String idOrPrefix, CgroupResources r) {
