@@ -310,20 +310,20 @@ public final class Spawn {
    * helpers run with jcri's own): building it is a copy of every variable.
    */
   private static final class Environments {
-    private static volatile Map<String, String> lastEnv;
-    private static volatile StringArray last;
+    /** The environment and its C array, as one value: two fields could pair one spawn's map with another's array. */
+    private record Made(Map<String, String> env, StringArray array) {}
+
+    private static volatile Made last;
 
     static StringArray of(Map<String, String> env) {
-      Map<String, String> e = lastEnv;
-      StringArray a = last;
-      if (e != null && a != null && e.equals(env)) {
-        return a;
+      Made m = last;
+      if (m != null && m.env().equals(env)) {
+        return m.array();
       }
-      StringArray made = new StringArray(env.entrySet().stream().map(v -> v.getKey() + "=" + v.getValue())
-          .toArray(String[]::new));
-      last = made;
-      lastEnv = Map.copyOf(env);
-      return made;
+      m = new Made(Map.copyOf(env), new StringArray(env.entrySet().stream()
+          .map(v -> v.getKey() + "=" + v.getValue()).toArray(String[]::new)));
+      last = m;
+      return m.array();
     }
   }
 }

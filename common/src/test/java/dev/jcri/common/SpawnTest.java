@@ -55,6 +55,30 @@ class SpawnTest {
     assertEquals("e\n", Files.readString(err));
   }
 
+  /** The environment's C array is kept between spawns: each spawn still gets its own, also when they race. */
+  @Test
+  void concurrentSpawnsWithDifferentEnvironments_eachGetsItsOwn() throws Exception {
+    List<java.util.concurrent.Future<String>> runs = new ArrayList<>();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (int i = 0; i < 60; i++) {
+        String v = "v" + (i % 3);
+        runs.add(pool.submit(() -> {
+          HelperProcess c = Spawn.of("/bin/sh", "-c", "echo $JCRI_T").env("JCRI_T", v).stdoutPipe().start();
+          String out = read(c.stdout()).strip();
+          c.waitFor();
+          return v + "=" + out;
+        }));
+      }
+      for (var r : runs) {
+        String[] got = r.get(30, TimeUnit.SECONDS).split("=");
+        assertEquals(got[0], got.length > 1 ? got[1] : "", "a spawn ran with another spawn's environment");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void programLookedUpInPathAndMissingOneRefused() throws Exception {
     HelperProcess c = Spawn.of("echo", "x").stdoutPipe().start();
