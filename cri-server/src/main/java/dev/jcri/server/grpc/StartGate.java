@@ -1,5 +1,6 @@
 package dev.jcri.server.grpc;
 
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Lets the socket take calls while jcri is still starting. The server is bound with the CRI's services in
@@ -23,15 +25,22 @@ import java.util.concurrent.ExecutionException;
  * ready, but answers the early calls with an error.
  *
  * <p>A call waits on the thread it was started on: {@link CallExecutors} sends every call to a virtual thread
- * until the gate is open, never the event loop.
+ * until the gate is open, never the event loop. A call whose caller gives up (its deadline passes, or it is
+ * cancelled) stops waiting then and is never run.
  */
 public final class StartGate {
 
   private final CompletableFuture<Map<String, ServerCallHandler<?, ?>>> handlers = new CompletableFuture<>();
+  private final AtomicInteger waiting = new AtomicInteger();
 
   /** Whether the real services are in place (calls then go straight to them). */
   public boolean isOpen() {
     return handlers.isDone() && !handlers.isCompletedExceptionally();
+  }
+
+  /** How many calls are waiting for the gate now. */
+  int waiting() {
+    return waiting.get();
   }
 
   /** Stand-ins for {@code services}: the same methods, each waiting for the gate. */
@@ -82,9 +91,9 @@ public final class StartGate {
     @Override
     @SuppressWarnings("unchecked")
     public ServerCall.Listener<ReqT> startCall(ServerCall<ReqT, RespT> call, Metadata headers) {
-      ServerCallHandler<ReqT, RespT> real;
+      Map<String, ServerCallHandler<?, ?>> byName;
       try {
-        real = (ServerCallHandler<ReqT, RespT>) handlers.get().get(method);
+        byName = awaitGateOrCallerGone();
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         return refuse(call, Status.UNAVAILABLE.withDescription("jcri did not start: " + cause.getMessage()));
@@ -92,13 +101,35 @@ public final class StartGate {
         Thread.currentThread().interrupt();
         return refuse(call, Status.UNAVAILABLE.withDescription("jcri is stopping"));
       }
+      if (byName == null || call.isCancelled()) {
+        return new ServerCall.Listener<>() {}; // the caller gave up while jcri started: nothing to run
+      }
+      ServerCallHandler<ReqT, RespT> real = (ServerCallHandler<ReqT, RespT>) byName.get(method);
       if (real == null) {
         return refuse(call, Status.UNIMPLEMENTED.withDescription("jcri does not serve " + method));
       }
-      if (call.isCancelled()) {
-        return new ServerCall.Listener<>() {}; // the caller gave up while jcri started: nothing to run
-      }
       return real.startCall(call, headers);
+    }
+
+    /** The real handlers once the gate opens, or null as soon as the call's context is cancelled. */
+    private Map<String, ServerCallHandler<?, ?>> awaitGateOrCallerGone()
+        throws ExecutionException, InterruptedException {
+      Context context = Context.current();
+      CompletableFuture<Void> gone = new CompletableFuture<>();
+      Context.CancellationListener onCancel = c -> gone.complete(null);
+      context.addListener(onCancel, Runnable::run);
+      waiting.incrementAndGet();
+      try {
+        CompletableFuture.anyOf(handlers, gone).get();
+      } catch (ExecutionException e) {
+        if (!context.isCancelled()) {
+          throw e;
+        }
+      } finally {
+        waiting.decrementAndGet();
+        context.removeListener(onCancel);
+      }
+      return context.isCancelled() ? null : handlers.get();
     }
 
     private ServerCall.Listener<ReqT> refuse(ServerCall<ReqT, RespT> call, Status status) {

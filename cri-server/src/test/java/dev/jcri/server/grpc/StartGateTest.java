@@ -105,6 +105,12 @@ class StartGateTest {
       var e = assertThrows(StatusRuntimeException.class, () -> client.runtime()
           .withDeadlineAfter(200, TimeUnit.MILLISECONDS).version(VersionRequest.getDefaultInstance()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+      // jcri learns of it from the transport: the call stops waiting (without the gate opening)
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (gate.waiting() > 0 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(0, gate.waiting(), "the abandoned call still waits");
       openWithTheServices(gate);
       assertEquals("jcri", client.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName());
     } finally {
