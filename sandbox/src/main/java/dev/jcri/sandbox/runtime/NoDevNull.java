@@ -32,13 +32,7 @@ final class NoDevNull {
    */
   static ReadOnlyBinary wrapper(Path dir, String handler, String runtime) {
     Path script = dir.resolve(handler + ".conmon-runtime.sh");
-    String text = "#!/bin/sh\n"
-        + "# Written by jcri: the container gets an empty pipe where conmon would give it the node's /dev/null.\n"
-        + "if [ \"$(readlink /proc/self/fd/0)\" = /dev/null ]; then\n"
-        + "  : | " + quote(runtime) + " \"$@\"\n"
-        + "  exit $?\n"
-        + "fi\n"
-        + "exec " + quote(runtime) + " \"$@\"\n";
+    String text = script(runtime);
     try {
       Files.createDirectories(dir);
       Path tmp = dir.resolve(script.getFileName() + ".new");
@@ -49,6 +43,24 @@ final class NoDevNull {
       throw new UncheckedIOException("writing " + script, e);
     }
     return ReadOnlyBinary.bind(script, dir.resolve(handler + ".conmon-runtime"));
+  }
+
+  /**
+   * The wrapper's text. It costs the runtime's start next to nothing (measured: {@code crun --version} through it
+   * 4.6 ms, directly 4.7; through the first version, which asked readlink and piped {@code :} into a child
+   * runtime, 8.0): the shell's own test compares stdin with /dev/null ({@code -ef}: same device and inode), and
+   * the empty pipe is an empty here-document (a pipe in dash and in bash's small here-documents; were it a
+   * temporary file, it would be a deleted one of jcri's), so the runtime is exec'd in both cases and no process
+   * is forked.
+   */
+  static String script(String runtime) {
+    return "#!/bin/sh\n"
+        + "# Written by jcri: the container gets an empty pipe where conmon would give it the node's /dev/null.\n"
+        + "if [ /proc/self/fd/0 -ef /dev/null ]; then\n"
+        + "  exec " + quote(runtime) + " \"$@\" <<'JCRI_EMPTY'\n"
+        + "JCRI_EMPTY\n"
+        + "fi\n"
+        + "exec " + quote(runtime) + " \"$@\"\n";
   }
 
   private static String quote(String s) {
