@@ -311,6 +311,13 @@ public final class Bench {
     for (String rpc : rj.rpcs().keySet()) {
       notes.put("steady state slowest " + rpc + " calls, ms (jcri)", rj.rpcs().get(rpc).slowest(3));
     }
+    StringBuilder first = new StringBuilder();
+    for (String rpc : rj.firstCalls().keySet()) {
+      first.append(first.isEmpty() ? "" : ", ").append(rpc).append(String.format(java.util.Locale.ROOT, " %.1f / %.1f",
+          rj.firstCalls().get(rpc).max(), rc.firstCalls().get(rpc).max()));
+    }
+    notes.put("steady state: each RPC's call in the untimed round before the window, jcri / containerd, ms (the"
+        + " first runtime's include the client's first use of the stats and status RPCs)", first.toString());
     notes.put("steady state helpers", rj.helpers() + " (jcri) and " + rc.helpers() + " (containerd) processes");
     notes.put("steady state CPU of the runtimes' reaped children (helpers they ran and waited for: OCI runtime"
         + " execs, CNI plugins), included above", String.format(java.util.Locale.ROOT,
