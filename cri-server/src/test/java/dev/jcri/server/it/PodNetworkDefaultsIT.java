@@ -73,14 +73,21 @@ class PodNetworkDefaultsIT {
           .findFirst().orElseThrow();
       List<String> steps = finished.stream().filter(s -> s.getParentSpanId().equals(rpc.getSpanId()))
           .map(SpanData::getName).toList();
-      assertEquals(List.of("pod_files", "shm", "namespaces", "cgroup", "cni_add", "hosts_file"),
-          steps.stream().filter(n -> !n.equals("infra")).toList());
+      assertEquals(List.of("pod_files", "shm", "namespaces", "cni_add", "hosts_file"),
+          steps.stream().filter(n -> !n.equals("infra") && !n.equals("cgroup")).toList());
       SpanData infra = finished.stream().filter(s -> s.getName().equals("infra")
           && s.getParentSpanId().equals(rpc.getSpanId())).findFirst().orElseThrow();
       SpanData cni = finished.stream().filter(s -> s.getName().equals("cni_add")
           && s.getParentSpanId().equals(rpc.getSpanId())).findFirst().orElseThrow();
       assertTrue(infra.getStartEpochNanos() < cni.getEndEpochNanos() && cni.getStartEpochNanos() < infra.getEndEpochNanos(),
           "the infra of a PID-sharing pod starts beside the CNI ADD");
+      SpanData cgroup = finished.stream().filter(s -> s.getName().equals("cgroup")
+          && s.getParentSpanId().equals(rpc.getSpanId())).findFirst().orElseThrow();
+      SpanData files = finished.stream().filter(s -> s.getName().equals("pod_files")
+          && s.getParentSpanId().equals(rpc.getSpanId())).findFirst().orElseThrow();
+      assertTrue(cgroup.getStartEpochNanos() <= files.getStartEpochNanos()
+          && cgroup.getEndEpochNanos() <= cni.getStartEpochNanos() && cgroup.getEndEpochNanos() <= infra.getStartEpochNanos(),
+          "the cgroup is made beside the pod's files and namespaces, before the network and the infra");
 
       // A pull and a CreateContainer leave their trees too: download and unpack under the pull, the create steps
       // under the RPC.

@@ -99,6 +99,28 @@ public final class PodSandboxManager {
       String hostname = PodSpecValidator.hostname(spec);
       String cgroupPath = seams.cgroups().podCgroup(spec.cgroupParent(), id);
       PodFiles files = files(id);
+      // The pod's cgroup is made beside its files and namespaces, which do not need it; it is in place (or its
+      // failure is the pod's) before the infra process starts in it and before anything touches the network.
+      CompletableFuture<List<String>> cgroupMade = timeline.parallelStep("cgroup", () -> {
+        List<String> created = seams.cgroups().create(cgroupPath);
+        try {
+          seams.cgroups().apply(cgroupPath, spec.resources().plus(spec.overhead()));
+        } catch (RuntimeException e) {
+          try {
+            seams.cgroups().remove(created);
+          } catch (RuntimeException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+          throw e;
+        }
+        return created;
+      }, BESIDE);
+      undo.push("remove cgroup", () -> {
+        List<String> created = cgroupMade.exceptionally(e -> null).join();
+        if (created != null) {
+          seams.cgroups().remove(created);
+        }
+      });
       timeline.step("pod_files", () -> {
         files.create(spec.userns() == null ? null : spec.userns().hostRootGid());
         undo.push("remove pod files", files::delete);
@@ -128,12 +150,7 @@ public final class PodSandboxManager {
         undo.push("unpin namespaces", () -> made.values().forEach(seams.namespaces()::release));
         return made;
       });
-      List<String> createdCgroups = timeline.step("cgroup", () -> {
-        List<String> created = seams.cgroups().create(cgroupPath);
-        undo.push("remove cgroup", () -> seams.cgroups().remove(created));
-        seams.cgroups().apply(cgroupPath, spec.resources().plus(spec.overhead()));
-        return created;
-      });
+      List<String> createdCgroups = joinStep(cgroupMade);
       Map<String, String> pinPaths = new LinkedHashMap<>();
       pins.forEach((k, p) -> pinPaths.put(k.procName(), p.toString()));
       CompletableFuture<Object> infraStarted = null;
@@ -181,9 +198,9 @@ public final class PodSandboxManager {
   }
 
   /** Waits for a step run beside others; its failure is the pod's. */
-  private static void joinStep(CompletableFuture<?> step) {
+  private static <T> T joinStep(CompletableFuture<T> step) {
     try {
-      step.join();
+      return step.join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;

@@ -72,8 +72,12 @@ public final class FakePodSeams {
         OpenTelemetry.noop().getTracer("test"), StepObserver.NONE);
   }
 
+  /** What a test runs as a step begins, by step name (to hold one until another has begun). */
+  public final Map<String, Runnable> onStep = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Records a call, failing it when the test asked so. */
   public void step(String name) {
+    onStep.getOrDefault(name, () -> { }).run();
     journal.add(name);
     if (failing.contains(name)) {
       throw new HelperFailedException(name + " failed (as the test asked)");

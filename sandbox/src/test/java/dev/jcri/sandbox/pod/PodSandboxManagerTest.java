@@ -84,10 +84,30 @@ class PodSandboxManagerTest {
     assertEquals(List.of("10.88.0.2"), pod.ips());
     assertEquals(Set.of("net", "uts", "ipc"), pod.pins().keySet());
     assertEquals(pod, store.get(pod.id()));
-    assertEquals(List.of("shm.mount", "namespaces.create", "cgroup.create", "cgroup.apply", "network.add"),
-        journal.stream().filter(s -> !s.equals("infra.ensure")).toList());
+    // The cgroup is made beside the files and namespaces, and is in place before the network is touched.
+    assertEquals(List.of("shm.mount", "namespaces.create", "network.add"),
+        journal.stream().filter(s -> !s.equals("infra.ensure") && !s.startsWith("cgroup.")).toList());
+    assertTrue(journal.indexOf("cgroup.create") < journal.indexOf("cgroup.apply"), journal.toString());
+    assertTrue(journal.indexOf("cgroup.apply") < journal.indexOf("infra.ensure"), journal.toString());
+    assertTrue(journal.indexOf("cgroup.apply") < journal.indexOf("network.add"), journal.toString());
     assertTrue(journal.contains("infra.ensure"), "a PID-sharing pod starts its infra");
     assertEquals("web\n", Files.readString(dir.resolve("pods").resolve(pod.id()).resolve("hostname")));
+  }
+
+  @Test
+  void run_makesTheCgroupBesideTheNamespaces() {
+    java.util.concurrent.CountDownLatch cgroupBegun = new java.util.concurrent.CountDownLatch(1);
+    fakes.onStep.put("cgroup.create", cgroupBegun::countDown);
+    fakes.onStep.put("namespaces.create", () -> {
+      try {
+        // one after the other, the namespaces' step would wait here for good
+        assertTrue(cgroupBegun.await(10, java.util.concurrent.TimeUnit.SECONDS), "the cgroup is made beside");
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    });
+
+    assertEquals(PodSandbox.State.READY, pods.run(spec("web")).state());
   }
 
   @Test
@@ -97,8 +117,9 @@ class PodSandboxManagerTest {
     HelperFailedException e = assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
 
     assertTrue(e.getMessage().contains("network.add failed"), e.getMessage());
-    assertEquals(List.of("network.add", "network.del", "infra.remove", "cgroup.remove", "namespaces.release",
-        "namespaces.release", "namespaces.release", "shm.unmount"), after("network.add"), "net, uts and ipc pins");
+    assertEquals(List.of("network.add", "network.del", "infra.remove", "namespaces.release",
+        "namespaces.release", "namespaces.release", "shm.unmount", "cgroup.remove"), after("network.add"),
+        "net, uts and ipc pins; the cgroup, made beside the first steps, goes last");
     assertTrue(store.list().isEmpty(), "no record of a pod that failed");
     assertEquals(List.of(), podDirs(), "its files are gone");
     assertTrue(namespaces.pinned().isEmpty(), "no namespace stays pinned");
@@ -126,8 +147,12 @@ class PodSandboxManagerTest {
 
     assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
 
-    assertEquals(List.of("cgroup.apply", "cgroup.remove", "namespaces.release", "namespaces.release",
-        "namespaces.release", "shm.unmount"), after("cgroup.apply"));
+    // The cgroup step removes what it made; the steps beside it are undone once it has failed.
+    assertEquals(List.of("cgroup.apply", "cgroup.remove"), after("cgroup.apply").subList(0, 2));
+    assertEquals(List.of("namespaces.release", "namespaces.release", "namespaces.release", "shm.unmount"),
+        journal.subList(journal.indexOf("namespaces.create") + 1, journal.size()).stream()
+            .filter(s -> !s.startsWith("cgroup.")).toList());
+    assertEquals(1, journal.stream().filter(s -> s.equals("cgroup.remove")).count(), "removed once: " + journal);
     assertFalse(journal.contains("network.add"));
     assertFalse(journal.contains("infra.ensure"));
     assertEquals(List.of(), podDirs());
@@ -139,7 +164,9 @@ class PodSandboxManagerTest {
 
     assertThrows(HelperFailedException.class, () -> pods.run(spec("web")));
 
-    assertEquals(List.of("namespaces.create", "shm.unmount"), after("namespaces.create"));
+    assertEquals(List.of("namespaces.create", "shm.unmount", "cgroup.remove"), after("namespaces.create")
+        .stream().filter(s -> !s.equals("cgroup.create") && !s.equals("cgroup.apply")).toList());
+    assertTrue(cgroups.live.isEmpty(), "the cgroup made beside the namespaces is removed too");
     assertEquals(List.of(), podDirs());
   }
 
@@ -153,7 +180,13 @@ class PodSandboxManagerTest {
     assertTrue(e.getMessage().contains("network.add failed"), e.getMessage());
     assertEquals(1, e.getSuppressed().length);
     assertTrue(e.getSuppressed()[0].getMessage().contains("cgroup.remove failed"));
-    assertTrue(journal.indexOf("namespaces.release") > journal.indexOf("cgroup.remove"),
+    failing.clear();
+    failing.add("network.add");
+    failing.add("namespaces.release");
+    journal.clear();
+    HelperFailedException again = assertThrows(HelperFailedException.class, () -> pods.run(spec("web2")));
+    assertTrue(again.getMessage().contains("network.add failed"), again.getMessage());
+    assertTrue(journal.indexOf("cgroup.remove") > journal.indexOf("namespaces.release"),
         "the undo goes on past a failed step: " + journal);
     assertTrue(store.list().isEmpty());
   }
