@@ -30,13 +30,30 @@ public class RecordStore<T> {
   private final Function<T, String> keyOf;
   private final Map<String, T> records = new LinkedHashMap<>();
   private final Map<String, String> names = new HashMap<>();
+  private final Object[] fileLocks = new Object[64];
+
+  /** How a record's bytes reach its file (tests hold a write there). */
+  interface Disk {
+    void write(Path file, byte[] content);
+  }
+
+  private final Disk disk;
 
   /** @param kind what the records are, for messages ("pod sandbox", "container") */
   protected RecordStore(Path dir, Class<T> type, String kind, Function<T, String> idOf, Function<T, String> keyOf) {
+    this(dir, type, kind, idOf, keyOf, AtomicFiles::write);
+  }
+
+  RecordStore(Path dir, Class<T> type, String kind, Function<T, String> idOf, Function<T, String> keyOf,
+      Disk disk) {
+    this.disk = disk;
     this.dir = dir;
     this.kind = kind;
     this.idOf = idOf;
     this.keyOf = keyOf;
+    for (int i = 0; i < fileLocks.length; i++) {
+      fileLocks[i] = new Object();
+    }
     try {
       Files.createDirectories(dir);
       AtomicFiles.sweepTemps(dir);
@@ -65,26 +82,48 @@ public class RecordStore<T> {
     names.remove(key, id);
   }
 
-  public synchronized void put(T record) {
+  /**
+   * Writes {@code record} to disk (durably) and then shows it to lookups. The disk's part holds only the
+   * record's own lock: lookups, lists and other records' writes do not wait for its fsyncs.
+   */
+  public void put(T record) {
     String id = idOf.apply(record);
+    byte[] json;
     try {
-      AtomicFiles.write(dir.resolve(id + ".json"), JSON.writeValueAsBytes(record));
+      json = JSON.writeValueAsBytes(record);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    records.put(id, record);
+    synchronized (fileLock(id)) {
+      disk.write(dir.resolve(id + ".json"), json);
+      synchronized (this) {
+        records.put(id, record);
+      }
+    }
   }
 
-  public synchronized void delete(String id) {
-    T r = records.remove(id);
-    try {
-      Files.deleteIfExists(dir.resolve(id + ".json"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  public void delete(String id) {
+    synchronized (fileLock(id)) {
+      T r;
+      synchronized (this) {
+        r = records.remove(id);
+      }
+      try {
+        Files.deleteIfExists(dir.resolve(id + ".json"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      if (r != null) {
+        synchronized (this) {
+          names.remove(keyOf.apply(r), id);
+        }
+      }
     }
-    if (r != null) {
-      names.remove(keyOf.apply(r), id);
-    }
+  }
+
+  /** The lock of {@code id}'s file: one of a fixed few, so writes of one record keep their order. */
+  private Object fileLock(String id) {
+    return fileLocks[Math.floorMod(id.hashCode(), fileLocks.length)];
   }
 
   /** Whether {@code s} is lower-case hexadecimal (every lookup asks, so no regular expression is compiled). */
