@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The figures of running containers and ready pods, sampled in the background every period (as CRI-O's
@@ -58,11 +60,9 @@ public final class StatsCollector implements AutoCloseable {
   private final Source source;
   private final Duration period;
   private final LongSupplier nanoClock;
-  private final Map<String, ContainerFigures> byContainer = new ConcurrentHashMap<>();
-  private final Map<String, PodFigures> byPod = new ConcurrentHashMap<>();
-  /** By container id, and by pod id: the stamp of the figure last handed out, and when it first was. */
-  private final Map<String, long[]> containersHandedOut = new ConcurrentHashMap<>();
-  private final Map<String, long[]> podsHandedOut = new ConcurrentHashMap<>();
+  private final Sampled<ContainerFigures> containerFigures = new Sampled<>(this::measureContainer,
+      ContainerFigures::atNanos);
+  private final Sampled<PodFigures> podFigures = new Sampled<>(this::measurePod, PodFigures::atNanos);
   private ScheduledExecutorService sampler;
 
   public StatsCollector(ContainerManager containers, PodSandboxManager pods, Duration period) {
@@ -125,39 +125,10 @@ public final class StatsCollector implements AutoCloseable {
    * next pass (so a caller asking once a period always finds a newer one); what is gone is forgotten.
    */
   void sample() {
-    Set<String> seen = new HashSet<>();
     long age = period.compareTo(TICK) > 0 ? period.minus(TICK).toNanos() : period.toNanos();
     long due = nanoClock.getAsLong() - age;
-    for (String id : source.runningContainers()) {
-      seen.add(id);
-      ContainerFigures last = byContainer.get(id);
-      if (last != null && last.atNanos() - due > 0) {
-        continue;
-      }
-      try {
-        byContainer.put(id, measureContainer(id));
-      } catch (RuntimeException gone) {
-        // removed or stopped meanwhile (or its cgroup unreadable): a call measures it, or says why
-        byContainer.remove(id);
-      }
-    }
-    byContainer.keySet().retainAll(seen);
-    Set<String> pods = new HashSet<>();
-    for (String id : source.readyPods()) {
-      pods.add(id);
-      PodFigures last = byPod.get(id);
-      if (last != null && last.atNanos() - due > 0) {
-        continue;
-      }
-      try {
-        byPod.put(id, measurePod(id));
-      } catch (RuntimeException gone) {
-        byPod.remove(id);
-      }
-    }
-    byPod.keySet().retainAll(pods);
-    containersHandedOut.keySet().retainAll(seen);
-    podsHandedOut.keySet().retainAll(pods);
+    containerFigures.sample(source.runningContainers(), due);
+    podFigures.sample(source.readyPods(), due);
   }
 
   /** The container's latest figures: sampled ones while fresh, else measured now. */
@@ -166,16 +137,7 @@ public final class StatsCollector implements AutoCloseable {
   }
 
   ContainerFigures container(String id) {
-    ContainerFigures f = byContainer.get(id);
-    if (f != null && fresh(f.atNanos()) && !askedAgain(containersHandedOut, id, f.atNanos())) {
-      return f;
-    }
-    f = measureContainer(id);
-    if (!period.isZero()) {
-      byContainer.put(id, f);
-      askedAgain(containersHandedOut, id, f.atNanos());
-    }
-    return f;
+    return containerFigures.get(id);
   }
 
   /** The pod's latest figures: sampled ones while fresh, else measured now. */
@@ -184,30 +146,69 @@ public final class StatsCollector implements AutoCloseable {
   }
 
   PodStats pod(String id) {
-    PodFigures f = byPod.get(id);
-    if (f != null && fresh(f.atNanos()) && !askedAgain(podsHandedOut, id, f.atNanos())) {
-      return f.stats();
-    }
-    f = measurePod(id);
-    if (!period.isZero()) {
-      byPod.put(id, f);
-      askedAgain(podsHandedOut, id, f.atNanos());
-    }
-    return f.stats();
+    return podFigures.get(id).stats();
   }
 
-  /**
-   * Notes that the figure stamped {@code atNanos} is handed out now; true if it already was, at least
-   * {@link #ASKED_AGAIN} ago (the caller then gets one measured now).
-   */
-  private boolean askedAgain(Map<String, long[]> handedOut, String id, long atNanos) {
-    long now = nanoClock.getAsLong();
-    long[] last = handedOut.get(id);
-    if (last != null && last[0] == atNanos) {
-      return now - last[1] >= ASKED_AGAIN.toNanos();
+  /** The figures of one kind (containers or pods), by id: sampled, handed out, measured again when due. */
+  private final class Sampled<F> {
+
+    private final Function<String, F> measure;
+    private final ToLongFunction<F> stampOf;
+    private final Map<String, F> byId = new ConcurrentHashMap<>();
+    /** By id: the stamp of the figure last handed out, and when it first was. */
+    private final Map<String, long[]> handedOut = new ConcurrentHashMap<>();
+
+    Sampled(Function<String, F> measure, ToLongFunction<F> stampOf) {
+      this.measure = measure;
+      this.stampOf = stampOf;
     }
-    handedOut.put(id, new long[] {atNanos, now});
-    return false;
+
+    /** Measures each of {@code ids} whose figure is missing or stamped before {@code due}; forgets the rest. */
+    void sample(List<String> ids, long due) {
+      Set<String> seen = new HashSet<>();
+      for (String id : ids) {
+        seen.add(id);
+        F last = byId.get(id);
+        if (last != null && stampOf.applyAsLong(last) - due > 0) {
+          continue;
+        }
+        try {
+          byId.put(id, measure.apply(id));
+        } catch (RuntimeException gone) {
+          // removed or stopped meanwhile (or its cgroup unreadable): a call measures it, or says why
+          byId.remove(id);
+        }
+      }
+      byId.keySet().retainAll(seen);
+      handedOut.keySet().retainAll(seen);
+    }
+
+    F get(String id) {
+      F f = byId.get(id);
+      if (f != null && fresh(stampOf.applyAsLong(f)) && !askedAgain(id, stampOf.applyAsLong(f))) {
+        return f;
+      }
+      f = measure.apply(id);
+      if (!period.isZero()) {
+        byId.put(id, f);
+        askedAgain(id, stampOf.applyAsLong(f));
+      }
+      return f;
+    }
+
+    /**
+     * Notes that the figure stamped {@code atNanos} is handed out now; true if it already was, at least
+     * {@link StatsCollector#ASKED_AGAIN} ago (the caller then gets one measured now).
+     */
+    private boolean askedAgain(String id, long atNanos) {
+      long now = nanoClock.getAsLong();
+      long[] last = handedOut.get(id);
+      if (last != null && last[0] == atNanos) {
+        return now - last[1] >= ASKED_AGAIN.toNanos();
+      }
+      handedOut.put(id, new long[] {atNanos, now});
+      return false;
+    }
   }
 
   private boolean fresh(long atNanos) {
