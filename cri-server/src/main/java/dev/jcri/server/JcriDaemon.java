@@ -9,6 +9,7 @@ import dev.jcri.image.registry.HostsDirectory;
 import dev.jcri.image.registry.RegistryHosts;
 import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cgroup.MigrationPrimer;
 import dev.jcri.sandbox.cgroup.systemd.DbusSystemdUnits;
 import dev.jcri.sandbox.cgroup.systemd.SystemdCgroupManager;
 import dev.jcri.sandbox.cgroup.systemd.SystemdUnits;
@@ -148,7 +149,8 @@ public final class JcriDaemon implements AutoCloseable {
       StepObserver steps = metrics == null ? StepObserver.NONE : metrics.stepObserver();
       Tracer sandboxTracer = openTelemetry.getTracer("dev.jcri.sandbox");
       systemd = driver == CgroupDriver.SYSTEMD ? DbusSystemdUnits.connect() : null;
-      CgroupManager files = CgroupManager.forHost(CgroupLayout.ofHost());
+      CgroupLayout layout = CgroupLayout.ofHost();
+      CgroupManager files = CgroupManager.forHost(layout);
       CgroupManager cgroups = systemd == null ? files : new SystemdCgroupManager(systemd, files);
       StartPhases.mark("cgroups");
       runtimes = runtimeHandlers(config, cgroups.systemd());
@@ -165,7 +167,8 @@ public final class JcriDaemon implements AutoCloseable {
           metrics == null ? ImageService.PullObserver.NONE : metrics.pullObserver());
       StartPhases.mark("images");
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
-          runtimes, new CdiRegistry(config.cdiSpecDirs().stream().map(Path::of).toList()), state, sandboxTracer, steps);
+          runtimes, new CdiRegistry(config.cdiSpecDirs().stream().map(Path::of).toList()), state, sandboxTracer, steps,
+          MigrationPrimer.forHost(layout));
       StartPhases.mark("containers");
       new Recovery(images, pods, containers).run();
       StartPhases.mark("recovery");

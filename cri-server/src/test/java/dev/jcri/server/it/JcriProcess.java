@@ -17,10 +17,12 @@ public final class JcriProcess implements AutoCloseable {
 
   private final Process process;
   private final Path output;
+  private final Path workDir;
 
-  private JcriProcess(Process process, Path output) {
+  private JcriProcess(Process process, Path output, Path workDir) {
     this.process = process;
     this.output = output;
+    this.workDir = workDir;
   }
 
   public static JcriProcess start(Path workDir, String... args) throws IOException {
@@ -39,7 +41,7 @@ public final class JcriProcess implements AutoCloseable {
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     pb.environment().putAll(env);
     Process p = pb.start();
-    return new JcriProcess(p, out);
+    return new JcriProcess(p, out, workDir);
   }
 
   /**
@@ -62,7 +64,7 @@ public final class JcriProcess implements AutoCloseable {
     pb.environment().put("JCRI_HOME", JAR.getParent().toString());
     pb.environment().put("JCRI_JAVA", ProcessHandle.current().info().command().orElse("java"));
     pb.environment().putAll(env);
-    return new JcriProcess(pb.start(), out);
+    return new JcriProcess(pb.start(), out, workDir);
   }
 
   /** The process's resident set now and at its peak, in KiB (VmRSS and VmHWM of /proc/PID/status). */
@@ -118,21 +120,37 @@ public final class JcriProcess implements AutoCloseable {
   public int terminate() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor();
+      kill();
       throw new AssertionError("jcri ignored SIGTERM for 30 s");
     }
     return process.exitValue();
   }
 
+  /** Kills jcri if it still runs (a test that failed while it did). */
   @Override
   public void close() {
     if (process.isAlive()) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      kill();
+    }
+  }
+
+  /**
+   * SIGKILL. A killed jcri cannot unmount the runtime binaries it bound into its state dir (a jcri started again
+   * binds them again), so those under the test's directory are unmounted here: a failed test leaves no mount.
+   * Pods' mounts stay, for the tests that start jcri again on them.
+   */
+  private void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+      for (String mountPoint : MountTable.under(workDir.toAbsolutePath()).stream()
+          .filter(MountTable::isRuntimeBinary).toList()) {
+        new ProcessBuilder("umount", "-l", mountPoint).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
       }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

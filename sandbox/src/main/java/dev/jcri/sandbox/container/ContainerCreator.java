@@ -13,6 +13,7 @@ import dev.jcri.common.Undo;
 import dev.jcri.image.store.ImageRecord;
 import dev.jcri.sandbox.cdi.CdiEdits;
 import dev.jcri.sandbox.cdi.CdiRegistry;
+import dev.jcri.sandbox.cgroup.MigrationPrimer;
 import dev.jcri.sandbox.ns.NamespaceKind;
 import dev.jcri.sandbox.oci.OciSpec;
 import dev.jcri.sandbox.pod.NamespaceMode;
@@ -50,9 +51,11 @@ final class ContainerCreator {
   private final ContainerEvents events;
   private final Tracer tracer;
   private final StepObserver steps;
+  private final MigrationPrimer primer;
 
   ContainerCreator(ContainerStore store, PodSandboxManager pods, ContainerImages images, RuntimeHandlers runtimes,
-      CdiRegistry cdi, ContainerDirs dirs, ContainerEvents events, Tracer tracer, StepObserver steps) {
+      CdiRegistry cdi, ContainerDirs dirs, ContainerEvents events, Tracer tracer, StepObserver steps,
+      MigrationPrimer primer) {
     this.store = store;
     this.pods = pods;
     this.images = images;
@@ -62,6 +65,7 @@ final class ContainerCreator {
     this.events = events;
     this.tracer = tracer;
     this.steps = steps;
+    this.primer = primer;
   }
 
   /** Makes the container: rootfs snapshot, OCI spec, conmon and the runtime's create; undone on failure. */
@@ -98,6 +102,9 @@ final class ContainerCreator {
     Undo undo = new Undo();
     undo.push("release name", () -> store.release(key, id));
     Timeline timeline = new Timeline(tracer, steps, "container", "jcri.container_id", id);
+    // The runtime's create moves the container's process into its cgroup: the kernel's lock for that is made
+    // ready while the steps before it run.
+    MigrationPrimer.Hold primed = primer.hold();
     try {
       Path bundle = dirs.bundle(id);
       Path rootfs = dirs.rootfs(id);
@@ -164,6 +171,7 @@ final class ContainerCreator {
       undo.push("delete runtime container", () -> runtime.delete(id));
       int pid = timeline.step("conmon_create", () -> runtime.create(new ContainerRuntime.CreateRequest(id, spec.name(),
           bundle, logPath, dirs.exits(), dirs.attach(), spec.stdin(), spec.stdinOnce(), spec.tty())));
+      primed.close();
       // The container's mount namespace holds its own copies of the cloned volumes now.
       IdmappedMounts.detachAll(clonedVolumes);
       ContainerRecord r = new ContainerRecord(ContainerRecord.VERSION, id, pod.id(), spec, image.id(), spec.image(),
@@ -179,6 +187,8 @@ final class ContainerCreator {
           "CreateContainer " + spec.name());
     } catch (RuntimeException e) {
       throw undo.rollback(e, "CreateContainer " + spec.name());
+    } finally {
+      primed.close();
     }
   }
 

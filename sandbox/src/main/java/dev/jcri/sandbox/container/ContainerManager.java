@@ -8,6 +8,7 @@ import dev.jcri.common.Log;
 import dev.jcri.image.ImageService;
 import dev.jcri.sandbox.cdi.CdiRegistry;
 import dev.jcri.sandbox.cgroup.CgroupResources;
+import dev.jcri.sandbox.cgroup.MigrationPrimer;
 import dev.jcri.sandbox.cgroup.CgroupStats;
 import dev.jcri.sandbox.pod.PodSandboxManager;
 import dev.jcri.sandbox.runtime.ExecResult;
@@ -51,14 +52,15 @@ public final class ContainerManager implements AutoCloseable {
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   public ContainerManager(ContainerStore store, PodSandboxManager pods, ImageService images, RuntimeHandlers runtimes,
-      CdiRegistry cdi, Path stateDir, Tracer tracer, StepObserver steps) {
+      CdiRegistry cdi, Path stateDir, Tracer tracer, StepObserver steps, MigrationPrimer primer) {
     this.store = store;
     this.pods = pods;
     this.rootfs = new ImageRootfs(images);
     this.runtimes = runtimes;
     this.dirs = ContainerDirs.under(stateDir);
     this.exits = new ContainerExits(store, dirs, events);
-    this.creator = new ContainerCreator(store, pods, rootfs, runtimes, cdi, dirs, events, tracer, steps);
+    this.creator = new ContainerCreator(store, pods, rootfs, runtimes, cdi, dirs, events, tracer, steps,
+        primer);
     this.io = new ContainerIo(dirs);
     this.recovery = new ContainerRecovery(store, exits, images, runtimes, dirs);
     this.checkpointer = new ContainerCheckpointer(dirs, rootfs);

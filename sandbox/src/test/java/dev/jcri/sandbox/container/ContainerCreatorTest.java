@@ -15,6 +15,7 @@ import dev.jcri.image.manifest.ImageConfig;
 import dev.jcri.image.manifest.Platform;
 import dev.jcri.image.store.ImageRecord;
 import dev.jcri.sandbox.cdi.CdiRegistry;
+import dev.jcri.sandbox.cgroup.MigrationPrimer;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.pod.FakePodSeams;
 import dev.jcri.sandbox.pod.NamespaceMode;
@@ -56,6 +57,9 @@ class ContainerCreatorTest {
   PodSandboxManager pods;
   ContainerCreator creator;
   PodSandbox pod;
+  /** Primes nothing; tells whether the create held it. */
+  final MigrationPrimer primer = new MigrationPrimer(() -> {}, "primer-test");
+  int holdersAtRuntimeCreate = -1;
 
   @BeforeEach
   void setUp() {
@@ -67,7 +71,7 @@ class ContainerCreatorTest {
     dirs.create();
     creator = new ContainerCreator(store, pods, new FakeImages(), new RuntimeHandlers(Map.of("runc",
         new FakeRuntime()), "runc"), new CdiRegistry(List.of(dir.resolve("cdi"))), dirs, new ContainerEvents(), OpenTelemetry.noop().getTracer("test"),
-        StepObserver.NONE);
+        StepObserver.NONE, primer);
     pod = pods.run(FakePodSeams.spec("web", NamespaceMode.POD, NamespaceMode.CONTAINER));
     journal.clear();
   }
@@ -94,6 +98,8 @@ class ContainerCreatorTest {
     assertEquals(4321, c.pid());
     assertEquals(c, store.get(c.id()));
     assertEquals(List.of("rootfs.prepare", "rootfs.mount", "runtime.create"), journal);
+    assertEquals(1, holdersAtRuntimeCreate, "cgroup migrations primed while the runtime creates");
+    assertEquals(0, primer.holders(), "and no longer once it has");
     JsonNode config = Json.PLAIN.readTree(dirs.bundle(c.id()).resolve("config.json").toFile());
     assertEquals("sleep", config.path("process").path("args").path(0).asText());
     assertEquals(pod.cgroupPath() + "/ctr-" + c.id(), config.path("linux").path("cgroupsPath").asText());
@@ -111,6 +117,7 @@ class ContainerCreatorTest {
         "rootfs.remove"), journal);
     assertTrue(store.list().isEmpty(), "no record of a container that failed");
     assertEquals(List.of(), bundles(), "its bundle is gone");
+    assertEquals(0, primer.holders(), "the primer's hold goes with a failed create");
     fakes.failing.clear();
     assertEquals(ContainerRecord.State.CREATED, creator.create(pod.id(), spec("app", IMAGE)).state(),
         "the name is free again");
@@ -245,6 +252,7 @@ class ContainerCreatorTest {
     @Override
     public int create(CreateRequest request) {
       assertTrue(Files.exists(request.bundle().resolve("config.json")), "the spec is written before create");
+      holdersAtRuntimeCreate = primer.holders();
       fakes.step("runtime.create");
       return 4321;
     }
