@@ -152,6 +152,7 @@ public final class JcriDaemon implements AutoCloseable {
       CgroupLayout layout = CgroupLayout.ofHost();
       CgroupManager files = CgroupManager.forHost(layout);
       CgroupManager cgroups = systemd == null ? files : new SystemdCgroupManager(systemd, files);
+      MigrationPrimer primer = MigrationPrimer.forHost(layout);
       StartPhases.mark("cgroups");
       runtimes = runtimeHandlers(config, cgroups.systemd());
       StartPhases.mark("runtimes");
@@ -159,7 +160,7 @@ public final class JcriDaemon implements AutoCloseable {
           config.cni().binDirs().stream().map(Path::of).toList(), root.resolve("cni-results"));
       PodSandboxManager.Seams seams = new PodSandboxManager.Seams(new NamespacePinner(state),
           cgroups, network, new InfraContainers(state.resolve("infra"), runtimes),
-          ShmMounter.KERNEL);
+          ShmMounter.KERNEL, primer);
       PodSandboxManager pods = new PodSandboxManager(new PodSandboxStore(root.resolve("pods")), seams,
           state.resolve("pods"), runtimes, sandboxTracer, steps);
       StartPhases.mark("pods");
@@ -168,7 +169,7 @@ public final class JcriDaemon implements AutoCloseable {
       StartPhases.mark("images");
       ContainerManager containers = new ContainerManager(new ContainerStore(root.resolve("containers")), pods, images,
           runtimes, new CdiRegistry(config.cdiSpecDirs().stream().map(Path::of).toList()), state, sandboxTracer, steps,
-          MigrationPrimer.forHost(layout));
+          primer);
       StartPhases.mark("containers");
       new Recovery(images, pods, containers).run();
       StartPhases.mark("recovery");

@@ -4,6 +4,7 @@ import dev.jcri.common.Ids;
 import dev.jcri.common.Log;
 import dev.jcri.common.Undo;
 import dev.jcri.sandbox.cgroup.CgroupManager;
+import dev.jcri.sandbox.cgroup.MigrationPrimer;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.cni.CniResult;
 import dev.jcri.sandbox.cni.PodNetwork;
@@ -40,9 +41,12 @@ public final class PodSandboxManager {
   private static final Executor BESIDE = Executors
       .newThreadPerTaskExecutor(Thread.ofVirtual().name("pod-step-", 0).factory());
 
-  /** Where pods meet the kernel and the helpers: each is faked in the unit tests. */
+  /**
+   * Where pods meet the kernel and the helpers: each is faked in the unit tests. {@code primer} readies the
+   * kernel's cgroup migration lock while a pod whose infra process the runtime moves into a cgroup is made.
+   */
   public record Seams(PodNamespaces namespaces, CgroupManager cgroups, PodNetwork network, PodInfra infra,
-      ShmMounter shm) {}
+      ShmMounter shm, MigrationPrimer primer) {}
 
   private final PodSandboxStore store;
   private final Seams seams;
@@ -93,6 +97,9 @@ public final class PodSandboxManager {
     Timeline timeline = new Timeline(tracer, steps, "pod", "jcri.pod_sandbox_id", id);
     ReentrantLock lock = lock(id);
     lock.lock();
+    // The runtime's create of the infra process moves it into the pod's cgroup: the kernel's lock for that is
+    // made ready while the steps before it run.
+    MigrationPrimer.Hold primed = (spec.pid() == NamespaceMode.POD ? seams.primer() : MigrationPrimer.NONE).hold();
     try {
       boolean hostNet = spec.network() == NamespaceMode.NODE;
       boolean hostIpc = spec.ipc() == NamespaceMode.NODE;
@@ -176,6 +183,7 @@ public final class PodSandboxManager {
       if (infraStarted != null) {
         joinStep(infraStarted);
       }
+      primed.close();
       List<String> ips = net == null ? List.of() : net.ips();
       timeline.step("hosts_file", () -> files.writeHosts(hostname, ips, hostNet));
       PodSpec stored = new PodSpec(spec.name(), spec.namespace(), spec.uid(), spec.attempt(), hostname,
@@ -193,6 +201,7 @@ public final class PodSandboxManager {
     } catch (Error e) {
       throw undo.rollback(e, "RunPodSandbox " + spec.name());
     } finally {
+      primed.close();
       lock.unlock();
     }
   }

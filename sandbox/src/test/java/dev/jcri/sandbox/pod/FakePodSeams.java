@@ -6,6 +6,7 @@ import dev.jcri.common.HelperFailedException;
 import dev.jcri.sandbox.cgroup.CgroupManager;
 import dev.jcri.sandbox.cgroup.CgroupResources;
 import dev.jcri.sandbox.cgroup.CgroupStats;
+import dev.jcri.sandbox.cgroup.MigrationPrimer;
 import dev.jcri.sandbox.cni.CniNetwork;
 import dev.jcri.sandbox.cni.CniResult;
 import dev.jcri.sandbox.cni.PodNetwork;
@@ -44,6 +45,8 @@ public final class FakePodSeams {
   public final FakeCgroups cgroups = new FakeCgroups();
   public final FakeNetwork network = new FakeNetwork();
   public final FakeInfra infra = new FakeInfra();
+  /** Primes nothing; {@link FakeInfra} notes whether its start held it. */
+  public final MigrationPrimer primer = new MigrationPrimer(() -> { }, "primer-test");
   private final Path dir;
 
   /** @param dir where the fake namespace pins are files */
@@ -63,7 +66,7 @@ public final class FakePodSeams {
         step("shm.unmount");
       }
     };
-    return new PodSandboxManager.Seams(namespaces, cgroups, network, infra, shm);
+    return new PodSandboxManager.Seams(namespaces, cgroups, network, infra, shm, primer);
   }
 
   /** A pod manager on these fakes, its records and files under {@code dir}. */
@@ -200,10 +203,13 @@ public final class FakePodSeams {
 
   public final class FakeInfra implements PodInfra {
     public final Set<String> bundles = Collections.synchronizedSet(new HashSet<>());
+    /** How many held the primer as each infra process started. */
+    public final List<Integer> primerHolders = Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public int ensure(String podId, String handler, Map<String, String> pins, String cgroupPath,
         PodSpec.UserNamespace userns) {
+      primerHolders.add(primer.holders());
       bundles.add(podId);
       step("infra.ensure");
       return 4242;

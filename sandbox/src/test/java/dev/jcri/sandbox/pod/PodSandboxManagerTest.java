@@ -91,7 +91,21 @@ class PodSandboxManagerTest {
     assertTrue(journal.indexOf("cgroup.apply") < journal.indexOf("infra.ensure"), journal.toString());
     assertTrue(journal.indexOf("cgroup.apply") < journal.indexOf("network.add"), journal.toString());
     assertTrue(journal.contains("infra.ensure"), "a PID-sharing pod starts its infra");
+    assertEquals(List.of(1), infra.primerHolders, "cgroup migrations primed while the infra process starts");
+    assertEquals(0, fakes.primer.holders(), "and no longer once the pod is ready");
     assertEquals("web\n", Files.readString(dir.resolve("pods").resolve(pod.id()).resolve("hostname")));
+  }
+
+  @Test
+  void run_primesCgroupMigrationsOnlyForAPodWithAnInfraProcess() {
+    List<Integer> atNetwork = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    fakes.onStep.put("network.add", () -> atNetwork.add(fakes.primer.holders()));
+
+    pods.run(spec("own-pids", NamespaceMode.POD, NamespaceMode.CONTAINER));
+    pods.run(spec("shared-pids", NamespaceMode.POD, NamespaceMode.POD));
+
+    assertEquals(List.of(0, 1), atNetwork, "primed from the start of a PID-sharing pod only");
+    assertEquals(0, fakes.primer.holders());
   }
 
   @Test
@@ -136,6 +150,7 @@ class PodSandboxManagerTest {
 
     assertTrue(e.getMessage().contains("infra.ensure failed"), e.getMessage());
     assertTrue(journal.contains("network.del") && journal.contains("infra.remove"), journal.toString());
+    assertEquals(0, fakes.primer.holders(), "the primer's hold goes with a failed pod");
     assertTrue(cgroups.live.isEmpty());
     assertTrue(namespaces.pinned().isEmpty());
     assertTrue(store.list().isEmpty());
