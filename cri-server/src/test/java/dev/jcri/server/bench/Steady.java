@@ -132,15 +132,14 @@ final class Steady {
   }
 
   /**
-   * Three rounds of each RPC the window sends, untimed, before it (the last 30 s of kubelet's polling before a
-   * window of its steady state: it polls from the node's start). They are the client's first uses of these RPCs
-   * too (this JVM has not called the stats and status RPCs before): whichever runtime went first would pay for
-   * the client's loading and compiling their code (a fresh client measured 27-46 ms for its first
-   * ListContainerStats of 30 containers from a jcri that had answered it many times before, 5-7 ms for the next
-   * ones; after one untimed round, the window's first three stats calls on 110 pods still took 9-13 ms, the rest
-   * 2-7). Returns what the first round's calls took.
+   * Three rounds of each RPC the window sends, untimed, 10 s apart as kubelet sends them, the last 10 s before
+   * the window: the last 30 s of kubelet's polling before a window of its steady state (it polls from the node's
+   * start). They are the client's first uses of these RPCs too (this JVM has not called the stats and status
+   * RPCs before): whichever runtime went first would pay for the client's loading and compiling their code (a
+   * fresh client measured 27-46 ms for its first ListContainerStats of 30 containers from a jcri that had
+   * answered it many times before, 5-7 ms for the next ones). Returns what the first round's calls took.
    */
-  private Map<String, Samples> warmUp(String pod, String ctr) {
+  private Map<String, Samples> warmUp(String pod, String ctr) throws InterruptedException {
     Map<String, Samples> first = samples();
     for (int round = 0; round < 3; round++) {
       Map<String, Samples> timed = round == 0 ? first : samples();
@@ -148,6 +147,7 @@ final class Steady {
       housekeeping(timed);
       quietly(() -> probe(timed, ctr)).run();
       quietly(() -> resync(timed, pod, ctr)).run();
+      Thread.sleep(10_000);
     }
     return first;
   }

@@ -122,10 +122,14 @@ public final class StatsCollector implements AutoCloseable {
 
   /**
    * One pass: every running container and ready pod whose sample is missing or will be a period old before the
-   * next pass (so a caller asking once a period always finds a newer one); what is gone is forgotten.
+   * pass after next (so a caller asking once a period always finds a newer one); what is gone is forgotten.
+   * Two ticks, not one: passes start a tick after the last one ended, so a figure measured as kubelet asked (a
+   * new pod's, or one asked again) could be due a moment after kubelet's next call, which then measured it itself,
+   * and the next, as long as the phase held.
    */
   void sample() {
-    long age = period.compareTo(TICK) > 0 ? period.minus(TICK).toNanos() : period.toNanos();
+    long age = period.compareTo(TICK.multipliedBy(2)) > 0 ? period.minus(TICK.multipliedBy(2)).toNanos()
+        : period.toNanos();
     long due = nanoClock.getAsLong() - age;
     containerFigures.sample(source.runningContainers(), due);
     podFigures.sample(source.readyPods(), due);

@@ -71,8 +71,42 @@ class StatsCollectorTest {
       }
       now += S;
     }
-    // Each container sampled once every period less a tick (9 s), not every tick.
-    assertEquals(2 * 14, containerMeasures.get(), "samples of two containers over 120 s: at 0, 9, 18 ... 117 s");
+    // Each container sampled once every period less two ticks (8 s), not every tick.
+    assertEquals(2 * 15, containerMeasures.get(), "samples of two containers over 120 s: at 0, 8, 16 ... 112 s");
+  }
+
+  /**
+   * Passes start a tick after the last one ended (here 50 ms long): a figure measured as kubelet asked is due
+   * again, and sampled, before kubelet's next call, whatever the phase of the ticks.
+   */
+  @Test
+  void aFigureMeasuredAsKubeletAsked_isSampledAgainBeforeItsNextCall_whateverThePhase() {
+    long ms = 1_000_000L;
+    for (long phase = 0; phase < 1050; phase += 10) {
+      StatsCollector collector = new StatsCollector(source, Duration.ofSeconds(10), () -> now);
+      long start = now;
+      long nextTick = start + phase * ms;
+      int measuredInCalls = 0;
+      for (int call = 0; call <= 6; call++) {
+        long callAt = start + call * 10 * S;
+        while (nextTick <= callAt) {
+          now = nextTick;
+          if (call > 0) { // no sample before the first call: kubelet's first ask measures c1 itself
+            collector.sample();
+          }
+          nextTick = now + 1050 * ms;
+        }
+        now = callAt;
+        int before = containerMeasures.get();
+        collector.container("c1");
+        if (call > 0) {
+          measuredInCalls += containerMeasures.get() - before;
+        }
+      }
+      assertEquals(0, measuredInCalls, "kubelet's calls after its first measured c1 themselves, ticks at phase "
+          + phase + " ms");
+      now += 100 * S;
+    }
   }
 
   @Test
