@@ -68,14 +68,18 @@ final class BenchedRuntime implements AutoCloseable {
     Files.writeString(netd.resolve("10-bench.conflist"), bridgeConf("jbench", "jbench0", "10.201.0.0/16"));
     Path socket = dir.resolve("jcri.sock");
     Path config = dir.resolve("jcri.toml");
+    // -Djcri.bench.jcriLogLevel=debug: jcri logs every call it answers, with its time (for a look at a run's logs,
+    // -Djcri.bench.keepLogs); it costs CPU, so never for a run whose table counts.
     Files.writeString(config, """
         socket = "%s"
         state = "%s"
         root = "%s"
+        log_level = "%s"
         [cni]
         conf_dir = "%s"
         default_network = false
-        """.formatted(socket, dir.resolve("run"), dir.resolve("lib"), netd));
+        """.formatted(socket, dir.resolve("run"), dir.resolve("lib"),
+        System.getProperty("jcri.bench.jcriLogLevel", "info"), netd));
     ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "serve", "--config", config.toString(),
         "--config-dir", dir.resolve("none").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("jcri.log").toFile());
