@@ -83,14 +83,14 @@ public final class Bench {
     // A node keeps a runtime's state (bundles, rootfs mount points, fifos, sockets) in /run, a tmpfs, and its
     // records and layers on disk: so does the bench, for both runtimes.
     List<Path> runDirs = List.of(work.resolve("jcri").resolve("run"), work.resolve("ctd").resolve("state"));
-    for (Path d : runDirs) {
-      mountTmpfs(d);
-    }
     List<Line> lines = new ArrayList<>();
     Map<String, String> notes = new LinkedHashMap<>();
     // Each results file names the change it measured, so the files in order record each change's effect.
     notes.put("jcri at", builtFrom(results.getParent().getParent()));
     try {
+      for (Path d : runDirs) {
+        mountTmpfs(d);
+      }
       RegistryPusher pusher = new RegistryPusher(registry);
       TestImage.Built busybox = new TestImage().busyboxLayer().cmd("/bin/sleep", "3600").build();
       pusher.push("bench/busybox", "1", busybox);

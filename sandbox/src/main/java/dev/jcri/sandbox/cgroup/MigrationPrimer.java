@@ -138,12 +138,17 @@ public final class MigrationPrimer {
 
   /**
    * Writes the calling thread's id to {@code tasks} of the cgroup it is in, in the hierarchy of {@code
-   * controller}: the kernel takes the migration lock and moves nothing.
+   * controller}: the kernel takes the migration lock and moves nothing. The id and the file are looked up once
+   * per priming thread (one a burst of creates), not at every move.
    */
   static final class SelfMove implements Migration {
 
     private final String controller;
     private final Path mount;
+    /** The thread that looked up {@link #tid} and {@link #tasks}; only the priming thread moves. */
+    private Thread resolvedFor;
+    private String tid;
+    private Path tasks;
 
     SelfMove(String controller, Path mount) {
       this.controller = controller;
@@ -152,10 +157,13 @@ public final class MigrationPrimer {
 
     @Override
     public void moveSelf() throws IOException {
-      String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-      String tid = self.substring(self.lastIndexOf('/') + 1);
-      Path tasks = mount.resolve(CgroupFiles.clean(cgroupOf(Files.readString(Path.of("/proc/thread-self/cgroup")))))
-          .resolve("tasks");
+      if (resolvedFor != Thread.currentThread()) {
+        String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+        tid = self.substring(self.lastIndexOf('/') + 1);
+        tasks = mount.resolve(CgroupFiles.clean(cgroupOf(Files.readString(Path.of("/proc/thread-self/cgroup")))))
+            .resolve("tasks");
+        resolvedFor = Thread.currentThread();
+      }
       Files.writeString(tasks, tid, StandardCharsets.US_ASCII);
     }
 
